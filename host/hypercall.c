@@ -1,0 +1,261 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hypercalls: the guest kernel's requests to the host.
+ *
+ * A hypercall is `syscall` executed in guest-kernel mode (see
+ * include/uapi/linux/pvisor.h for the registers).  The switcher hands the
+ * registers to pvisor_hypercall(), which looks the number up in a table and
+ * calls one small handler per call.
+ *
+ * Everything here treats the guest as hostile.  Each argument is checked
+ * before it is used, anything read from guest memory is copied first and
+ * checked in the copy, arguments a call does not take must be zero, and a
+ * bad call gets a negative errno.  Nothing a guest passes can make the host
+ * oops, hang or leak.
+ */
+#include <linux/kernel.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/nospec.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "pvisor.h"
+
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
+/*
+ * The hypervisor hole: the part of the address space Linux keeps for a
+ * hypervisor, where the switcher is mapped in every guest.  A guest may
+ * point nothing of its own there.
+ */
+static u64 hole_start(void)
+{
+	return pvisor_host.paging_levels == 5 ? 0xff00000000000000ULL :
+						0xffff800000000000ULL;
+}
+
+static u64 hole_end(void)	/* exclusive */
+{
+	return pvisor_host.paging_levels == 5 ? 0xff01000000000000ULL :
+						0xffff808000000000ULL;
+}
+
+/* Is @va canonical for the host's (and so the guest's) paging mode? */
+bool pvisor_is_canonical(u64 va)
+{
+	unsigned int bits = pvisor_host.paging_levels == 5 ? 57 : 48;
+
+	return (u64)sign_extend64(va, bits - 1) == va;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_is_canonical);
+
+/* A guest address the switcher may use: canonical and outside the hole. */
+static bool guest_va_ok(u64 va)
+{
+	return pvisor_is_canonical(va) && (va < hole_start() || va >= hole_end());
+}
+
+static long hc_version(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	return PVISOR_ABI_VERSION;
+}
+
+static long hc_features(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	return 0;	/* no optional feature is served by ABI version 0 yet */
+}
+
+static long hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	u64 gpa = arg[0];
+
+	if (!PAGE_ALIGNED(gpa))
+		return -EINVAL;
+	if (!pvisor_gpa_to_user(vcpu->vm, gpa, PAGE_SIZE, true))
+		return -EFAULT;
+	vcpu->shared_gpa = gpa;
+	return 0;
+}
+
+static void console_append(struct pvisor_vcpu *vcpu, const char *buf,
+			   unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		vcpu->console[vcpu->console_head++ % PVISOR_CONSOLE_RING] = buf[i];
+}
+
+static long hc_console_write(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	u64 gpa = arg[0], len = arg[1], done;
+	char chunk[64];
+
+	if (len > PVISOR_CONSOLE_WRITE_MAX)
+		return -EINVAL;
+	/* Check the whole range first, so a bad one writes nothing. */
+	if (len && !pvisor_gpa_to_user(vcpu->vm, gpa, len, false))
+		return -EFAULT;
+	for (done = 0; done < len; done += sizeof(chunk)) {
+		unsigned int n = min_t(u64, len - done, sizeof(chunk));
+
+		if (pvisor_read_guest(vcpu->vm, gpa + done, chunk, n))
+			return done ? done : -EFAULT;
+		console_append(vcpu, chunk, n);
+	}
+	return len;
+}
+
+static long hc_shutdown(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	if (arg[0] >= PVISOR_SHUTDOWN_NR || arg[1] > U32_MAX)
+		return -EINVAL;
+	vcpu->shutdown_type = arg[0];
+	vcpu->shutdown_code = arg[1];
+	vcpu->shutdown_requested = true;
+	return 0;
+}
+
+static long hc_set_timer(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	vcpu->timer_deadline_ns = arg[0];
+	return 0;
+}
+
+static long hc_set_stack(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	u64 sp0 = arg[0];
+
+	/*
+	 * The switcher writes event frames just below sp0, so the frame must
+	 * not reach into the hole either: check the lowest byte it may use.
+	 */
+	if (!IS_ALIGNED(sp0, 16) || sp0 < PAGE_SIZE ||
+	    !guest_va_ok(sp0) || !guest_va_ok(sp0 - PAGE_SIZE) ||
+	    !guest_va_ok(sp0 - 1))
+		return -EINVAL;
+	vcpu->sp0 = sp0;
+	return 0;
+}
+
+static long hc_set_segment_base(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	if (arg[0] >= PVISOR_SEG_NR || !pvisor_is_canonical(arg[1]))
+		return -EINVAL;
+	vcpu->seg_base[arg[0]] = arg[1];
+	return 0;
+}
+
+static long hc_set_entries(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	struct pvisor_entries e;
+	unsigned int i;
+
+	/* Copy once, then check only the copy. */
+	if (pvisor_read_guest(vcpu->vm, arg[0], &e, sizeof(e)))
+		return -EFAULT;
+	if (e.flags || memchr_inv(e.reserved, 0, sizeof(e.reserved)))
+		return -EINVAL;
+	if ((e.syscall && !guest_va_ok(e.syscall)) ||
+	    (e.interrupt && !guest_va_ok(e.interrupt)))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(e.exception); i++)
+		if (e.exception[i] && !guest_va_ok(e.exception[i]))
+			return -EINVAL;
+	vcpu->entries = e;
+	vcpu->entries_set = true;
+	return 0;
+}
+
+static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	u64 kroot = arg[0], uroot = arg[1];
+
+	if (!PAGE_ALIGNED(kroot) || !PAGE_ALIGNED(uroot))
+		return -EINVAL;
+	if (!pvisor_gpa_to_user(vcpu->vm, kroot, PAGE_SIZE, false))
+		return -EFAULT;
+	/* A user root of 0 means "no user mappings", e.g. for kernel threads. */
+	if (uroot && !pvisor_gpa_to_user(vcpu->vm, uroot, PAGE_SIZE, false))
+		return -EFAULT;
+	vcpu->cr3_kernel = kroot;
+	vcpu->cr3_user = uroot;
+	return 0;
+}
+
+typedef long (*pvisor_hc_fn)(struct pvisor_vcpu *vcpu, const u64 *arg);
+
+struct pvisor_hc_desc {
+	pvisor_hc_fn fn;	/* NULL: defined in the ABI, not served yet */
+	const char *name;
+	unsigned int nargs;
+};
+
+#define HC(nr, fn_, n) [nr] = { .fn = fn_, .name = #nr, .nargs = n }
+
+static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
+	HC(PVISOR_HC_VERSION,		hc_version,		0),
+	HC(PVISOR_HC_FEATURES,		hc_features,		0),
+	HC(PVISOR_HC_SET_SHARED_PAGE,	hc_set_shared_page,	1),
+	HC(PVISOR_HC_CONSOLE_WRITE,	hc_console_write,	2),
+	HC(PVISOR_HC_SHUTDOWN,		hc_shutdown,		2),
+	HC(PVISOR_HC_SET_TIMER,		hc_set_timer,		1),
+	HC(PVISOR_HC_HALT,		NULL,			0),
+	HC(PVISOR_HC_IRQ_ENABLE,	NULL,			0),
+	HC(PVISOR_HC_SET_STACK,		hc_set_stack,		1),
+	HC(PVISOR_HC_SET_SEGMENT_BASE,	hc_set_segment_base,	2),
+	HC(PVISOR_HC_SET_ENTRIES,	hc_set_entries,		1),
+	HC(PVISOR_HC_RETURN_TO_USER,	NULL,			0),
+	HC(PVISOR_HC_NEW_CR3,		hc_new_cr3,		2),
+	HC(PVISOR_HC_MMU_UPDATE,	NULL,			2),
+	HC(PVISOR_HC_FLUSH_TLB,		NULL,			3),
+	HC(PVISOR_HC_CPUID,		NULL,			3),
+};
+
+/* The name of hypercall @nr for messages and traces ("?" if none). */
+const char *pvisor_hypercall_name(u64 nr)
+{
+	if (nr >= ARRAY_SIZE(hypercalls))
+		return "?";
+	return hypercalls[nr].name + strlen("PVISOR_HC_");
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_hypercall_name);
+
+static long dispatch(struct pvisor_vcpu *vcpu, const struct pvisor_hc_args *a)
+{
+	const struct pvisor_hc_desc *d;
+	unsigned int i;
+
+	if (a->nr >= ARRAY_SIZE(hypercalls))
+		return -ENOSYS;
+	d = &hypercalls[array_index_nospec(a->nr, ARRAY_SIZE(hypercalls))];
+	if (!d->fn)
+		return -ENOSYS;
+	for (i = d->nargs; i < ARRAY_SIZE(a->arg); i++)
+		if (a->arg[i])
+			return -EINVAL;
+	return d->fn(vcpu, a->arg);
+}
+
+/**
+ * pvisor_hypercall() - serve one hypercall of a vCPU
+ * @vcpu: the calling vCPU
+ * @args: the number and the five argument registers, as the guest left them
+ *
+ * Return: the value for the guest's rax: >= 0 or a negative errno.
+ */
+long pvisor_hypercall(struct pvisor_vcpu *vcpu,
+		      const struct pvisor_hc_args *args)
+{
+	long ret = dispatch(vcpu, args);
+
+	pvisor_stat_inc(PVISOR_STAT_HYPERCALLS);
+	if (ret < 0)
+		pvisor_stat_inc(PVISOR_STAT_HYPERCALL_ERRORS);
+	trace_pvisor_hypercall(vcpu->vm->id, vcpu->id, args->nr,
+			       args->arg[0], args->arg[1], ret);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_hypercall);

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for pvisor's hypercall layer and the state it guards.
+ *
+ * Each case sets up a VM whose guest memory is real user memory of the test
+ * thread (kunit_vm_mmap), so the code under test does the same
+ * copy_from_user() it does for a launcher, and calls pvisor_hypercall()
+ * exactly as the switcher will.  Load pvisor.ko first, then this module;
+ * the results appear as KTAP on the console.
+ */
+#include <kunit/test.h>
+#include <linux/mman.h>
+#include <linux/uaccess.h>
+
+#include "pvisor.h"
+
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
+
+#define GUEST_BASE	0x100000ULL		/* gpa of the test memory */
+#define GUEST_PAGES	4
+#define GUEST_SIZE	(GUEST_PAGES * PAGE_SIZE)
+
+struct hc_test {
+	struct pvisor_vm vm;
+	struct pvisor_vcpu vcpu;
+	char __user *mem;			/* backs [GUEST_BASE, +SIZE) */
+	unsigned int saved_levels;
+};
+
+static long hc(struct kunit *test, u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_hc_args args = { .nr = nr, .arg = { a0, a1, a2 } };
+
+	return pvisor_hypercall(&t->vcpu, &args);
+}
+
+static void put_guest(struct kunit *test, u64 gpa, const void *src, size_t n)
+{
+	struct hc_test *t = test->priv;
+
+	KUNIT_ASSERT_EQ(test, 0UL,
+			copy_to_user(t->mem + (gpa - GUEST_BASE), src, n));
+}
+
+static int hc_test_init(struct kunit *test)
+{
+	struct pvisor_mem_region r = {
+		.slot = 0, .guest_phys_addr = GUEST_BASE, .size = GUEST_SIZE,
+	};
+	struct hc_test *t;
+	unsigned long uaddr;
+
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	test->priv = t;
+	mutex_init(&t->vm.lock);
+	t->vm.id = 1000;
+	t->vcpu.vm = &t->vm;
+	t->saved_levels = pvisor_host.paging_levels;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, GUEST_SIZE, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0UL, "no user memory for the guest");
+	t->mem = (char __user *)uaddr;
+	r.userspace_addr = uaddr;
+	KUNIT_ASSERT_EQ(test, 0, pvisor_mem_set_region(&t->vm, &r));
+	return 0;
+}
+
+static void hc_test_exit(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	pvisor_host.paging_levels = t->saved_levels;
+	mutex_destroy(&t->vm.lock);
+}
+
+/* The offsets guest assembly and the launcher depend on. */
+static void abi_layout_is_stable(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct pvisor_shared), 256UL);
+	KUNIT_EXPECT_EQ(test, offsetof(struct pvisor_shared, irq_mask), 0UL);
+	KUNIT_EXPECT_EQ(test, offsetof(struct pvisor_shared, irq_pending), 1UL);
+	KUNIT_EXPECT_EQ(test, offsetof(struct pvisor_shared, cr2), 40UL);
+	KUNIT_EXPECT_EQ(test, offsetof(struct pvisor_run, regs), 72UL);
+	KUNIT_EXPECT_EQ(test, offsetof(struct pvisor_regs, rip), 128UL);
+	KUNIT_EXPECT_EQ(test, sizeof(struct pvisor_mmu_op), 24UL);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(PVISOR_RUN), sizeof(struct pvisor_run));
+	KUNIT_EXPECT_EQ(test, _IOC_TYPE(PVISOR_GET_VERSION), PVISOR_IOCTL_TYPE);
+}
+
+static void version_and_features_answer(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_VERSION, 0, 0, 0),
+			(long)PVISOR_ABI_VERSION);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FEATURES, 0, 0, 0), 0L);
+	KUNIT_EXPECT_STREQ(test, pvisor_hypercall_name(PVISOR_HC_VERSION),
+			   "VERSION");
+	KUNIT_EXPECT_STREQ(test, pvisor_hypercall_name(PVISOR_HC_NR), "?");
+}
+
+static void unknown_hypercall_is_enosys(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NR, 0, 0, 0), (long)-ENOSYS);
+	KUNIT_EXPECT_EQ(test, hc(test, U64_MAX, 0, 0, 0), (long)-ENOSYS);
+	KUNIT_EXPECT_EQ(test, hc(test, 1ULL << 32, 0, 0, 0), (long)-ENOSYS);
+	/* In the ABI, not served by this version: also -ENOSYS. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, 0, 0, 0),
+			(long)-ENOSYS);
+}
+
+static void unused_arguments_must_be_zero(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_hc_args args = { .nr = PVISOR_HC_SHUTDOWN,
+				       .arg = { 0, 7, 0, 0, 1 } };
+
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_VERSION, 1, 0, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hypercall(&t->vcpu, &args), (long)-EINVAL);
+	KUNIT_EXPECT_FALSE(test, t->vcpu.shutdown_requested);
+}
+
+static void memory_regions_are_validated(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_mem_region r = {
+		.slot = 1, .guest_phys_addr = 0x10000000, .size = PAGE_SIZE,
+		.userspace_addr = (unsigned long)t->mem,
+	};
+
+	r.guest_phys_addr += 1;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), -EINVAL);
+	r.guest_phys_addr -= 1;
+	r.flags = 0x80;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), -EINVAL);
+	r.flags = 0;
+	r.slot = PVISOR_MAX_MEM_REGIONS;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), -EINVAL);
+	r.slot = 1;
+	r.userspace_addr = TASK_SIZE_MAX;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), -EFAULT);
+	r.userspace_addr = (unsigned long)t->mem;
+	r.guest_phys_addr = PVISOR_MAX_GPA - PAGE_SIZE;
+	r.size = 2 * PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), -EINVAL);
+	/* Overlapping slot 0 by one page. */
+	r.guest_phys_addr = GUEST_BASE + GUEST_SIZE - PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), -EEXIST);
+	/* Adjacent is fine; deleting and re-adding too. */
+	r.guest_phys_addr = GUEST_BASE + GUEST_SIZE;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), 0);
+	r.size = 0;
+	KUNIT_EXPECT_EQ(test, pvisor_mem_set_region(&t->vm, &r), 0);
+	KUNIT_EXPECT_EQ(test, t->vm.regions[1].size, 0ULL);
+}
+
+static void gpa_translation_stays_in_bounds(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_vm *vm = &t->vm;
+	u64 end = GUEST_BASE + GUEST_SIZE;
+
+	KUNIT_EXPECT_PTR_EQ(test, pvisor_gpa_to_user(vm, GUEST_BASE + 8, 8, false),
+			    (void __user *)(t->mem + 8));
+	KUNIT_EXPECT_PTR_EQ(test, pvisor_gpa_to_user(vm, end - 1, 1, true),
+			    (void __user *)(t->mem + GUEST_SIZE - 1));
+	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, end - 1, 2, false));
+	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, end, 1, false));
+	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, GUEST_BASE - 1, 2, false));
+	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, GUEST_BASE, 0, false));
+	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, U64_MAX - 2, 8, false));
+	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, GUEST_BASE, U64_MAX, false));
+}
+
+static void readonly_memory_refuses_writes(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_mem_region r = {
+		.slot = 0, .guest_phys_addr = GUEST_BASE, .size = GUEST_SIZE,
+		.userspace_addr = (unsigned long)t->mem,
+		.flags = PVISOR_MEM_READONLY,
+	};
+	u32 v = 0xabcd;
+
+	KUNIT_ASSERT_EQ(test, pvisor_mem_set_region(&t->vm, &r), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_write_guest(&t->vm, GUEST_BASE, &v, 4),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, pvisor_read_guest(&t->vm, GUEST_BASE, &v, 4), 0);
+	/* The shared page is written by the host: read-only is refused. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SHARED_PAGE, GUEST_BASE,
+				 0, 0), (long)-EFAULT);
+}
+
+static void shared_page_is_checked(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SHARED_PAGE,
+				 GUEST_BASE + 8, 0, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SHARED_PAGE,
+				 GUEST_BASE + GUEST_SIZE, 0, 0), (long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, t->vcpu.shared_gpa, 0ULL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SHARED_PAGE,
+				 GUEST_BASE + PAGE_SIZE, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, t->vcpu.shared_gpa, GUEST_BASE + PAGE_SIZE);
+}
+
+static void console_write_copies_guest_bytes(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	static const char msg[] = "hello, host";
+	u64 gpa = GUEST_BASE + 100;
+
+	put_guest(test, gpa, msg, sizeof(msg) - 1);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_WRITE, gpa,
+				 sizeof(msg) - 1, 0), (long)sizeof(msg) - 1);
+	KUNIT_EXPECT_EQ(test, t->vcpu.console_head, (u32)sizeof(msg) - 1);
+	KUNIT_EXPECT_MEMEQ(test, t->vcpu.console, msg, sizeof(msg) - 1);
+
+	/* Too long, or reaching past guest memory: refused, nothing kept. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_WRITE, gpa,
+				 PVISOR_CONSOLE_WRITE_MAX + 1, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_WRITE,
+				 GUEST_BASE + GUEST_SIZE - 4, 8, 0),
+			(long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, t->vcpu.console_head, (u32)sizeof(msg) - 1);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_WRITE, gpa, 0, 0), 0L);
+}
+
+static void console_ring_keeps_the_latest_bytes(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	const unsigned int len = PVISOR_CONSOLE_WRITE_MAX;
+	unsigned int i, n = PVISOR_CONSOLE_RING / len + 1;
+	char *buf = kunit_kmalloc(test, len, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	for (i = 0; i < n; i++) {
+		memset(buf, 'a' + i, len);
+		put_guest(test, GUEST_BASE, buf, len);
+		KUNIT_ASSERT_EQ(test, hc(test, PVISOR_HC_CONSOLE_WRITE,
+					 GUEST_BASE, len, 0), (long)len);
+	}
+	/* The last write wrapped over the first one's bytes. */
+	KUNIT_EXPECT_EQ(test, t->vcpu.console_head, n * len);
+	KUNIT_EXPECT_EQ(test, t->vcpu.console[0], (char)('a' + n - 1));
+	KUNIT_EXPECT_EQ(test, t->vcpu.console[PVISOR_CONSOLE_RING - 1],
+			(char)('a' + n - 2));
+}
+
+static void shutdown_records_type_and_code(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SHUTDOWN, PVISOR_SHUTDOWN_NR,
+				 0, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SHUTDOWN,
+				 PVISOR_SHUTDOWN_POWEROFF, 1ULL << 32, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_FALSE(test, t->vcpu.shutdown_requested);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SHUTDOWN,
+				 PVISOR_SHUTDOWN_PANIC, 42, 0), 0L);
+	KUNIT_EXPECT_TRUE(test, t->vcpu.shutdown_requested);
+	KUNIT_EXPECT_EQ(test, t->vcpu.shutdown_type, (u32)PVISOR_SHUTDOWN_PANIC);
+	KUNIT_EXPECT_EQ(test, t->vcpu.shutdown_code, 42U);
+}
+
+static void canonical_follows_paging_mode(struct kunit *test)
+{
+	pvisor_host.paging_levels = 4;
+	KUNIT_EXPECT_TRUE(test, pvisor_is_canonical(0x00007fffffffffffULL));
+	KUNIT_EXPECT_FALSE(test, pvisor_is_canonical(0x0000800000000000ULL));
+	KUNIT_EXPECT_TRUE(test, pvisor_is_canonical(0xffff800000000000ULL));
+	KUNIT_EXPECT_FALSE(test, pvisor_is_canonical(0xff00000000000000ULL));
+	pvisor_host.paging_levels = 5;
+	KUNIT_EXPECT_TRUE(test, pvisor_is_canonical(0x0000800000000000ULL));
+	KUNIT_EXPECT_TRUE(test, pvisor_is_canonical(0xff00000000000000ULL));
+	KUNIT_EXPECT_FALSE(test, pvisor_is_canonical(0x0100000000000000ULL));
+}
+
+static void kernel_stack_stays_out_of_the_hole(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	u64 hole_end = 0xffff808000000000ULL;
+
+	pvisor_host.paging_levels = 4;
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK,
+				 0xffffc90000004000ULL, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, t->vcpu.sp0, 0xffffc90000004000ULL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK,
+				 0xffffc90000004008ULL, 0, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK,
+				 0x0000900000000000ULL, 0, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK,
+				 0xffff800000001000ULL, 0, 0), (long)-EINVAL);
+	/* A frame just below sp0 would land in the hole. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK, hole_end + 16, 0, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK, 0, 0, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, t->vcpu.sp0, 0xffffc90000004000ULL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_STACK,
+				 hole_end + PAGE_SIZE, 0, 0), 0L);
+}
+
+static void segment_bases_are_checked(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	pvisor_host.paging_levels = 4;
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_NR,
+				 0, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_FS,
+				 0x0000800000000000ULL, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_SEGMENT_BASE,
+				 PVISOR_SEG_GS_USER, 0x7f0000001000ULL, 0), 0L);
+	KUNIT_EXPECT_EQ(test, t->vcpu.seg_base[PVISOR_SEG_GS_USER],
+			0x7f0000001000ULL);
+	KUNIT_EXPECT_EQ(test, t->vcpu.seg_base[PVISOR_SEG_FS], 0ULL);
+}
+
+static void entry_table_is_copied_then_checked(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_entries e = {
+		.syscall = 0xffffffff81000000ULL,
+		.interrupt = 0xffffffff81000100ULL,
+	};
+	u64 gpa = GUEST_BASE + PAGE_SIZE;
+
+	pvisor_host.paging_levels = 4;
+	e.exception[14] = 0xffffffff81000200ULL;
+	put_guest(test, gpa, &e, sizeof(e));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_ENTRIES, gpa, 0, 0), 0L);
+	KUNIT_EXPECT_TRUE(test, t->vcpu.entries_set);
+	KUNIT_EXPECT_EQ(test, t->vcpu.entries.exception[14], e.exception[14]);
+
+	/* An entry point in the switcher's hole is refused, and not kept. */
+	e.exception[3] = 0xffff800000000000ULL;
+	put_guest(test, gpa, &e, sizeof(e));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_ENTRIES, gpa, 0, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, t->vcpu.entries.exception[3], 0ULL);
+	e.exception[3] = 0;
+	e.reserved[5] = 1;
+	put_guest(test, gpa, &e, sizeof(e));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_ENTRIES, gpa, 0, 0),
+			(long)-EINVAL);
+	/* A table that runs off the end of guest memory. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_ENTRIES,
+				 GUEST_BASE + GUEST_SIZE - 64, 0, 0),
+			(long)-EFAULT);
+}
+
+static void new_cr3_roots_must_be_guest_pages(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE + 8, 0, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, 0x7000000, 0, 0),
+			(long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE,
+				 GUEST_BASE + GUEST_SIZE, 0), (long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_kernel, 0ULL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE,
+				 GUEST_BASE + PAGE_SIZE, 0), 0L);
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_kernel, GUEST_BASE);
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_user, GUEST_BASE + PAGE_SIZE);
+}
+
+static void version_ioctl_reports_limits(struct kunit *test)
+{
+	struct pvisor_version v;
+
+	memset(&v, 0xff, sizeof(v));
+	pvisor_fill_version(&v);
+	KUNIT_EXPECT_EQ(test, v.abi_version, (u32)PVISOR_ABI_VERSION);
+	KUNIT_EXPECT_EQ(test, v.flags, 0U);
+	KUNIT_EXPECT_TRUE(test, v.capabilities & PVISOR_CAP_VM);
+	KUNIT_EXPECT_EQ(test, v.nr_hypercalls, (u32)PVISOR_HC_NR);
+	KUNIT_EXPECT_EQ(test, v.host_paging_levels, pvisor_host.paging_levels);
+	KUNIT_EXPECT_EQ(test, v.max_mem_regions, (u32)PVISOR_MAX_MEM_REGIONS);
+	KUNIT_EXPECT_STREQ(test, v.module_version, PVISOR_MODULE_VERSION);
+	KUNIT_EXPECT_EQ(test, v.reserved[3], 0ULL);
+}
+
+static struct kunit_case pvisor_hypercall_cases[] = {
+	KUNIT_CASE(abi_layout_is_stable),
+	KUNIT_CASE(version_and_features_answer),
+	KUNIT_CASE(unknown_hypercall_is_enosys),
+	KUNIT_CASE(unused_arguments_must_be_zero),
+	KUNIT_CASE(memory_regions_are_validated),
+	KUNIT_CASE(gpa_translation_stays_in_bounds),
+	KUNIT_CASE(readonly_memory_refuses_writes),
+	KUNIT_CASE(shared_page_is_checked),
+	KUNIT_CASE(console_write_copies_guest_bytes),
+	KUNIT_CASE(console_ring_keeps_the_latest_bytes),
+	KUNIT_CASE(shutdown_records_type_and_code),
+	KUNIT_CASE(canonical_follows_paging_mode),
+	KUNIT_CASE(kernel_stack_stays_out_of_the_hole),
+	KUNIT_CASE(segment_bases_are_checked),
+	KUNIT_CASE(entry_table_is_copied_then_checked),
+	KUNIT_CASE(new_cr3_roots_must_be_guest_pages),
+	KUNIT_CASE(version_ioctl_reports_limits),
+	{}
+};
+
+static struct kunit_suite pvisor_hypercall_suite = {
+	.name = "pvisor_hypercall",
+	.init = hc_test_init,
+	.exit = hc_test_exit,
+	.test_cases = pvisor_hypercall_cases,
+};
+kunit_test_suite(pvisor_hypercall_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for pvisor hypercalls");

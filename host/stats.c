@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Statistics: global counters in /sys/kernel/debug/pvisor/stats, one
+ * "name value" line each.  Per-VM and per-exit-reason counters join them as
+ * the run loop grows.
+ */
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "pvisor.h"
+
+static const char * const stat_names[PVISOR_STAT_NR] = {
+	[PVISOR_STAT_HYPERCALLS] = "hypercalls",
+	[PVISOR_STAT_HYPERCALL_ERRORS] = "hypercall_errors",
+	[PVISOR_STAT_VMS_CREATED] = "vms_created",
+};
+
+static atomic64_t stats[PVISOR_STAT_NR];
+static struct dentry *debugfs_dir;
+
+void pvisor_stat_inc(enum pvisor_stat stat)
+{
+	atomic64_inc(&stats[stat]);
+}
+
+static int stats_show(struct seq_file *m, void *unused)
+{
+	unsigned int i;
+
+	for (i = 0; i < PVISOR_STAT_NR; i++)
+		seq_printf(m, "%s %lld\n", stat_names[i],
+			   (long long)atomic64_read(&stats[i]));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(stats);
+
+void pvisor_stats_init(void)
+{
+	/* debugfs is optional: without it pvisor runs, uncounted in public. */
+	debugfs_dir = debugfs_create_dir("pvisor", NULL);
+	debugfs_create_file("stats", 0400, debugfs_dir, NULL, &stats_fops);
+}
+
+void pvisor_stats_exit(void)
+{
+	debugfs_remove_recursive(debugfs_dir);
+}

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pvisor-run: the launcher.  Opens /dev/pvisor, and (as the core lands)
+ * creates a VM, loads a guest, serves its devices and runs its vCPUs.
+ *
+ * Today it answers `pvisor-run --version`: it asks the module for its ABI
+ * version and capabilities and prints them, which is how a user checks
+ * that pvisor is loaded and matches this launcher.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/pvisor.h>
+
+#define PVISOR_DEV "/dev/pvisor"
+
+static const struct {
+	unsigned long long bit;
+	const char *name;
+} cap_names[] = {
+	{ PVISOR_CAP_VM, "vm" },
+	{ PVISOR_CAP_LA57_HOST, "la57-host" },
+	{ PVISOR_CAP_PTI_HOST, "pti-host" },
+	{ PVISOR_CAP_PCID, "pcid" },
+	{ PVISOR_CAP_MMU_BATCH, "mmu-batch" },
+	{ PVISOR_CAP_IOEVENTFD, "ioeventfd" },
+	{ PVISOR_CAP_IRQFD, "irqfd" },
+};
+
+static int open_pvisor(void)
+{
+	int fd = open(PVISOR_DEV, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		int err = errno;
+
+		fprintf(stderr, "pvisor-run: cannot open %s: %s\n", PVISOR_DEV,
+			strerror(err));
+		if (err == ENOENT)
+			fprintf(stderr, "  Is the module loaded? Try: sudo insmod host/pvisor.ko\n");
+		else if (err == EACCES)
+			fprintf(stderr, "  %s is root-only by default; run as root or add a udev rule (see README).\n",
+				PVISOR_DEV);
+		exit(1);
+	}
+	return fd;
+}
+
+static int show_version(void)
+{
+	struct pvisor_version v;
+	unsigned int i;
+	int fd = open_pvisor();
+
+	memset(&v, 0, sizeof(v));
+	if (ioctl(fd, PVISOR_GET_VERSION, &v) < 0) {
+		fprintf(stderr, "pvisor-run: PVISOR_GET_VERSION failed: %s\n",
+			strerror(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+
+	printf("pvisor module %.*s, ABI %u (launcher built for ABI %d)\n",
+	       (int)sizeof(v.module_version), v.module_version, v.abi_version,
+	       PVISOR_ABI_VERSION);
+	printf("host: %u-level paging\n", v.host_paging_levels);
+	printf("limits: %u vCPUs, %u memory regions, %llu MiB of guest memory per VM\n",
+	       v.max_vcpus, v.max_mem_regions,
+	       (unsigned long long)(v.max_guest_memory >> 20));
+	printf("hypercalls: %u\n", v.nr_hypercalls);
+	printf("capabilities:");
+	for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (v.capabilities & cap_names[i].bit)
+			printf(" %s", cap_names[i].name);
+	printf("\n");
+	if (v.abi_version != PVISOR_ABI_VERSION) {
+		fprintf(stderr, "pvisor-run: ABI mismatch: module %u, launcher %d; rebuild one to match the other\n",
+			v.abi_version, PVISOR_ABI_VERSION);
+		return 1;
+	}
+	return 0;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: pvisor-run --version\n"
+		"\n"
+		"  -V, --version   ask the loaded pvisor module for its version and capabilities\n"
+		"  -h, --help      this text\n"
+		"\n"
+		"Running guests arrives with the hypervisor core; see README.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "Vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'V':
+			return show_version();
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Build the rig's debug host kernel from Debian's linux-source-6.12 with
+# tests/rig/debug-host.config merged onto x86_64_defconfig.  The result is
+# cached outside the repository, keyed by a hash of everything that goes
+# into it, so a warm re-run costs nothing.  Prints the build directory.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -r "$tarball" ] || die "$tarball missing: run tests/rig/setup.sh (package linux-source-6.12)"
+frag=$PVISOR_TOP/tests/rig/debug-host.config
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+key=$( { echo "$srcver"; cat "$frag" "$0"; gcc --version | head -n1; } | sha256sum | cut -c1-16)
+out=$PVISOR_CACHE/debug-host-$key
+
+if [ -f "$out/.done" ]; then
+	echo "$out"
+	exit 0
+fi
+
+src=$PVISOR_CACHE/linux-source-$srcver
+if [ ! -f "$src/.extracted" ]; then
+	rm -rf "$src" && mkdir -p "$src"
+	run_logged "$PVISOR_CACHE/extract.log" "extracting linux-source $srcver" \
+		tar -xf "$tarball" -C "$src" --strip-components=1
+	touch "$src/.extracted"
+fi
+
+rm -rf "$out" && mkdir -p "$out"
+make -s -C "$src" O="$out" x86_64_defconfig >/dev/null
+"$src"/scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null
+make -s -C "$src" O="$out" olddefconfig >/dev/null
+
+# olddefconfig drops what it cannot satisfy without a word: check.
+bad=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		grep -qx -- "$line" "$out/.config" || { echo "dropped: $line" >&2; bad=1; } ;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }; opt=${opt%% *}
+		! grep -q "^$opt=" "$out/.config" || { echo "still set: $opt" >&2; bad=1; } ;;
+	esac
+done <"$frag"
+[ "$bad" = 0 ] || die "debug host config does not hold the fragment (see above)"
+
+run_logged "$out/build.log" "building debug host kernel (about 13 min on 2 cores)" \
+	make -C "$src" O="$out" -j"$JOBS" bzImage modules
+touch "$out/.done"
+echo "$out"

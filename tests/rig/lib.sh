@@ -1,0 +1,39 @@
+# Shared helpers for the pvisor test rig.  Sourced, not run.
+# shellcheck shell=bash
+
+PVISOR_TOP=${PVISOR_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PVISOR_CACHE=${PVISOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pvisor}
+JOBS=${JOBS:-$(nproc)}
+
+say()  { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die()  { printf 'pvisor rig: error: %s\n' "$*" >&2; exit 1; }
+
+# The stock host kernel: Debian's newest linux-image-6.12.*+deb12-amd64.
+# The setup step installs it (with its headers); this finds its release.
+stock_kver() {
+	local k
+	k=$(ls -1 /boot/vmlinuz-6.12.*+deb12-amd64 2>/dev/null | sed 's|.*/vmlinuz-||' | sort -V | tail -n1)
+	[ -n "$k" ] || die "no Debian 6.12 kernel in /boot: run tests/rig/setup.sh first"
+	echo "$k"
+}
+
+# Run a long step with a heartbeat on stderr and its output in a log file;
+# on failure print the log's tail, so the reason is on screen.
+run_logged() {
+	local log=$1 what=$2; shift 2
+	local start=$SECONDS pid
+	say "$what (log: $log)"
+	"$@" >"$log" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 20
+		kill -0 "$pid" 2>/dev/null &&
+			printf '    ... %s: %ds, %s\n' "$what" $((SECONDS - start)) \
+				"$(tail -n1 "$log" | cut -c1-70)" >&2
+	done
+	if ! wait "$pid"; then
+		tail -n 40 "$log" >&2
+		die "$what failed after $((SECONDS - start))s; full log: $log"
+	fi
+	say "$what done in $((SECONDS - start))s"
+}

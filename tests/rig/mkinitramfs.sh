@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# mkinitramfs.sh OUT MODDIR: pack the rig's host-VM initramfs: busybox, the
+# rig's /init and VM-side scripts, the modules found in MODDIR (pvisor.ko,
+# and pvisor_kunit.ko where built), the launcher and the test payloads.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+out=$1 moddir=$2
+bb=/bin/busybox
+[ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
+	[ -x "$bb" ] || die "$bb missing: run tests/rig/setup.sh (package busybox-static)"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage"/{bin,sbin,dev,proc,sys,tmp,pvisor/vm}
+cp "$bb" "$stage/bin/busybox"
+cp "$PVISOR_TOP/tests/rig/vm/init" "$stage/init"
+cp "$PVISOR_TOP"/tests/rig/vm/*.sh "$stage/pvisor/vm/"
+for ko in pvisor.ko pvisor_kunit.ko; do
+	[ -f "$moddir/$ko" ] && cp "$moddir/$ko" "$stage/pvisor/"
+done
+[ -f "$stage/pvisor/pvisor.ko" ] || die "no pvisor.ko in $moddir"
+cp "$PVISOR_TOP/launcher/pvisor-run" "$PVISOR_TOP/build/payload/ioctl_test" \
+	"$stage/pvisor/"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

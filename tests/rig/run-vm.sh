@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# run-vm.sh NAME KERNEL INITRD CPU TEST [EXTRA-APPEND]
+#
+# Boot the rig's host VM under QEMU (TCG), run the VM-side test TEST, and
+# print its TAP lines prefixed with NAME.  Exit status: 0 only if the test
+# passed AND the console shows no kernel warning, BUG, oops, KASAN, UBSAN,
+# lockdep or RCU report.  Logs stay in build/rig/NAME.{console,results}.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+name=$1 kernel=$2 initrd=$3 cpu=$4 test=$5 extra=${6:-}
+timeout=${RIG_TIMEOUT:-600}
+logs=$PVISOR_TOP/build/rig
+mkdir -p "$logs"
+console=$logs/$name.console results=$logs/$name.results
+rm -f "$console" "$results"
+
+start=$SECONDS
+rc=0
+timeout --foreground "$timeout" qemu-system-x86_64 \
+	-accel tcg -cpu "$cpu" -smp 2 -m 1536 \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=4 panic=-1 pvisor.test=$test $extra" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$console" -serial "file:$results" \
+	</dev/null >"$logs/$name.qemu" 2>&1 || rc=$?
+took=$((SECONDS - start))
+
+fail=0
+# The test's own verdicts.
+sed -n 's/\r$//; /^\(not \)\?ok /p' "$results" |
+	sed -E "s/^(not )?ok( [0-9]+)? -? ?/\1ok - $name: /"
+status=$(sed -n 's/\r$//; s/^PVISOR-RIG-EXIT \([0-9]*\)$/\1/p' "$results")
+if [ -z "$status" ]; then
+	[ "$rc" = 124 ] && why="timed out after ${timeout}s" || why="QEMU exit $rc"
+	echo "not ok - $name: VM finished the test ($why; the VM crashed, hung or never ran /init)"
+	fail=1
+elif [ "$status" != 0 ]; then
+	fail=1
+fi
+
+# Anything the kernel had to complain about fails the leg, with the lines.
+splat='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|general protection fault|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|blocked for more than|unreferenced object|Call Trace:'
+if grep -qE "$splat" "$console"; then
+	echo "not ok - $name: kernel log is clean"
+	grep -nE -A 25 "$splat" "$console" | head -n 80 | sed 's/^/#   /'
+	fail=1
+else
+	echo "ok - $name: kernel log is clean"
+fi
+if [ "$fail" != 0 ]; then
+	echo "# $name: console tail ($console):"
+	tail -n 30 "$console" | sed 's/^/#   /'
+fi
+echo "# $name: ${took}s, cpu=$cpu, append='$extra'"
+exit "$fail"

@@ -36,7 +36,8 @@ static u64 hole_start(void)
 						0xffff800000000000ULL;
 }
 
-static u64 hole_end(void)	/* exclusive */
+/* The first address above the hole. */
+static u64 hole_end(void)
 {
 	return pvisor_host.paging_levels == 5 ? 0xff01000000000000ULL :
 						0xffff808000000000ULL;
@@ -193,7 +194,8 @@ struct pvisor_hc_desc {
 	unsigned int nargs;
 };
 
-#define HC(nr, fn_, n) [nr] = { .fn = fn_, .name = #nr, .nargs = n }
+#define HC(nr, fn_, n) \
+	[nr] = { .fn = fn_, .name = #nr, .nargs = n }
 
 static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_VERSION,		hc_version,		0),

@@ -11,46 +11,67 @@
 
 #include <linux/module.h>
 #include <linux/string_choices.h>
-#include <linux/version.h>
 #include <asm/cpufeature.h>
 #include <asm/pgtable.h>
 #include <kunit/visibility.h>
 
 #include "pvisor.h"
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
-#error "pvisor needs Linux 6.1 or newer"
-#endif
-
 struct pvisor_host pvisor_host;
 EXPORT_SYMBOL_IF_KUNIT(pvisor_host);
 
 /*
- * Return NULL if this host can run pvisor, or why not.  The checks name the
- * missing CPU feature or the kernel setting in the way.
+ * Can this host run pvisor?  If not, say what is missing and what to do,
+ * and return false.
  */
-static const char *unsupported_reason(void)
+static bool host_supported(const char **missing, const char **hint)
 {
 #ifdef X86_FEATURE_FRED
-	if (cpu_feature_enabled(X86_FEATURE_FRED))
-		return "the kernel uses FRED for event delivery, which the switcher does not drive yet (boot with fred=off)";
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		*missing = "the kernel delivers events with FRED, unknown to the switcher";
+		*hint = "boot the host with fred=off";
+		return false;
+	}
 #endif
-	if (boot_cpu_has(X86_FEATURE_XENPV))
-		return "this kernel is itself a Xen PV guest and cannot run ring-0 code of its own";
-	if (!boot_cpu_has(X86_FEATURE_NX))
-		return "the CPU has no NX (execute-disable) bit, which guest page tables need";
-	if (boot_cpu_has(X86_FEATURE_USER_SHSTK))
-		return "user shadow stacks (CET) are enabled and the switcher does not save their MSRs yet (boot with nousershstk)";
-	return NULL;
+	if (boot_cpu_has(X86_FEATURE_XENPV)) {
+		*missing = "this kernel is itself a Xen PV guest, without a ring 0 of its own";
+		*hint = "run pvisor on bare metal or in an HVM/KVM guest";
+		return false;
+	}
+	if (!boot_cpu_has(X86_FEATURE_NX)) {
+		*missing = "the CPU has no NX (execute-disable) bit, which guest page tables need";
+		*hint = "use a CPU (or CPU model) with NX";
+		return false;
+	}
+	if (boot_cpu_has(X86_FEATURE_USER_SHSTK)) {
+		*missing = "user shadow stacks (CET) are on; the switcher does not save them";
+		*hint = "boot the host with nousershstk";
+		return false;
+	}
+	return true;
 }
+
+/*
+ * The test rig proves that it notices failures by building the module with
+ * PVISOR_RIG_PLANT set (tests/rig/selfcheck.sh); normal builds have none.
+ */
+#define RIG_PLANT_WARN		1
+#define RIG_PLANT_LOAD_FAILURE	2
+#ifndef PVISOR_RIG_PLANT
+#define PVISOR_RIG_PLANT	0
+#endif
 
 static int __init pvisor_init(void)
 {
-	const char *why = unsupported_reason();
+	const char *missing, *hint;
 	int ret;
 
-	if (why) {
-		pr_err("cannot run on this host: %s\n", why);
+	WARN(PVISOR_RIG_PLANT == RIG_PLANT_WARN, "rig self-check: planted WARN\n");
+	if (PVISOR_RIG_PLANT == RIG_PLANT_LOAD_FAILURE)
+		return -ENODEV;
+
+	if (!host_supported(&missing, &hint)) {
+		pr_err("cannot run on this host: %s (%s)\n", missing, hint);
 		return -EOPNOTSUPP;
 	}
 

@@ -12,6 +12,7 @@
 #ifndef PVISOR_HOST_H
 #define PVISOR_HOST_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -23,7 +24,7 @@
 /* Upper bound on guest memory per VM, so a bad size cannot overflow math. */
 #define PVISOR_MAX_GUEST_MEMORY	(64ULL << 30)
 /* Guest-physical addresses stay below this (a 46-bit physical space). */
-#define PVISOR_MAX_GPA		(1ULL << 46)
+#define PVISOR_MAX_GPA		BIT_ULL(46)
 
 /* Facts about the host, found once at load time. */
 struct pvisor_host {
@@ -31,6 +32,7 @@ struct pvisor_host {
 	bool pti;			/* page-table isolation is on */
 	bool pcid;			/* the CPU has PCID */
 };
+
 extern struct pvisor_host pvisor_host;
 
 /* One slot of guest-physical memory, backed by launcher memory. */
@@ -91,6 +93,7 @@ struct pvisor_hc_args {
 	u64 nr;
 	u64 arg[5];		/* rdi, rsi, rdx, r10, r8 */
 };
+
 long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 		      const struct pvisor_hc_args *args);
 bool pvisor_is_canonical(u64 va);
@@ -108,6 +111,7 @@ enum pvisor_stat {
 	PVISOR_STAT_VMS_CREATED,
 	PVISOR_STAT_NR
 };
+
 void pvisor_stat_inc(enum pvisor_stat stat);
 void pvisor_stats_init(void);
 void pvisor_stats_exit(void);

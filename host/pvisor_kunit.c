@@ -16,6 +16,10 @@
 
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 
+#ifndef PVISOR_RIG_PLANT
+#define PVISOR_RIG_PLANT	0
+#endif
+
 #define GUEST_BASE	0x100000ULL		/* gpa of the test memory */
 #define GUEST_PAGES	4
 #define GUEST_SIZE	(GUEST_PAGES * PAGE_SIZE)
@@ -387,7 +391,18 @@ static void version_ioctl_reports_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v.reserved[3], 0ULL);
 }
 
+#if PVISOR_RIG_PLANT == 3
+/* Built only by the rig's self-check, to show a failing case fails a run. */
+static void rig_planted_failure(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_VERSION, 0, 0, 0), -1L);
+}
+#endif
+
 static struct kunit_case pvisor_hypercall_cases[] = {
+#if PVISOR_RIG_PLANT == 3
+	KUNIT_CASE(rig_planted_failure),
+#endif
 	KUNIT_CASE(abi_layout_is_stable),
 	KUNIT_CASE(version_and_features_answer),
 	KUNIT_CASE(unknown_hypercall_is_enosys),
@@ -414,6 +429,7 @@ static struct kunit_suite pvisor_hypercall_suite = {
 	.exit = hc_test_exit,
 	.test_cases = pvisor_hypercall_cases,
 };
+
 kunit_test_suite(pvisor_hypercall_suite);
 
 MODULE_LICENSE("GPL");

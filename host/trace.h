@@ -12,29 +12,27 @@
 #include <linux/tracepoint.h>
 
 TRACE_EVENT(pvisor_hypercall,
-	TP_PROTO(unsigned int vm, unsigned int vcpu, u64 nr, u64 a0, u64 a1,
-		 long ret),
-	TP_ARGS(vm, vcpu, nr, a0, a1, ret),
-	TP_STRUCT__entry(
-		__field(unsigned int, vm)
-		__field(unsigned int, vcpu)
-		__field(u64, nr)
-		__field(u64, a0)
-		__field(u64, a1)
-		__field(long, ret)
-	),
-	TP_fast_assign(
-		__entry->vm = vm;
-		__entry->vcpu = vcpu;
-		__entry->nr = nr;
-		__entry->a0 = a0;
-		__entry->a1 = a1;
-		__entry->ret = ret;
-	),
-	TP_printk("vm%u/%u nr=%llu(%s) a0=%#llx a1=%#llx ret=%ld",
-		  __entry->vm, __entry->vcpu, __entry->nr,
-		  pvisor_hypercall_name(__entry->nr), __entry->a0, __entry->a1,
-		  __entry->ret)
+	    TP_PROTO(unsigned int vm, unsigned int vcpu, u64 nr, u64 a0, u64 a1,
+		     long ret),
+	    TP_ARGS(vm, vcpu, nr, a0, a1, ret),
+	    TP_STRUCT__entry(__field(unsigned int, vm)
+			     __field(unsigned int, vcpu)
+			     __field(u64, nr)
+			     __field(u64, a0)
+			     __field(u64, a1)
+			     __field(long, ret)
+	    ),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->nr = nr;
+			   __entry->a0 = a0;
+			   __entry->a1 = a1;
+			   __entry->ret = ret;
+	    ),
+	    TP_printk("vm%u/%u nr=%llu(%s) a0=%#llx a1=%#llx ret=%ld",
+		      __entry->vm, __entry->vcpu, __entry->nr,
+		      pvisor_hypercall_name(__entry->nr), __entry->a0,
+		      __entry->a1, __entry->ret)
 );
 
 #endif /* PVISOR_TRACE_H */

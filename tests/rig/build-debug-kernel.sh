@@ -18,13 +18,7 @@ if [ -f "$out/.done" ]; then
 	exit 0
 fi
 
-src=$PVISOR_CACHE/linux-source-$srcver
-if [ ! -f "$src/.extracted" ]; then
-	rm -rf "$src" && mkdir -p "$src"
-	run_logged "$PVISOR_CACHE/extract.log" "extracting linux-source $srcver" \
-		tar -xf "$tarball" -C "$src" --strip-components=1
-	touch "$src/.extracted"
-fi
+src=$(linux_source_dir)
 
 rm -rf "$out" && mkdir -p "$out"
 make -s -C "$src" O="$out" x86_64_defconfig >/dev/null

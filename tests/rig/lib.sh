@@ -37,3 +37,19 @@ run_logged() {
 	fi
 	say "$what done in $((SECONDS - start))s"
 }
+
+# The extracted Debian linux-source-6.12 tree (for checkpatch and the
+# debug host kernel), extracted into the cache on first use.
+linux_source_dir() {
+	local tarball=/usr/src/linux-source-6.12.tar.xz srcver src
+	[ -r "$tarball" ] || die "$tarball missing: run tests/rig/setup.sh (package linux-source-6.12)"
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
+	src=$PVISOR_CACHE/linux-source-$srcver
+	if [ ! -f "$src/.extracted" ]; then
+		rm -rf "$src" && mkdir -p "$src"
+		run_logged "$PVISOR_CACHE/extract.log" "extracting linux-source $srcver" \
+			tar -xf "$tarball" -C "$src" --strip-components=1
+		touch "$src/.extracted"
+	fi
+	echo "$src"
+}

@@ -20,7 +20,7 @@ rc=0
 timeout --foreground "$timeout" qemu-system-x86_64 \
 	-accel tcg -cpu "$cpu" -smp 2 -m 1536 \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 pvisor.test=$test $extra" \
+	-append "console=ttyS0 loglevel=5 panic=-1 pvisor.test=$test $extra" \
 	-display none -monitor none -no-reboot \
 	-serial "file:$console" -serial "file:$results" \
 	</dev/null >"$logs/$name.qemu" 2>&1 || rc=$?

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Quality gates, printed as TAP: checkpatch --strict on host/ and guest-pv/,
+# sparse (C=2) on the module, the launcher and payloads built with
+# -Wall -Wextra -Werror, and the ABI header alone under strict C11.
+set -uo pipefail
+. "$(dirname "$0")/rig/lib.sh"
+cd "$PVISOR_TOP"
+
+failed=0
+pass() { echo "ok - lint: $*"; }
+fail() { echo "not ok - lint: $*"; failed=1; }
+
+src=$(linux_source_dir)
+# Every C file and header the project keeps in host/ and guest-pv/.  ENOSYS
+# is ignored because a hypercall is a system call into the hypervisor, and
+# -ENOSYS for an unknown hypercall number is exactly its meaning.
+files=$(git ls-files 'host/*.[ch]' 'guest-pv/*.[ch]' 2>/dev/null ||
+	ls host/*.[ch])
+out=$("$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore FILE_PATH_CHANGES,ENOSYS -f $files 2>&1 |
+	grep -vE '^total: 0 errors, 0 warnings, 0 checks')
+if [ -z "$(echo "$out" | grep -E ': (ERROR|WARNING|CHECK):')" ]; then
+	pass "checkpatch --strict ($(echo $files | wc -w) files)"
+else
+	fail "checkpatch --strict"
+	echo "$out" | sed 's/^/#   /'
+fi
+
+kdir=/lib/modules/$(stock_kver)/build
+tmp=$PVISOR_TOP/build/sparse
+rm -rf "$tmp" && mkdir -p "$tmp"
+cp -r Kbuild host include "$tmp/"
+out=$(make -C "$kdir" M="$tmp" C=2 modules 2>&1)
+if echo "$out" | grep -E "^$tmp/.*(warning|error):" >/dev/null || ! echo "$out" | grep -q 'CHECK'; then
+	fail "sparse C=2"
+	echo "$out" | grep -E 'warning|error|CHECK' | sed 's/^/#   /'
+else
+	pass "sparse C=2 ($(echo "$out" | grep -c CHECK) files checked)"
+fi
+
+if make -s -C launcher clean all >/dev/null 2>"$tmp/launcher.err"; then
+	pass "launcher builds with -Wall -Wextra -Werror"
+else
+	fail "launcher builds with -Wall -Wextra -Werror"
+	sed 's/^/#   /' "$tmp/launcher.err"
+fi
+
+for std in c11 gnu11; do
+	if gcc -std=$std -pedantic -Wall -Wextra -Werror -Iinclude/uapi \
+		-o "$tmp/abi_check" tests/uapi/abi_check.c 2>"$tmp/abi.err" &&
+		"$tmp/abi_check" >/dev/null; then
+		pass "uapi header compiles and holds its layout (-std=$std -pedantic)"
+	else
+		fail "uapi header under -std=$std"
+		sed 's/^/#   /' "$tmp/abi.err"
+		"$tmp/abi_check" 2>&1 | sed 's/^/#   /'
+	fi
+done
+exit $failed

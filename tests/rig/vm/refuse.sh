@@ -8,7 +8,7 @@ if insmod pvisor.ko 2>/dev/null; then
 else
 	ok "insmod refused on a CPU without NX"
 fi
-msg=$(dmesg | grep 'pvisor: cannot run on this host')
+msg=$(dmesg | grep "pvisor: cannot run on this host" | tail -n1)
 echo "# $msg"
 case "$msg" in
 *"no NX"*) ok "the refusal names the missing feature" ;;

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-net: whole Ethernet frames between the guest and a backend.
+ *
+ * We offer no offloads (no CSUM, no GSO, no MRG_RXBUF), so each frame
+ * travels in one chain with a 12-byte struct virtio_net_hdr_v1 in front
+ * (the VERSION_1 header always has num_buffers).  On transmit the header
+ * is copied out and checked, then dropped; the frame goes to the backend
+ * with sendmsg() straight from guest memory.  On receive the frame is
+ * read into a bounce buffer (we must know its length before choosing a
+ * buffer), a zeroed header with num_buffers = 1 is written, then the
+ * frame.
+ *
+ * Backpressure: if the backend cannot take a frame now (a full peer
+ * queue), the chain is kept and retried when the socket turns writable,
+ * for at most NET_TX_STALL_MS; after that the frame is dropped, as a
+ * switch with a full queue would, so a stuck peer cannot wedge the
+ * guest's transmit queue for ever.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "net_backend.h"
+
+#define NET_HDR_LEN	sizeof(struct virtio_net_hdr_v1)	/* 12 */
+#define NET_MAX_FRAME	65535
+#define NET_TX_STALL_MS	200
+#define NET_BATCH	64
+
+enum { NET_RX, NET_TX };
+
+struct net {
+	struct net_backend be;
+	uint8_t mac[6];
+	/* transmit: a chain the backend could not take yet */
+	bool tx_pending;
+	uint64_t tx_deadline;
+	struct vq_chain tx_chain;
+	struct iovec tx_frame[VQ_MAX_SIZE];
+	unsigned int tx_frame_n;
+	struct vq_chain rx_chain;
+	uint64_t tx_dropped, rx_dropped;
+	uint8_t rx_buf[NET_MAX_FRAME + 1];
+};
+
+static void net_get_config(struct virtio_dev *dev, uint8_t *buf)
+{
+	struct net *nt = dev->priv;
+	struct virtio_net_config c;
+
+	memset(&c, 0, sizeof(c));
+	memcpy(c.mac, nt->mac, sizeof(c.mac));
+	c.status = htole16(VIRTIO_NET_S_LINK_UP);
+	memcpy(buf, &c, sizeof(c));
+}
+
+/*
+ * Check a transmit chain's header and build the frame's iovec.
+ * Returns false (frame dropped, reason logged) if it is unusable.
+ */
+static bool net_tx_prepare(struct virtio_dev *dev, struct net *nt,
+			   struct vq_chain *c)
+{
+	struct virtio_net_hdr_v1 h;
+	uint32_t frame_len;
+
+	if (c->out_len < NET_HDR_LEN + 14) {
+		virtio_dev__log(dev, NET_TX, "frame of %u bytes is shorter than header plus Ethernet header; dropped",
+				c->out_len);
+		return false;
+	}
+	iov__to_buf(c->iov, c->nr_out, 0, &h, sizeof(h));	/* copy once */
+	if (h.flags || h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+		virtio_dev__log(dev, NET_TX, "frame asks for checksum/GSO offload (flags 0x%x, gso_type %u), which was not offered; dropped",
+				h.flags, h.gso_type);
+		return false;
+	}
+	frame_len = c->out_len - NET_HDR_LEN;
+	if (frame_len > NET_MAX_FRAME) {
+		virtio_dev__log(dev, NET_TX, "frame of %u bytes is larger than %u; dropped",
+				frame_len, NET_MAX_FRAME);
+		return false;
+	}
+	nt->tx_frame_n = iov__slice(c->iov, c->nr_out, NET_HDR_LEN, frame_len,
+				    nt->tx_frame, ARRAY_SIZE(nt->tx_frame));
+	return true;
+}
+
+/* Returns false if the backend is full and the chain is now pending. */
+static bool net_tx_send(struct virtio_dev *dev, struct net *nt)
+{
+	ssize_t r = netbe__send(&nt->be, nt->tx_frame, nt->tx_frame_n);
+
+	if (r == -EAGAIN || r == -ENOBUFS) {
+		if (!nt->tx_pending)
+			nt->tx_deadline = virtio__now_ms() + NET_TX_STALL_MS;
+		if (virtio__now_ms() < nt->tx_deadline) {
+			nt->tx_pending = true;
+			return false;
+		}
+	}
+	if (r < 0) {
+		nt->tx_dropped++;
+		if (r != -ENOTCONN && r != -ECONNREFUSED && r != -EAGAIN)
+			virtio_dev__log(dev, NET_TX, "%s: send: %s; frame dropped",
+					nt->be.desc, strerror(-r));
+	}
+	nt->tx_pending = false;
+	return true;
+}
+
+/* Returns true if there is more to do right away. */
+static bool net_tx(struct virtio_dev *dev, struct net *nt)
+{
+	struct vq *vq = &dev->vqs[NET_TX];
+	unsigned int done = 0;
+	int r = 0;
+
+	if (nt->tx_pending) {
+		if (!net_tx_send(dev, nt))
+			return false;
+		vq__push(vq, nt->tx_chain.head, 0);
+		done++;
+	}
+	for (;;) {
+		while (done < NET_BATCH &&
+		       (r = vq__pop(dev, vq, &nt->tx_chain, VQ_OUT_ONLY)) > 0) {
+			if (net_tx_prepare(dev, nt, &nt->tx_chain) &&
+			    !net_tx_send(dev, nt))
+				break;		/* pending: keep the chain */
+			vq__push(vq, nt->tx_chain.head, 0);
+			done++;
+		}
+		if (done)
+			vq__notify(dev, vq);
+		if (r < 0 || nt->tx_pending)
+			return false;
+		if (done >= NET_BATCH)
+			return true;
+		if (!vq__enable_kicks(vq))
+			return false;
+	}
+}
+
+/* Returns true if there is more to do right away. */
+static bool net_rx(struct virtio_dev *dev, struct net *nt)
+{
+	struct vq *vq = &dev->vqs[NET_RX];
+	struct virtio_net_hdr_v1 h;
+	unsigned int done = 0;
+	bool more = false;
+	ssize_t len;
+	int r;
+
+	while (done < NET_BATCH) {
+		if (!vq__has_avail(vq) && !vq__enable_kicks(vq))
+			break;		/* no buffers: wait for a kick */
+		len = netbe__recv(&nt->be, nt->rx_buf, NET_MAX_FRAME);
+		if (len == -EAGAIN || len == -EINTR)
+			break;
+		if (len < 0) {
+			nt->rx_dropped++;
+			if (len != -EMSGSIZE && len != -ECONNREFUSED)
+				virtio_dev__log(dev, NET_RX, "%s: receive: %s",
+						nt->be.desc, strerror(-len));
+			continue;
+		}
+		r = vq__pop(dev, vq, &nt->rx_chain, VQ_IN_ONLY);
+		if (r <= 0)
+			return false;	/* r < 0: failed; r == 0 cannot happen */
+		if (nt->rx_chain.in_len < NET_HDR_LEN + len) {
+			virtio_dev__log(dev, NET_RX, "receive buffer of %u bytes cannot hold a %zd-byte frame; frame dropped",
+					nt->rx_chain.in_len, len);
+			vq__unpop(vq);
+			nt->rx_dropped++;
+			continue;
+		}
+		memset(&h, 0, sizeof(h));
+		h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
+		h.num_buffers = htole16(1);
+		iov__from_buf(chain_in(&nt->rx_chain), nt->rx_chain.nr_in, 0, &h,
+			      sizeof(h));
+		iov__from_buf(chain_in(&nt->rx_chain), nt->rx_chain.nr_in,
+			      NET_HDR_LEN, nt->rx_buf, len);
+		vq__push(vq, nt->rx_chain.head, NET_HDR_LEN + len);
+		done++;
+	}
+	if (done >= NET_BATCH)
+		more = true;
+	if (done)
+		vq__notify(dev, vq);
+	return more;
+}
+
+static int net_poll_setup(struct virtio_dev *dev, struct pollfd *pfd, int max,
+			  int *timeout_ms)
+{
+	struct net *nt = dev->priv;
+	struct vq *rx = &dev->vqs[NET_RX];
+
+	if (max < 1)
+		return 0;
+	pfd[0].fd = nt->be.fd;
+	pfd[0].events = 0;
+	pfd[0].revents = 0;
+	/* Only read frames we have somewhere to put. */
+	if (vq__has_avail(rx) || vq__enable_kicks(rx))
+		pfd[0].events |= POLLIN;
+	if (nt->tx_pending) {
+		uint64_t now = virtio__now_ms();
+
+		pfd[0].events |= POLLOUT;
+		*timeout_ms = nt->tx_deadline > now ? nt->tx_deadline - now : 0;
+	}
+	return 1;
+}
+
+static bool net_work(struct virtio_dev *dev, struct pollfd *pfd, int n)
+{
+	struct net *nt = dev->priv;
+	bool more;
+
+	(void)pfd;
+	(void)n;
+	more = net_tx(dev, nt);
+	if (virtio_dev__running(dev))
+		more |= net_rx(dev, nt);
+	return more && virtio_dev__running(dev);
+}
+
+static void net_reset(struct virtio_dev *dev)
+{
+	struct net *nt = dev->priv;
+
+	nt->tx_pending = false;
+}
+
+static void net_destroy(struct virtio_dev *dev)
+{
+	struct net *nt = dev->priv;
+
+	netbe__close(&nt->be);
+	free(nt);
+}
+
+static const struct virtio_dev_ops net_ops = {
+	.kind = "net",
+	.kconfig = "CONFIG_VIRTIO_NET",
+	.nr_queues = 2,
+	.queue_names = { "receiveq", "transmitq" },
+	.config_size = offsetof(struct virtio_net_config, mtu),
+	.get_config = net_get_config,
+	.poll_setup = net_poll_setup,
+	.work = net_work,
+	.reset = net_reset,
+	.destroy = net_destroy,
+};
+
+int virtio_net__create(struct virtio_set *set, const struct virtio_net_opt *o,
+		       unsigned int instance)
+{
+	static const uint8_t default_mac[6] = { 0x02, 0x70, 0x76, 0x00, 0x00, 0x00 };
+	uint64_t features = (1ULL << VIRTIO_NET_F_MAC) |
+			    (1ULL << VIRTIO_NET_F_STATUS);
+	struct virtio_dev *dev;
+	struct net *nt;
+
+	nt = calloc(1, sizeof(*nt));
+	if (!nt)
+		return -1;
+	if (netbe__open(&nt->be, o) < 0) {
+		netbe__close(&nt->be);
+		free(nt);
+		return -1;
+	}
+	if (o->has_mac) {
+		memcpy(nt->mac, o->mac, 6);
+	} else {
+		/*
+		 * Locally administered, and derived from the backend (FNV-1a
+		 * of its description): stable across restarts, and different
+		 * on the two ends of a socket link.
+		 */
+		uint32_t h = 2166136261u;
+		const char *p;
+
+		for (p = nt->be.desc; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		memcpy(nt->mac, default_mac, 6);
+		nt->mac[3] = h >> 16;
+		nt->mac[4] = h >> 8;
+		nt->mac[5] = h;
+	}
+	dev = virtio_dev__new(set, &net_ops, VIRTIO_ID_NET, features, instance);
+	if (!dev) {
+		netbe__close(&nt->be);
+		free(nt);
+		return -1;
+	}
+	dev->priv = nt;
+	snprintf(dev->desc, sizeof(dev->desc), "(%.80s)", nt->be.desc);
+	return 0;
+}

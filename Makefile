@@ -27,6 +27,7 @@ launcher:
 	$(MAKE) -C launcher
 
 payload: build/payload/ioctl_test
+	$(MAKE) -C tests/guests
 
 build/payload/ioctl_test: tests/rig/payload/ioctl_test.c include/uapi/linux/pvisor.h
 	@mkdir -p $(@D)

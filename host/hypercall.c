@@ -183,7 +183,97 @@ static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 		return -EFAULT;
 	vcpu->cr3_kernel = kroot;
 	vcpu->cr3_user = uroot;
+	pvisor_shadow_zap(&vcpu->shadow);
 	return 0;
+}
+
+static long hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	u64 op = arg[0], va = arg[1], npages = arg[2];
+
+	switch (op) {
+	case PVISOR_FLUSH_ALL:
+		if (va || npages)
+			return -EINVAL;
+		break;
+	case PVISOR_FLUSH_ONE:
+		if (!pvisor_is_canonical(va) || npages != 1)
+			return -EINVAL;
+		break;
+	case PVISOR_FLUSH_RANGE:
+		if (!npages || npages > PVISOR_FLUSH_RANGE_MAX ||
+		    !pvisor_is_canonical(va) ||
+		    !pvisor_is_canonical(va + (npages << PAGE_SHIFT) - 1))
+			return -EINVAL;
+		break;
+	default:
+		return -EINVAL;
+	}
+	/* Shadows are rebuilt on demand, so every flush drops them all. */
+	pvisor_shadow_zap(&vcpu->shadow);
+	return 0;
+}
+
+/* Check one page-table update from a batch, already copied from the guest. */
+static int check_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op)
+{
+	if (op->level < 1 || op->level > pvisor_host.paging_levels)
+		return -EINVAL;
+	switch (op->op) {
+	case PVISOR_MMU_SET_ENTRY:
+		if (!IS_ALIGNED(op->entry_gpa, 8) ||
+		    !pvisor_gpa_to_user(vcpu->vm, op->entry_gpa, 8, true))
+			return -EFAULT;
+		/* A present entry must point at guest memory. */
+		if ((op->value & _PAGE_PRESENT) &&
+		    !pvisor_gpa_to_user(vcpu->vm, op->value & PTE_PFN_MASK &
+					(PVISOR_MAX_GPA - 1), PAGE_SIZE, false))
+			return -EFAULT;
+		if ((op->value & PTE_PFN_MASK) >= PVISOR_MAX_GPA)
+			return -EINVAL;
+		return 0;
+	case PVISOR_MMU_PIN_TABLE:
+	case PVISOR_MMU_UNPIN_TABLE:
+		if (op->entry_gpa || !PAGE_ALIGNED(op->value))
+			return -EINVAL;
+		if (!pvisor_gpa_to_user(vcpu->vm, op->value, PAGE_SIZE, false))
+			return -EFAULT;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static long hc_mmu_update(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	struct pvisor_mmu_op ops[16];
+	u64 gpa = arg[0], n = arg[1], done = 0;
+	int ret = 0;
+
+	if (n > PVISOR_MMU_BATCH_MAX)
+		return -EINVAL;
+	while (done < n && !ret) {
+		unsigned int i, chunk = min_t(u64, n - done, ARRAY_SIZE(ops));
+
+		/* Copy a chunk once; check and apply only the copy. */
+		if (pvisor_read_guest(vcpu->vm, gpa + done * sizeof(ops[0]), ops,
+				      chunk * sizeof(ops[0]))) {
+			ret = -EFAULT;
+			break;
+		}
+		for (i = 0; i < chunk; i++) {
+			ret = check_mmu_op(vcpu, &ops[i]);
+			if (!ret && ops[i].op == PVISOR_MMU_SET_ENTRY)
+				ret = pvisor_write_guest(vcpu->vm, ops[i].entry_gpa,
+							 &ops[i].value, 8);
+			if (ret)
+				break;
+			done++;
+		}
+	}
+	if (done)
+		pvisor_shadow_zap(&vcpu->shadow);
+	return done ? done : ret;
 }
 
 typedef long (*pvisor_hc_fn)(struct pvisor_vcpu *vcpu, const u64 *arg);
@@ -211,8 +301,8 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_SET_ENTRIES,	hc_set_entries,		1),
 	HC(PVISOR_HC_RETURN_TO_USER,	NULL,			0),
 	HC(PVISOR_HC_NEW_CR3,		hc_new_cr3,		2),
-	HC(PVISOR_HC_MMU_UPDATE,	NULL,			2),
-	HC(PVISOR_HC_FLUSH_TLB,		NULL,			3),
+	HC(PVISOR_HC_MMU_UPDATE,	hc_mmu_update,		2),
+	HC(PVISOR_HC_FLUSH_TLB,		hc_flush_tlb,		3),
 	HC(PVISOR_HC_CPUID,		NULL,			3),
 };
 

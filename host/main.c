@@ -79,11 +79,16 @@ static int __init pvisor_init(void)
 	pvisor_host.pti = boot_cpu_has(X86_FEATURE_PTI);
 	pvisor_host.pcid = boot_cpu_has(X86_FEATURE_PCID);
 
+	pvisor_fpu_setup();
+	ret = pvisor_switcher_init();
+	if (ret)
+		return ret;
 	pvisor_stats_init();
 	ret = pvisor_dev_init();
 	if (ret) {
 		pr_err("cannot register /dev/pvisor: error %d\n", ret);
 		pvisor_stats_exit();
+		pvisor_switcher_exit();
 		return ret;
 	}
 	pr_info("version %s (ABI %d) loaded: %d-level paging, PTI %s, PCID %s\n",
@@ -97,6 +102,7 @@ static void __exit pvisor_exit(void)
 {
 	pvisor_dev_exit();
 	pvisor_stats_exit();
+	pvisor_switcher_exit();
 	pr_info("unloaded\n");
 }
 

@@ -7,7 +7,12 @@
  *   dev.c        /dev/pvisor and the VM file descriptor (the user interface)
  *   memory.c     guest-physical memory regions and access to guest memory
  *   hypercall.c  hypercall dispatch and argument validation
+ *   switcher.S   the world switch itself (runs aliased in the hole)
+ *   switcher.c   hole mappings, per-CPU areas, one round trip
+ *   shadow.c     the shadow MMU
+ *   run.c        the vCPU run loop, exits, host events, guest FPU
  *   stats.c      debugfs counters
+ *   trace.h      tracepoints
  */
 #ifndef PVISOR_HOST_H
 #define PVISOR_HOST_H
@@ -17,6 +22,8 @@
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <uapi/linux/pvisor.h>
+
+#include "switcher.h"
 
 #define PVISOR_MODULE_VERSION	"0.1"
 #define PVISOR_MAX_VCPUS	8
@@ -44,9 +51,33 @@ struct pvisor_region {
 };
 
 struct pvisor_vm {
-	struct mutex lock;		/* protects regions */
+	struct mutex lock;		/* protects regions, vcpu_ids */
 	struct pvisor_region regions[PVISOR_MAX_MEM_REGIONS];
+	unsigned long vcpu_ids;		/* bitmap of created vCPU ids */
 	unsigned int id;		/* for messages and debugfs */
+	refcount_t refs;		/* the VM fd and each vCPU */
+	struct mm_struct *mm;		/* the launcher's, with the hole mapped */
+};
+
+#define PVISOR_MAX_LEVELS	5
+
+/* The shadow page tables of one vCPU (shadow.c). */
+struct pvisor_shadow {
+	struct page *root[2];		/* [0] guest-kernel mode, [1] guest-user */
+	struct list_head tables;	/* lower-level shadow tables */
+	struct page **pinned;		/* guest pages the shadows map */
+	unsigned int nr_pinned;
+	struct pvisor_sw_map *swmap;	/* the hole subtree of this vCPU */
+	int last_cpu;			/* whose area swmap maps, or -1 */
+	u64 fills, zaps;
+};
+
+/* What a round trip saw besides the frame (switcher.c). */
+struct pvisor_sw_exit {
+	u64 cr2;
+	bool nmi, mce;
+	u64 fault_vector;		/* vector + 1 of a fault in the switcher */
+	u64 fault_rip, fault_error;
 };
 
 /*
@@ -63,6 +94,17 @@ struct pvisor_vm {
 struct pvisor_vcpu {
 	struct pvisor_vm *vm;
 	u32 id;
+	struct mutex run_lock;		/* one PVISOR_RUN at a time */
+
+	u32 mode;			/* PVISOR_MODE_* */
+	struct pvisor_frame frame;	/* registers while not running */
+	struct pvisor_shadow shadow;
+	u8 *fpu;			/* xsave/fxsave image, page aligned */
+
+	bool crashed;
+	u32 crash_reason, crash_vector;
+	u64 crash_error, crash_info;
+	char crash_message[64];
 
 	u64 shared_gpa;			/* 0: not registered */
 	u64 sp0;			/* guest kernel stack for events */
@@ -77,6 +119,7 @@ struct pvisor_vcpu {
 
 	char console[PVISOR_CONSOLE_RING];
 	u32 console_head;		/* total bytes ever written */
+	u32 console_tail;		/* total bytes read by the launcher */
 };
 
 /* memory.c */
@@ -99,7 +142,40 @@ long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 bool pvisor_is_canonical(u64 va);
 const char *pvisor_hypercall_name(u64 nr);
 
+/* switcher.c */
+struct pvisor_sw_map;
+int pvisor_switcher_init(void);
+void pvisor_switcher_exit(void);
+int pvisor_sw_install(struct mm_struct *mm);
+void pvisor_sw_uninstall(struct mm_struct *mm);
+struct pvisor_sw_map *pvisor_sw_guest_map_alloc(void);
+void pvisor_sw_guest_map_free(struct pvisor_sw_map *m);
+u64 pvisor_sw_guest_top_entry(struct pvisor_sw_map *m);
+void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
+			     unsigned int cpu);
+void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
+			 u64 guest_cr3, u64 *fs_base, u64 *gs_base,
+			 struct pvisor_sw_exit *exit);
+
+/* shadow.c */
+int pvisor_shadow_init(struct pvisor_shadow *s);
+void pvisor_shadow_destroy(struct pvisor_shadow *s);
+void pvisor_shadow_zap(struct pvisor_shadow *s);
+u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
+int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
+			u32 *guest_error);
+
+/* run.c */
+void pvisor_fpu_setup(void);
+int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu);
+void pvisor_fpu_free(struct pvisor_vcpu *vcpu);
+int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run);
+__printf(6, 7)
+void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
+		       u64 error, u64 info, const char *fmt, ...);
+
 /* dev.c */
+void pvisor_frame_to_regs(struct pvisor_vcpu *vcpu, struct pvisor_regs *r);
 void pvisor_fill_version(struct pvisor_version *v);
 int pvisor_dev_init(void);
 void pvisor_dev_exit(void);
@@ -109,6 +185,15 @@ enum pvisor_stat {
 	PVISOR_STAT_HYPERCALLS,
 	PVISOR_STAT_HYPERCALL_ERRORS,
 	PVISOR_STAT_VMS_CREATED,
+	PVISOR_STAT_EXITS,
+	PVISOR_STAT_EXIT_HYPERCALL,
+	PVISOR_STAT_EXIT_PAGE_FAULT,
+	PVISOR_STAT_EXIT_EXCEPTION,
+	PVISOR_STAT_EXIT_HOST_IRQ,
+	PVISOR_STAT_EXIT_NMI,
+	PVISOR_STAT_EXIT_MCE,
+	PVISOR_STAT_EXIT_SIGNAL,
+	PVISOR_STAT_GUEST_CRASHES,
 	PVISOR_STAT_NR
 };
 

@@ -35,6 +35,42 @@ TRACE_EVENT(pvisor_hypercall,
 		      __entry->a1, __entry->ret)
 );
 
+TRACE_EVENT(pvisor_entry,
+	    TP_PROTO(unsigned int vm, unsigned int vcpu, u64 rip),
+	    TP_ARGS(vm, vcpu, rip),
+	    TP_STRUCT__entry(__field(unsigned int, vm)
+			     __field(unsigned int, vcpu)
+			     __field(u64, rip)
+	    ),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->rip = rip;
+	    ),
+	    TP_printk("vm%u/%u rip=%#llx", __entry->vm, __entry->vcpu,
+		      __entry->rip)
+);
+
+TRACE_EVENT(pvisor_exit,
+	    TP_PROTO(unsigned int vm, unsigned int vcpu, u64 vector, u64 rip,
+		     u64 error),
+	    TP_ARGS(vm, vcpu, vector, rip, error),
+	    TP_STRUCT__entry(__field(unsigned int, vm)
+			     __field(unsigned int, vcpu)
+			     __field(u64, vector)
+			     __field(u64, rip)
+			     __field(u64, error)
+	    ),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->vector = vector;
+			   __entry->rip = rip;
+			   __entry->error = error;
+	    ),
+	    TP_printk("vm%u/%u vector=%llu rip=%#llx error=%#llx",
+		      __entry->vm, __entry->vcpu, __entry->vector,
+		      __entry->rip, __entry->error)
+);
+
 #endif /* PVISOR_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

@@ -3,9 +3,11 @@
  * pvisor-run: the launcher.  Opens /dev/pvisor, and (as the core lands)
  * creates a VM, loads a guest, serves its devices and runs its vCPUs.
  *
- * Today it answers `pvisor-run --version`: it asks the module for its ABI
- * version and capabilities and prints them, which is how a user checks
- * that pvisor is loaded and matches this launcher.
+ * `pvisor-run --version` asks the module for its ABI version and
+ * capabilities, which is how a user checks that pvisor is loaded and matches
+ * this launcher.  `pvisor-run --guest FILE` runs a freestanding ELF guest
+ * (the test guests) and exits with its shutdown code, or 128 + the crash
+ * reason after printing why it crashed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <linux/pvisor.h>
+#include "launcher.h"
 
 #define PVISOR_DEV "/dev/pvisor"
 
@@ -92,26 +95,75 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pvisor-run --version\n"
+		"       pvisor-run --guest FILE [--mem SIZE]\n"
 		"\n"
-		"  -V, --version   ask the loaded pvisor module for its version and capabilities\n"
-		"  -h, --help      this text\n"
-		"\n"
-		"Running guests arrives with the hypervisor core; see README.md.\n");
+		"  -V, --version     ask the loaded pvisor module for its version and capabilities\n"
+		"  -g, --guest FILE  run a freestanding ELF guest; exit with its shutdown code\n"
+		"  -m, --mem SIZE    guest memory, e.g. 16M or 1G (default 16M)\n"
+		"  -a, --arg N       a number handed to a test guest in %%rsi\n"
+		"  -h, --help        this text\n");
+}
+
+/* "16M", "1G", "4096": bytes, or 0 if malformed. */
+static unsigned long long parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 0);
+
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	}
+	return *end ? 0 : v;
+}
+
+static int run_guest(const char *path, unsigned long long mem,
+		     unsigned long long arg)
+{
+	struct pvisor_regs regs;
+	struct vm vm;
+	int ret = 125;
+
+	if (mem < (4ULL << 20) || mem > (1ULL << 30) || mem % 4096) {
+		fprintf(stderr, "pvisor-run: --mem must be 4M..1G in whole pages\n");
+		return 2;
+	}
+	if (!vm_open(&vm, mem) && !load_elf_guest(&vm, path, &regs)) {
+		regs.rsi = arg;
+		ret = vm_run(&vm, &regs);
+	}
+	vm_close(&vm);
+	return ret;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "version", no_argument, NULL, 'V' },
+		{ "guest", required_argument, NULL, 'g' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "arg", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	unsigned long long mem = 16ULL << 20, arg = 0;
+	const char *guest = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "Vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Vg:m:a:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
 			return show_version();
+		case 'g':
+			guest = optarg;
+			break;
+		case 'm':
+			mem = parse_size(optarg);
+			break;
+		case 'a':
+			arg = strtoull(optarg, NULL, 0);
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -120,6 +172,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (guest)
+		return run_guest(guest, mem, arg);
 	usage(stderr);
 	return 2;
 }

@@ -394,12 +394,10 @@ int virtio_blk__create(struct virtio_set *set, const struct virtio_disk_opt *o,
 	}
 	b->ro = o->ro;
 	snprintf(b->path, sizeof(b->path), "%s", o->path);
-	if (o->has_id) {
-		strncpy(b->id, o->id, sizeof(b->id));
-	} else {
-		base = strrchr(o->path, '/');
-		strncpy(b->id, base ? base + 1 : o->path, sizeof(b->id));
-	}
+	/* GET_ID answers 20 bytes, NUL-padded and not necessarily terminated. */
+	base = strrchr(o->path, '/');
+	base = o->has_id ? o->id : base ? base + 1 : o->path;
+	memcpy(b->id, base, MIN(strlen(base), sizeof(b->id)));
 	if (o->ro)
 		features |= 1ULL << VIRTIO_BLK_F_RO;
 	else

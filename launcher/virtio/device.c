@@ -305,9 +305,13 @@ static void dev_round(struct virtio_dev *dev, int timeout_ms, bool *again)
 
 	pthread_mutex_lock(&dev->lock);
 	*again = false;
-	if (!atomic_load(&dev->stop) && gen == atomic_load(&dev->reset_gen) &&
-	    virtio_dev__running(dev))
+	if (gen != atomic_load(&dev->reset_gen)) {
+		/* Stale fds; but the kick we drained may be for the new
+		 * incarnation, so go round again at once. */
+		*again = true;
+	} else if (!atomic_load(&dev->stop) && virtio_dev__running(dev)) {
 		*again = dev->ops->work(dev, pfd + 1, n - 1);
+	}
 	pthread_mutex_unlock(&dev->lock);
 }
 

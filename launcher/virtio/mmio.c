@@ -143,8 +143,9 @@ static bool features_ok(struct virtio_dev *dev)
 
 	if (extra || dev->drv_feat_bad) {
 		virtio_dev__log(dev, -1,
-				"driver accepted features 0x%llx that were never offered (offered 0x%llx); FEATURES_OK refused",
+				"driver accepted features 0x%llx%s that were never offered (offered 0x%llx); FEATURES_OK refused",
 				(unsigned long long)extra,
+				dev->drv_feat_bad ? " and bits above 63" : "",
 				(unsigned long long)dev->host_features);
 		return false;
 	}

@@ -14,6 +14,7 @@
  * driver resets it (virtio 1.x, 2.1.2).
  */
 #include <endian.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "internal.h"
@@ -220,18 +221,20 @@ int vq__pop(struct virtio_dev *dev, struct vq *vq, struct vq_chain *c,
 		struct vring_desc d;
 		uint16_t flags;
 
+		memcpy(&d, &table[idx], sizeof(d));	/* copy, then check */
+		flags = le16toh(d.flags);
 		/*
-		 * No chain may be longer than the queue (2.7.5.3.1); a loop
-		 * is just a chain that would be infinitely long.
+		 * No chain may have more buffers than the queue has entries
+		 * (2.7.5.3.1); a loop is a chain that would be infinitely
+		 * long.  The descriptor that points to an indirect table
+		 * ends the direct part and is not a buffer.
 		 */
-		if (++count > vq->num) {
+		if (!(flags & VRING_DESC_F_INDIRECT) && ++count > vq->num) {
 			snprintf(why, sizeof(why),
 				 "descriptor chain from head %u loops or is longer than the queue size %u",
 				 head, vq->num);
 			return vq__fail(dev, vq, why);
 		}
-		memcpy(&d, &table[idx], sizeof(d));	/* copy, then check */
-		flags = le16toh(d.flags);
 
 		if (flags & VRING_DESC_F_INDIRECT) {
 			uint64_t addr = le64toh(d.addr);

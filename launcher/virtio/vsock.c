@@ -73,7 +73,7 @@ struct vconn {
 	bool shut_wr;
 
 	/* control packets owed to the guest */
-	bool need_request, need_response, need_shutdown, need_credit;
+	bool need_request, need_response, need_credit;
 
 	char line[32];
 	unsigned int line_len;
@@ -441,8 +441,7 @@ static bool conn_wants_rx(const struct vconn *c)
 {
 	if (c->state < VC_REQUEST_SENT)
 		return false;
-	if (c->need_request || c->need_response || c->need_shutdown ||
-	    c->need_credit)
+	if (c->need_request || c->need_response || c->need_credit)
 		return true;
 	return c->state == VC_ESTABLISHED && c->readable && !c->host_eof &&
 	       !c->guest_no_rcv && conn_credit(c) > 0;
@@ -466,10 +465,10 @@ static int conn_rx(struct vsock *vs, struct vconn *c, struct vq_chain *ch,
 	} else if (c->need_response) {
 		c->need_response = false;
 		hdr_fill(vs, h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_RESPONSE);
-	} else if (c->need_shutdown) {
-		c->need_shutdown = false;
-		hdr_fill(vs, h, c->host_port, c->guest_port, VIRTIO_VSOCK_OP_SHUTDOWN);
-		h->flags = htole32(VIRTIO_VSOCK_SHUTDOWN_SEND);
+	} else if (c->need_credit) {
+		/* Asked for, or worth telling: before more data. */
+		hdr_fill(vs, h, c->host_port, c->guest_port,
+			 VIRTIO_VSOCK_OP_CREDIT_UPDATE);
 	} else if (c->state == VC_ESTABLISHED && c->readable && !c->host_eof &&
 		   !c->guest_no_rcv && conn_credit(c) > 0 && room) {
 		room = MIN(room, conn_credit(c));
@@ -495,9 +494,6 @@ static int conn_rx(struct vsock *vs, struct vconn *c, struct vq_chain *ch,
 			h->len = htole32(r);
 			c->rx_cnt += r;
 		}
-	} else if (c->need_credit) {
-		hdr_fill(vs, h, c->host_port, c->guest_port,
-			 VIRTIO_VSOCK_OP_CREDIT_UPDATE);
 	} else {
 		return -1;
 	}

@@ -7,8 +7,7 @@ set -euo pipefail
 
 out=$1 moddir=$2
 bb=/bin/busybox
-[ -x "$bb" ] && file -L "$bb" 2>/dev/null | grep -q 'statically linked' ||
-	[ -x "$bb" ] || die "$bb missing: run tests/rig/setup.sh (package busybox-static)"
+[ -x "$bb" ] || die "$bb missing: run tests/rig/setup.sh (package busybox-static)"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
@@ -22,4 +21,8 @@ done
 [ -f "$stage/pvisor/pvisor.ko" ] || die "no pvisor.ko in $moddir"
 cp "$PVISOR_TOP/launcher/pvisor-run" "$PVISOR_TOP/build/payload/ioctl_test" \
 	"$stage/pvisor/"
+if ls "$PVISOR_TOP"/build/guests/*.elf >/dev/null 2>&1; then
+	mkdir -p "$stage/pvisor/guests"
+	cp "$PVISOR_TOP"/build/guests/*.elf "$stage/pvisor/guests/"
+fi
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

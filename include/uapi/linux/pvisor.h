@@ -127,6 +127,7 @@ PVISOR_ABI_SIZE(struct pvisor_regs, 224);
 #define PVISOR_EXIT_CRASH		2  /* guest killed: see .crash */
 #define PVISOR_EXIT_MMIO		3  /* MMIO access for userspace */
 #define PVISOR_EXIT_INTR		4  /* a signal is pending; call again */
+#define PVISOR_EXIT_CONSOLE		5  /* console output: read() the vCPU fd */
 
 /* Shutdown types (pvisor_run.shutdown.type and PVISOR_HC_SHUTDOWN). */
 #define PVISOR_SHUTDOWN_POWEROFF	0

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The vCPU run loop.
+ *
+ * PVISOR_RUN lands in pvisor_vcpu_run(), in the launcher's vCPU thread.  It
+ * enters the guest, handles what brought it back, and enters again, until
+ * something needs the launcher: a shutdown, a crash, console output, or a
+ * signal.  Between two entries the thread is an ordinary preemptible task:
+ * it reschedules when asked and leaves on any pending signal, so SIGKILL
+ * always ends a guest, whatever the guest is doing.  Interrupts are off
+ * only across one entry and exit.
+ *
+ * Host events that arrive while the guest runs (interrupts, NMIs, machine
+ * checks) come back through the switcher like everything else; they are
+ * handed to the host's own handlers here, with interrupts still off, as if
+ * the CPU had delivered them to the host directly.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <asm/apic.h>
+#include <asm/desc.h>
+#include <asm/fpu/api.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/types.h>
+#include <asm/pkru.h>
+#include <asm/traps.h>
+
+#include "pvisor.h"
+#include "switcher.h"
+#include "trace.h"
+
+void pvisor_call_host_handler(unsigned long handler);
+/* Exported only where KVM_INTEL is built; looked up at run time. */
+void asm_exc_nmi_kvm_vmx(void);
+
+static const char * const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO",
+	"#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+	"#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC",
+	"#SX", "#31",
+};
+
+/* --- guest FPU state ------------------------------------------------------- */
+
+static u64 xsave_mask;
+static unsigned int xsave_size;
+
+void pvisor_fpu_setup(void)
+{
+	if (boot_cpu_has(X86_FEATURE_XSAVE) && boot_cpu_has(X86_FEATURE_OSXSAVE)) {
+		unsigned int eax, ebx, ecx, edx;
+
+		/* AMX tiles need a permission the guest has not got. */
+		xsave_mask = xgetbv(XCR_XFEATURE_ENABLED_MASK) &
+			     ~(XFEATURE_MASK_XTILE);
+		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
+		xsave_size = ebx;
+	} else {
+		xsave_mask = 0;
+		xsave_size = 512;	/* fxsave */
+	}
+}
+
+int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu)
+{
+	u8 *area = alloc_pages_exact(PAGE_ALIGN(xsave_size),
+				     GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (!area)
+		return -ENOMEM;
+	/* The state a CPU comes out of reset with: x87 control, MXCSR. */
+	*(u16 *)(area + 0) = 0x37f;
+	*(u32 *)(area + 24) = 0x1f80;
+	vcpu->fpu = area;
+	return 0;
+}
+
+void pvisor_fpu_free(struct pvisor_vcpu *vcpu)
+{
+	if (vcpu->fpu)
+		free_pages_exact(vcpu->fpu, PAGE_ALIGN(xsave_size));
+	vcpu->fpu = NULL;
+}
+
+static void fpu_load_guest(struct pvisor_vcpu *vcpu)
+{
+	u32 lo = xsave_mask, hi = xsave_mask >> 32;
+
+	if (xsave_mask)
+		asm volatile("xrstor64 %0" : : "m" (*vcpu->fpu), "a" (lo), "d" (hi));
+	else
+		asm volatile("fxrstor64 %0" : : "m" (*vcpu->fpu));
+}
+
+static void fpu_save_guest(struct pvisor_vcpu *vcpu)
+{
+	u32 lo = xsave_mask, hi = xsave_mask >> 32;
+
+	if (xsave_mask)
+		asm volatile("xsave64 %0" : "+m" (*vcpu->fpu) : "a" (lo), "d" (hi)
+			     : "memory");
+	else
+		asm volatile("fxsave64 %0" : "+m" (*vcpu->fpu) : : "memory");
+}
+
+/* --- host events ------------------------------------------------------------ */
+
+static unsigned long host_idt_handler(unsigned int vector)
+{
+	struct desc_ptr idt;
+
+	store_idt(&idt);
+	return gate_offset((gate_desc *)idt.address + vector);
+}
+
+static void forward_nmi(void)
+{
+	void (*nmi)(void) = symbol_get(asm_exc_nmi_kvm_vmx);
+
+	pvisor_stat_inc(PVISOR_STAT_EXIT_NMI);
+	if (nmi) {
+		pvisor_call_host_handler((unsigned long)nmi);
+		symbol_put(asm_exc_nmi_kvm_vmx);
+	} else {
+		/* No entry point to call: let the local APIC deliver one. */
+		apic->send_IPI_self(NMI_VECTOR);
+	}
+}
+
+/* Hand whatever the host must see to its own handlers; irqs are off. */
+static void forward_host_events(const struct pvisor_frame *f,
+				const struct pvisor_sw_exit *e)
+{
+	if (e->nmi || f->vector == X86_TRAP_NMI)
+		forward_nmi();
+	if (e->mce || f->vector == X86_TRAP_MC) {
+		pvisor_stat_inc(PVISOR_STAT_EXIT_MCE);
+		pvisor_call_host_handler(host_idt_handler(X86_TRAP_MC));
+	}
+	if (f->vector >= FIRST_EXTERNAL_VECTOR && f->vector < 256) {
+		pvisor_stat_inc(PVISOR_STAT_EXIT_HOST_IRQ);
+		pvisor_call_host_handler(host_idt_handler(f->vector));
+	}
+}
+
+/* --- one entry ---------------------------------------------------------------- */
+
+static bool frame_enterable(struct pvisor_frame *f)
+{
+	f->cs = SW_USER_CS;
+	f->ss = SW_USER_DS;
+	/* The guest owns the arithmetic flags, TF, AC and ID; we own the rest. */
+	f->rflags = (f->rflags & (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |
+				  X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF |
+				  X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_AC |
+				  X86_EFLAGS_ID)) |
+		    X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	return pvisor_is_canonical(f->rip) && pvisor_is_canonical(f->rsp);
+}
+
+static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
+{
+	struct pvisor_shadow *s = &vcpu->shadow;
+	unsigned int gs = vcpu->mode == PVISOR_MODE_USER ? PVISOR_SEG_GS_USER :
+							  PVISOR_SEG_GS_KERNEL;
+	unsigned int cpu;
+	u32 pkru;
+
+	kernel_fpu_begin_mask(KFPU_387 | KFPU_MXCSR);
+	pkru = read_pkru();
+	fpu_load_guest(vcpu);
+	local_irq_disable();
+
+	cpu = smp_processor_id();
+	if (s->last_cpu != cpu) {
+		pvisor_sw_guest_map_cpu(s->swmap, s->last_cpu, cpu);
+		s->last_cpu = cpu;
+	}
+	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
+	pvisor_switcher_run(cpu, &vcpu->frame, pvisor_shadow_root(s, vcpu->mode),
+			    &vcpu->seg_base[PVISOR_SEG_FS], &vcpu->seg_base[gs], e);
+
+	fpu_save_guest(vcpu);
+	write_pkru(pkru);
+	kernel_fpu_end();
+	forward_host_events(&vcpu->frame, e);
+	local_irq_enable();
+	trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
+			  vcpu->frame.rip, vcpu->frame.error_code);
+}
+
+/* --- exits ----------------------------------------------------------------------- */
+
+/* End the guest: the reason stays until the vCPU is destroyed. */
+void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
+		       u64 error, u64 info, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vcpu->crashed)
+		return;
+	vcpu->crashed = true;
+	vcpu->crash_reason = reason;
+	vcpu->crash_vector = vector;
+	vcpu->crash_error = error;
+	vcpu->crash_info = info;
+	va_start(ap, fmt);
+	vsnprintf(vcpu->crash_message, sizeof(vcpu->crash_message), fmt, ap);
+	va_end(ap);
+	pvisor_stat_inc(PVISOR_STAT_GUEST_CRASHES);
+	pr_info("vm%u/%u crashed: %s (rip %#llx)\n", vcpu->vm->id, vcpu->id,
+		vcpu->crash_message, vcpu->frame.rip);
+}
+
+static void handle_syscall(struct pvisor_vcpu *vcpu)
+{
+	struct pvisor_frame *f = &vcpu->frame;
+	struct pvisor_hc_args args = {
+		.nr = f->rax,
+		.arg = { f->rdi, f->rsi, f->rdx, f->r10, f->r8 },
+	};
+
+	if (vcpu->mode == PVISOR_MODE_USER) {
+		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, 0, 0, f->rax,
+				  "system call %llu from guest user mode, and no guest kernel entry for it",
+				  f->rax);
+		return;
+	}
+	pvisor_stat_inc(PVISOR_STAT_EXIT_HYPERCALL);
+	f->rax = pvisor_hypercall(vcpu, &args);
+}
+
+static void handle_exception(struct pvisor_vcpu *vcpu, u64 cr2)
+{
+	struct pvisor_frame *f = &vcpu->frame;
+	u32 guest_error;
+	int ret;
+
+	if (f->vector == X86_TRAP_PF) {
+		pvisor_stat_inc(PVISOR_STAT_EXIT_PAGE_FAULT);
+		ret = pvisor_shadow_fault(vcpu, cr2, f->error_code, &guest_error);
+		if (ret == 0)
+			return;
+		if (ret < 0) {
+			pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_MEMORY, f->vector,
+					  f->error_code, cr2,
+					  "page tables map %#llx outside guest memory",
+					  cr2);
+			return;
+		}
+		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector,
+				  guest_error, cr2,
+				  "page fault at %#llx (error %#x) with no guest handler",
+				  cr2, guest_error);
+		return;
+	}
+	pvisor_stat_inc(PVISOR_STAT_EXIT_EXCEPTION);
+	pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector,
+			  f->error_code, f->rip,
+			  "exception %s (error %#llx) with no guest handler",
+			  exception_names[f->vector], f->error_code);
+}
+
+static void handle_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_exit *e)
+{
+	struct pvisor_frame *f = &vcpu->frame;
+
+	if (e->fault_vector) {
+		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_STATE, e->fault_vector - 1,
+				  e->fault_error, e->fault_rip,
+				  "the CPU refused the guest's state on entry (%s, error %#llx)",
+				  e->fault_vector - 1 < 32 ?
+				  exception_names[e->fault_vector - 1] : "?",
+				  e->fault_error);
+		return;
+	}
+	if (f->vector == SW_VECTOR_SYSCALL)
+		handle_syscall(vcpu);
+	else if (f->vector < FIRST_EXTERNAL_VECTOR && f->vector != X86_TRAP_NMI &&
+		 f->vector != X86_TRAP_MC)
+		handle_exception(vcpu, e->cr2);
+}
+
+/* Does the launcher need to hear about this vCPU now? */
+static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
+{
+	if (vcpu->crashed) {
+		run->exit_reason = PVISOR_EXIT_CRASH;
+		run->crash.reason = vcpu->crash_reason;
+		run->crash.vector = vcpu->crash_vector;
+		run->crash.error_code = vcpu->crash_error;
+		run->crash.info = vcpu->crash_info;
+		strscpy(run->message, vcpu->crash_message, sizeof(run->message));
+		return true;
+	}
+	if (vcpu->shutdown_requested) {
+		run->exit_reason = PVISOR_EXIT_SHUTDOWN;
+		run->shutdown.type = vcpu->shutdown_type;
+		run->shutdown.code = vcpu->shutdown_code;
+		return true;
+	}
+	if (vcpu->console_head != vcpu->console_tail) {
+		run->exit_reason = PVISOR_EXIT_CONSOLE;
+		return true;
+	}
+	if (signal_pending(current)) {
+		run->exit_reason = PVISOR_EXIT_INTR;
+		pvisor_stat_inc(PVISOR_STAT_EXIT_SIGNAL);
+		return true;
+	}
+	return false;
+}
+
+/**
+ * pvisor_vcpu_run() - run a vCPU until the launcher is needed
+ * @vcpu: the vCPU, its run mutex held
+ * @run: the exit record to fill (already cleared)
+ *
+ * Return: 0 with @run filled.
+ */
+int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
+{
+	struct pvisor_sw_exit e;
+
+	while (!exit_to_launcher(vcpu, run)) {
+		cond_resched();
+		if (!frame_enterable(&vcpu->frame)) {
+			pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_STATE, 0, 0,
+					  vcpu->frame.rip,
+					  "non-canonical rip %#llx or rsp %#llx",
+					  vcpu->frame.rip, vcpu->frame.rsp);
+			continue;
+		}
+		memset(&e, 0, sizeof(e));
+		enter_guest(vcpu, &e);
+		pvisor_stat_inc(PVISOR_STAT_EXITS);
+		handle_exit(vcpu, &e);
+	}
+	pvisor_frame_to_regs(vcpu, &run->regs);
+	return 0;
+}

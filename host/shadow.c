@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shadow MMU.
+ *
+ * The CPU never walks a guest's page tables.  It walks shadow tables that
+ * the module builds: one root for guest-kernel mode (guest kernel and user
+ * mappings) and one for guest-user mode (user mappings only), both with the
+ * switcher's subtree in the hypervisor slot.  Shadows start empty and fill
+ * on demand: a guest access that misses faults into the module, which walks
+ * the guest's own tables in guest memory, checks what it finds, and copies
+ * the translation into the shadow, pointing at the launcher page that backs
+ * the guest frame (pinned for as long as the shadow uses it).
+ *
+ * What the walk checks, so that a guest can never map anything of the host:
+ * every guest table and every guest frame must lie inside guest memory
+ * (else the guest is ended); the hypervisor slot is never taken from the
+ * guest; leaf entries always carry U=1 (the guest runs at CPL 3) and the
+ * guest's own U bit decides only whether the user root gets the mapping.
+ *
+ * Accessed and dirty bits: the walk sets A in every guest entry it uses, and
+ * D in the leaf on a write.  A leaf whose D bit is still clear is shadowed
+ * read-only, so the first write faults here and sets it.
+ *
+ * Invalidation is deliberately blunt for now: a CR3 load or a TLB flush
+ * drops every shadow entry ("zap") and the fault path rebuilds what is used.
+ */
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <asm/io.h>
+#include <asm/trap_pf.h>
+
+#include "pvisor.h"
+
+#define SW_TOP_SLOT		256
+#define SHADOW_TABLE_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | \
+				 _PAGE_ACCESSED)
+#define GUEST_ADDR_MASK		(PVISOR_MAX_GPA - 1)
+#define GUEST_FRAME_MASK	(GUEST_ADDR_MASK & PAGE_MASK)
+#define MAX_PINNED		8192
+
+static unsigned int index_at(u64 va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PTRS_PER_PTE - 1);
+}
+
+static struct page *shadow_table_alloc(struct pvisor_shadow *s)
+{
+	struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+
+	if (p)
+		list_add(&p->lru, &s->tables);
+	return p;
+}
+
+int pvisor_shadow_init(struct pvisor_shadow *s)
+{
+	INIT_LIST_HEAD(&s->tables);
+	s->pinned = kvcalloc(MAX_PINNED, sizeof(*s->pinned), GFP_KERNEL_ACCOUNT);
+	s->swmap = pvisor_sw_guest_map_alloc();
+	s->root[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	s->root[1] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!s->pinned || !s->swmap || !s->root[0] || !s->root[1]) {
+		pvisor_shadow_destroy(s);
+		return -ENOMEM;
+	}
+	((u64 *)page_address(s->root[0]))[SW_TOP_SLOT] =
+		pvisor_sw_guest_top_entry(s->swmap);
+	((u64 *)page_address(s->root[1]))[SW_TOP_SLOT] =
+		pvisor_sw_guest_top_entry(s->swmap);
+	s->last_cpu = -1;
+	return 0;
+}
+
+/* Drop every guest translation: the roots keep only the switcher. */
+void pvisor_shadow_zap(struct pvisor_shadow *s)
+{
+	struct page *p, *tmp;
+	unsigned int i, r;
+
+	if (!s->root[0])	/* a vCPU without shadows (KUnit) */
+		return;
+	for (r = 0; r < 2; r++) {
+		u64 *root = page_address(s->root[r]);
+
+		for (i = 0; i < PTRS_PER_PGD; i++)
+			if (i != SW_TOP_SLOT)
+				root[i] = 0;
+	}
+	list_for_each_entry_safe(p, tmp, &s->tables, lru) {
+		list_del(&p->lru);
+		__free_page(p);
+	}
+	/* Pages mapped writable may have been written: mark them dirty. */
+	unpin_user_pages_dirty_lock(s->pinned, s->nr_pinned, true);
+	s->nr_pinned = 0;
+	s->zaps++;
+}
+
+void pvisor_shadow_destroy(struct pvisor_shadow *s)
+{
+	if (s->root[0] && s->root[1] && s->pinned)
+		pvisor_shadow_zap(s);
+	if (s->root[0])
+		__free_page(s->root[0]);
+	if (s->root[1])
+		__free_page(s->root[1]);
+	pvisor_sw_guest_map_free(s->swmap);
+	kvfree(s->pinned);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Physical address of the shadow root for guest mode @mode. */
+u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode)
+{
+	return page_to_phys(s->root[mode == PVISOR_MODE_USER]);
+}
+
+static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val)
+{
+	return pvisor_read_guest(vm, gpa, val, sizeof(*val));
+}
+
+static int guest_write_entry(struct pvisor_vm *vm, u64 gpa, u64 val)
+{
+	return pvisor_write_guest(vm, gpa, &val, sizeof(val));
+}
+
+/*
+ * Walk the guest's tables for @va.  Fills @w and returns 0, or a guest
+ * page-fault error code (> 0) to deliver, or -EFAULT if the guest's tables
+ * point outside its memory.
+ */
+struct guest_walk {
+	u64 frame_gpa;		/* the 4 KiB guest frame @va lands in */
+	bool writable, user, nx;
+	int leaf_level;
+	u64 entry_gpa[PVISOR_MAX_LEVELS + 1];
+	u64 entry[PVISOR_MAX_LEVELS + 1];
+};
+
+static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
+		      struct guest_walk *w)
+{
+	int levels = pvisor_host.paging_levels, level;
+	u64 table = root_gpa & GUEST_FRAME_MASK;
+
+	w->writable = true;
+	w->user = true;
+	w->nx = false;
+	for (level = levels; level >= 1; level--) {
+		u64 gpa = table + index_at(va, level) * 8, e;
+
+		if (guest_read_entry(vm, gpa, &e))
+			return -EFAULT;
+		w->entry_gpa[level] = gpa;
+		w->entry[level] = e;
+		if (!(e & _PAGE_PRESENT))
+			return 1;	/* not present */
+		w->writable &= !!(e & _PAGE_RW);
+		w->user &= !!(e & _PAGE_USER);
+		w->nx |= !!(e & _PAGE_NX);
+		if (level == 1 || ((level == 2 || level == 3) && (e & _PAGE_PSE))) {
+			u64 size_mask = (1ULL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
+
+			w->leaf_level = level;
+			w->frame_gpa = ((e & GUEST_FRAME_MASK) & ~size_mask) |
+				       (va & size_mask & PAGE_MASK);
+			if ((e & ~(_PAGE_NX | PTE_FLAGS_MASK)) & ~GUEST_ADDR_MASK)
+				return -EFAULT;
+			return 0;
+		}
+		if ((e & ~(_PAGE_NX | PTE_FLAGS_MASK)) & ~GUEST_ADDR_MASK)
+			return -EFAULT;
+		table = e & GUEST_FRAME_MASK;
+	}
+	return 1;
+}
+
+/* Install @leaf for @va in shadow root @root, allocating tables on the way. */
+static int shadow_install(struct pvisor_shadow *s, struct page *root, u64 va,
+			  u64 leaf)
+{
+	u64 *table = page_address(root);
+	int level;
+
+	for (level = pvisor_host.paging_levels; level > 1; level--) {
+		u64 *e = &table[index_at(va, level)];
+
+		if (!(*e & _PAGE_PRESENT)) {
+			struct page *p = shadow_table_alloc(s);
+
+			if (!p)
+				return -ENOMEM;
+			*e = page_to_phys(p) | SHADOW_TABLE_FLAGS;
+		}
+		table = phys_to_virt(*e & PTE_PFN_MASK);
+	}
+	table[index_at(va, 1)] = leaf;
+	return 0;
+}
+
+/**
+ * pvisor_shadow_fault() - handle a guest page fault the shadow may fix
+ * @vcpu: the faulting vCPU
+ * @va: the faulting address (cr2)
+ * @hw_error: the error code the CPU reported
+ * @guest_error: out: the error code to deliver if the guest must see it
+ *
+ * Return: 0 if the shadow now maps @va (resume the guest), 1 if the fault
+ * is the guest's own (deliver #PF with @guest_error), -EFAULT if the
+ * guest's tables point outside its memory, -ENOMEM.
+ */
+int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
+			u32 *guest_error)
+{
+	struct pvisor_shadow *s = &vcpu->shadow;
+	bool user = vcpu->mode == PVISOR_MODE_USER;
+	bool write = hw_error & X86_PF_WRITE, fetch = hw_error & X86_PF_INSTR;
+	u64 root_gpa = user ? vcpu->cr3_user : vcpu->cr3_kernel;
+	struct guest_walk w;
+	struct page *page;
+	void __user *hva;
+	u64 leaf, e;
+	int ret, level;
+
+	*guest_error = (write ? X86_PF_WRITE : 0) | (user ? X86_PF_USER : 0) |
+		       (fetch ? X86_PF_INSTR : 0);
+
+	/* The hypervisor slot is never the guest's. */
+	if (index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT || !root_gpa)
+		return 1;
+	ret = walk_guest(vcpu->vm, root_gpa, va, &w);
+	if (ret)
+		return ret;
+	*guest_error |= X86_PF_PROT;
+	if ((user && !w.user) || (write && !w.writable) || (fetch && w.nx))
+		return 1;
+
+	/* Accessed bits on the way down, dirty on the leaf for a write. */
+	for (level = pvisor_host.paging_levels; level >= w.leaf_level; level--) {
+		e = w.entry[level] | _PAGE_ACCESSED;
+		if (level == w.leaf_level && write)
+			e |= _PAGE_DIRTY;
+		if (e != w.entry[level] &&
+		    guest_write_entry(vcpu->vm, w.entry_gpa[level], e))
+			return -EFAULT;
+		w.entry[level] = e;
+	}
+
+	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE,
+				 w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY));
+	if (!hva)
+		return -EFAULT;
+	if (s->nr_pinned == MAX_PINNED)
+		pvisor_shadow_zap(s);
+	leaf = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+	if (w.nx)
+		leaf |= _PAGE_NX;
+	if (w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY))
+		leaf |= _PAGE_RW | _PAGE_DIRTY;
+	if (pin_user_pages_fast((unsigned long)hva, 1,
+				(leaf & _PAGE_RW) ? FOLL_WRITE : 0, &page) != 1)
+		return -EFAULT;
+	s->pinned[s->nr_pinned++] = page;
+	leaf |= page_to_phys(page);
+
+	/* Kernel mode sees everything; the user root only U=1 mappings. */
+	ret = shadow_install(s, s->root[0], va, leaf);
+	if (!ret && w.user)
+		ret = shadow_install(s, s->root[1], va, leaf);
+	s->fills++;
+	return ret;
+}

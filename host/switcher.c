@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The switcher's C half: the hole mappings, the per-CPU areas, and one
+ * round trip into the guest.
+ *
+ * Mappings.  The hole (switcher.h) is mapped by two kinds of page-table
+ * subtrees hanging off top-level slot 256:
+ *
+ *   - the host subtree, one for the whole module, installed in the
+ *     launcher's page tables while it has a VM: the switcher code and every
+ *     CPU's area;
+ *   - a guest subtree per vCPU, installed in its shadow roots: the switcher
+ *     code, the running CPU's area, and that area again at the "current"
+ *     alias.  No other CPU's area is visible to a guest.
+ *
+ * Both hold only supervisor (U=0), non-global entries, so the guest, which
+ * always runs at CPL 3, can neither read nor write them, and nothing of
+ * the hole survives a CR3 load.
+ *
+ * A round trip (pvisor_switcher_run()), with interrupts off throughout:
+ * save the host MSRs the guest may see or change, load pvisor's GDT, TSS
+ * and IDT, clear CR4.PGE so no global host mapping shadows the guest's, put
+ * the guest's registers in the frame, call the switcher, and undo all of it
+ * in the reverse order.  The FPU is the caller's business (run.c).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/vmalloc.h>
+#include <asm/desc.h>
+#include <asm/io.h>
+#include <asm/trapnr.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/tlbflush.h>
+
+#include "pvisor.h"
+#include "switcher.h"
+
+/* Symbols of switcher.S, at their module addresses (never run there). */
+extern const char pvisor_switcher_start[], pvisor_switcher_end[];
+extern const char pvisor_switcher_enter[], pvisor_syscall_l4[];
+extern const char pvisor_syscall_l5[], pvisor_idt_stubs[];
+
+#define SW_TOP_SLOT		256
+#define AREAS_PER_PT		(PTRS_PER_PTE * PAGE_SIZE / AREA_SIZE)
+#define TABLE_FLAGS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
+#define CODE_FLAGS		(_PAGE_PRESENT | _PAGE_ACCESSED)
+#define DATA_FLAGS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | \
+				 _PAGE_DIRTY | _PAGE_NX)
+
+static u64 hole_base;
+static unsigned int nr_code_pages;
+static unsigned int nr_area_pts;
+static struct page **areas;		/* per possible CPU, AREA_SIZE each */
+static struct pvisor_sw_map *host_map;
+
+/* The hole address of something in switcher.S. */
+static u64 sw_alias(const char *sym)
+{
+	return hole_base + SW_CODE_OFFSET + (sym - pvisor_switcher_start);
+}
+
+static u64 area_hole_va(unsigned int cpu)
+{
+	return hole_base + SW_AREAS_OFFSET + (u64)cpu * AREA_SIZE;
+}
+
+static void *area_kva(unsigned int cpu)
+{
+	return page_address(areas[cpu]);
+}
+
+/*
+ * One subtree: the page under the top-level slot (a P4D page on 5-level
+ * hosts, else a PUD page), down to the leaf tables.
+ */
+struct pvisor_sw_map {
+	struct page *p4d;		/* NULL on 4-level hosts */
+	struct page *pud, *pmd, *code_pt;
+	struct page *area_pt[];		/* nr_area_pts */
+};
+
+static u64 *table(struct page *p)
+{
+	return page_address(p);
+}
+
+static u64 table_entry(struct page *p)
+{
+	return page_to_phys(p) | TABLE_FLAGS;
+}
+
+static void sw_map_free(struct pvisor_sw_map *m)
+{
+	unsigned int i;
+
+	if (!m)
+		return;
+	for (i = 0; i < nr_area_pts; i++)
+		if (m->area_pt[i])
+			__free_page(m->area_pt[i]);
+	if (m->code_pt)
+		__free_page(m->code_pt);
+	if (m->pmd)
+		__free_page(m->pmd);
+	if (m->pud)
+		__free_page(m->pud);
+	if (m->p4d)
+		__free_page(m->p4d);
+	kfree(m);
+}
+
+/* A subtree with the code pages mapped and no area yet. */
+static struct pvisor_sw_map *sw_map_alloc(void)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+	struct pvisor_sw_map *m;
+	unsigned int i;
+
+	m = kzalloc(struct_size(m, area_pt, nr_area_pts), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return NULL;
+	m->pud = alloc_page(gfp);
+	m->pmd = alloc_page(gfp);
+	m->code_pt = alloc_page(gfp);
+	if (pvisor_host.paging_levels == 5)
+		m->p4d = alloc_page(gfp);
+	for (i = 0; i < nr_area_pts; i++)
+		m->area_pt[i] = alloc_page(gfp);
+	if (!m->pud || !m->pmd || !m->code_pt ||
+	    (pvisor_host.paging_levels == 5 && !m->p4d))
+		goto fail;
+	for (i = 0; i < nr_area_pts; i++) {
+		if (!m->area_pt[i])
+			goto fail;
+		/* Areas start at 2 MiB: PMD entry 1 onwards. */
+		table(m->pmd)[1 + i] = table_entry(m->area_pt[i]);
+	}
+	if (m->p4d)
+		table(m->p4d)[0] = table_entry(m->pud);
+	table(m->pud)[0] = table_entry(m->pmd);
+	table(m->pmd)[0] = table_entry(m->code_pt);
+	for (i = 0; i < nr_code_pages; i++) {
+		unsigned long pfn = vmalloc_to_pfn(pvisor_switcher_start +
+						   i * PAGE_SIZE);
+
+		table(m->code_pt)[i] = PFN_PHYS(pfn) | CODE_FLAGS;
+	}
+	return m;
+fail:
+	sw_map_free(m);
+	return NULL;
+}
+
+/* Map (or unmap, with @map false) CPU @cpu's area in subtree @m. */
+static void sw_map_area(struct pvisor_sw_map *m, unsigned int cpu, bool map)
+{
+	u64 *pt = table(m->area_pt[cpu / AREAS_PER_PT]);
+	unsigned int first = (cpu % AREAS_PER_PT) * (AREA_SIZE / PAGE_SIZE);
+	unsigned int i;
+
+	for (i = 0; i < AREA_SIZE / PAGE_SIZE; i++)
+		pt[first + i] = map ? (page_to_phys(areas[cpu] + i) | DATA_FLAGS) : 0;
+}
+
+/* The value for top-level slot 256 that installs subtree @m. */
+static u64 sw_map_top_entry(struct pvisor_sw_map *m)
+{
+	return table_entry(m->p4d ? m->p4d : m->pud);
+}
+
+/* --- per-vCPU guest subtrees ------------------------------------------ */
+
+struct pvisor_sw_map *pvisor_sw_guest_map_alloc(void)
+{
+	return sw_map_alloc();
+}
+
+void pvisor_sw_guest_map_free(struct pvisor_sw_map *m)
+{
+	sw_map_free(m);
+}
+
+u64 pvisor_sw_guest_top_entry(struct pvisor_sw_map *m)
+{
+	return sw_map_top_entry(m);
+}
+
+/*
+ * Point a guest subtree at CPU @cpu's area (and its "current" alias),
+ * dropping the area of @old_cpu (-1 if none).  Called with interrupts off,
+ * before the CR3 load that enters the guest, which flushes the old entries.
+ */
+void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
+			     unsigned int cpu)
+{
+	u64 *code_pt = table(m->code_pt);
+	unsigned int first = SW_CURRENT_OFFSET / PAGE_SIZE, i;
+
+	if (old_cpu >= 0)
+		sw_map_area(m, old_cpu, false);
+	sw_map_area(m, cpu, true);
+	for (i = 0; i < AREA_SIZE / PAGE_SIZE; i++)
+		code_pt[first + i] = page_to_phys(areas[cpu] + i) | DATA_FLAGS;
+}
+
+/* --- the launcher's address space ------------------------------------- */
+
+/*
+ * Install the host subtree in @mm.  Refuses if the slot is in use: no
+ * kernel we know of maps anything there, but if one does, sharing it would
+ * be wrong.
+ */
+int pvisor_sw_install(struct mm_struct *mm)
+{
+	u64 *top = (u64 *)mm->pgd;
+	u64 want = sw_map_top_entry(host_map);
+
+	if (top[SW_TOP_SLOT] && top[SW_TOP_SLOT] != want) {
+		pr_err("the hypervisor slot of this address space is in use (%#llx)\n",
+		       top[SW_TOP_SLOT]);
+		return -EBUSY;
+	}
+	WRITE_ONCE(top[SW_TOP_SLOT], want);
+	return 0;
+}
+
+void pvisor_sw_uninstall(struct mm_struct *mm)
+{
+	WRITE_ONCE(((u64 *)mm->pgd)[SW_TOP_SLOT], 0);
+}
+
+/* --- per-CPU areas ------------------------------------------------------ */
+
+static u64 sw_gate(u64 handler, unsigned int ist, unsigned int dpl)
+{
+	/* A 64-bit interrupt gate (type 0xe), as the SDM lays it out. */
+	return (handler & 0xffff) | ((u64)SW_KERNEL_CS << 16) |
+	       ((u64)ist << 32) | ((0x8eULL | ((u64)dpl << 5)) << 40) |
+	       ((handler >> 16) & 0xffff) << 48;
+}
+
+static void area_init(unsigned int cpu)
+{
+	u8 *a = area_kva(cpu);
+	u64 va = area_hole_va(cpu);
+	u64 *gdt = (u64 *)(a + AREA_GDT);
+	u64 *idt = (u64 *)(a + AREA_IDT);
+	struct x86_hw_tss *tss = (struct x86_hw_tss *)(a + AREA_TSS);
+	unsigned int v;
+
+	/* The flat segments Linux uses, at the selectors it uses. */
+	gdt[SW_KERNEL_CS >> 3] = 0x00af9b000000ffffULL;
+	gdt[SW_KERNEL_DS >> 3] = 0x00cf93000000ffffULL;
+	gdt[SW_USER32_CS >> 3] = 0x00cffb000000ffffULL;
+	gdt[SW_USER_DS >> 3] = 0x00cff3000000ffffULL;
+	gdt[SW_USER_CS >> 3] = 0x00affb000000ffffULL;
+	set_tssldt_descriptor(&gdt[SW_TSS >> 3], va + AREA_TSS, DESC_TSS,
+			      sizeof(struct x86_hw_tss) - 1);
+
+	/* No I/O bitmap: every in/out at CPL 3 faults. */
+	tss->sp0 = va + AREA_STACK_TOP;
+	tss->ist[IST_INDEX_DF] = va + AREA_DF_STACK_TOP;
+	tss->ist[IST_INDEX_NMI] = va + AREA_NMI_STACK_TOP;
+	tss->ist[IST_INDEX_MCE] = va + AREA_MCE_STACK_TOP;
+	tss->io_bitmap_base = sizeof(struct x86_hw_tss);
+
+	for (v = 0; v < 256; v++) {
+		unsigned int ist = 0;
+
+		if (v == X86_TRAP_DF)
+			ist = IST_INDEX_DF + 1;
+		else if (v == X86_TRAP_NMI)
+			ist = IST_INDEX_NMI + 1;
+		else if (v == X86_TRAP_MC)
+			ist = IST_INDEX_MCE + 1;
+		/* int3 may be used by the guest; every other `int n` faults. */
+		idt[2 * v] = sw_gate(sw_alias(pvisor_idt_stubs) + 32 * v, ist,
+				       v == X86_TRAP_BP ? 3 : 0);
+		idt[2 * v + 1] = (sw_alias(pvisor_idt_stubs) + 32 * v) >> 32;
+	}
+	*(u64 *)(a + AREA_RSP0_TOP) = va + AREA_STACK_TOP;
+}
+
+/* --- one round trip ----------------------------------------------------- */
+
+struct host_state {
+	u64 lstar, star, cstar, sfmask, sysenter_cs, fs_base;
+	struct desc_ptr idt;
+	u16 ds, es, fs, gs;
+	bool pge;
+};
+
+static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
+{
+	u64 va = area_hole_va(cpu);
+	struct desc_ptr gdt = { .size = 16 * 8 - 1, .address = va + AREA_GDT };
+	struct desc_ptr idt = { .size = 256 * 16 - 1, .address = va + AREA_IDT };
+	u64 syscall_entry = pvisor_host.paging_levels == 5 ?
+		sw_alias(pvisor_syscall_l5) : sw_alias(pvisor_syscall_l4);
+
+	rdmsrl(MSR_LSTAR, h->lstar);
+	rdmsrl(MSR_STAR, h->star);
+	rdmsrl(MSR_CSTAR, h->cstar);
+	rdmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	rdmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
+	rdmsrl(MSR_FS_BASE, h->fs_base);
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	store_idt(&h->idt);
+
+	wrmsrl(MSR_LSTAR, syscall_entry);
+	/* 32-bit `syscall` lands on the same path and is refused there. */
+	wrmsrl(MSR_CSTAR, syscall_entry);
+	wrmsrl(MSR_STAR, ((u64)SW_USER32_CS << 48) | ((u64)SW_KERNEL_CS << 32));
+	wrmsrl(MSR_SYSCALL_MASK, X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_IF |
+	       X86_EFLAGS_IOPL | X86_EFLAGS_AC | X86_EFLAGS_NT);
+	/* sysenter with a null CS faults. */
+	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+
+	h->pge = __read_cr4() & X86_CR4_PGE;
+	if (h->pge)
+		cr4_update_irqsoff(0, X86_CR4_PGE);	/* flushes host globals */
+
+	native_load_gdt(&gdt);
+	asm volatile("ltr %w0" : : "r" (SW_TSS));
+	native_load_idt(&idt);
+}
+
+static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
+{
+	u64 *gdt = (u64 *)((u8 *)area_kva(cpu) + AREA_GDT);
+	u64 *host_gdt = (u64 *)get_cpu_gdt_ro(cpu);
+	u64 ours[2] = { gdt[SW_TSS >> 3], gdt[(SW_TSS >> 3) + 1] };
+
+	/*
+	 * The host's GDT is read-only and its TSS descriptor is marked busy,
+	 * so `ltr` cannot use it: load the host's TSS through a non-busy copy
+	 * of its descriptor in our GDT, then switch to the host's GDT.
+	 */
+	gdt[SW_TSS >> 3] = host_gdt[GDT_ENTRY_TSS] & ~(2ULL << 40);
+	gdt[(SW_TSS >> 3) + 1] = host_gdt[GDT_ENTRY_TSS + 1];
+	asm volatile("ltr %w0" : : "r" (SW_TSS));
+	native_load_idt(&h->idt);
+	load_fixmap_gdt(cpu);
+	gdt[SW_TSS >> 3] = ours[0] & ~(2ULL << 40);
+	gdt[(SW_TSS >> 3) + 1] = ours[1];
+
+	if (h->pge)
+		cr4_update_irqsoff(X86_CR4_PGE, 0);
+
+	loadsegment(ds, h->ds);
+	loadsegment(es, h->es);
+	if (h->fs != 0)
+		loadsegment(fs, h->fs);
+	else
+		asm volatile("mov %0, %%fs" : : "r" (0));
+	load_gs_index(h->gs);
+	wrmsrl(MSR_FS_BASE, h->fs_base);
+	wrmsrl(MSR_LSTAR, h->lstar);
+	wrmsrl(MSR_STAR, h->star);
+	wrmsrl(MSR_CSTAR, h->cstar);
+	wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
+	wrmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
+}
+
+typedef void (*switcher_enter_fn)(void *area, u64 guest_cr3);
+
+/**
+ * pvisor_switcher_run() - enter the guest once and come back
+ * @cpu: this CPU (interrupts are off)
+ * @frame: in: the guest's registers; out: its registers at the exit, with
+ *	the vector (SW_VECTOR_SYSCALL for `syscall`) and error code
+ * @guest_cr3: physical address of the shadow root to run on
+ * @fs_base: in/out: the guest's FS base
+ * @gs_base: in/out: the guest's active GS base
+ * @exit: out: what else happened (NMI or #MC pending, fault in the switcher)
+ */
+void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
+			 u64 guest_cr3, u64 *fs_base, u64 *gs_base,
+			 struct pvisor_sw_exit *exit)
+{
+	u8 *a = area_kva(cpu);
+	struct host_state h;
+	switcher_enter_fn enter = (switcher_enter_fn)sw_alias(pvisor_switcher_enter);
+
+	lockdep_assert_irqs_disabled();
+
+	memcpy(a + AREA_FRAME, frame, sizeof(*frame));
+	*(u64 *)(a + AREA_GUEST_GS_BASE) = *gs_base;
+	*(u64 *)(a + AREA_NMI_PENDING) = 0;
+	*(u64 *)(a + AREA_MCE_PENDING) = 0;
+	*(u64 *)(a + AREA_FAULT_VECTOR) = 0;
+
+	load_guest_cpu_state(cpu, &h);
+	wrmsrl(MSR_FS_BASE, *fs_base);
+	if (cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF))
+		asm volatile("verw %0" : : "m" (h.ds));
+
+	enter((void *)area_hole_va(cpu), guest_cr3);
+
+	rdmsrl(MSR_FS_BASE, *fs_base);
+	exit->cr2 = native_read_cr2();
+	load_host_cpu_state(cpu, &h);
+
+	memcpy(frame, a + AREA_FRAME, sizeof(*frame));
+	*gs_base = *(u64 *)(a + AREA_GUEST_GS_BASE);
+	exit->nmi = *(u64 *)(a + AREA_NMI_PENDING);
+	exit->mce = *(u64 *)(a + AREA_MCE_PENDING);
+	exit->fault_vector = *(u64 *)(a + AREA_FAULT_VECTOR);
+	exit->fault_rip = *(u64 *)(a + AREA_FAULT_RIP);
+	exit->fault_error = *(u64 *)(a + AREA_FAULT_ERROR);
+}
+
+/* --- module load and unload --------------------------------------------- */
+
+int pvisor_switcher_init(void)
+{
+	unsigned int cpu;
+
+	hole_base = pvisor_host.paging_levels == 5 ? 0xff00000000000000ULL :
+						     0xffff800000000000ULL;
+	nr_code_pages = (pvisor_switcher_end - pvisor_switcher_start) / PAGE_SIZE;
+	if (nr_code_pages * PAGE_SIZE > SW_CODE_MAX ||
+	    !PAGE_ALIGNED(pvisor_switcher_start)) {
+		pr_err("switcher code is misaligned or too big (%u pages)\n",
+		       nr_code_pages);
+		return -EINVAL;
+	}
+	nr_area_pts = DIV_ROUND_UP(nr_cpu_ids, AREAS_PER_PT);
+	if (nr_area_pts > PTRS_PER_PMD - 1) {
+		pr_err("too many CPUs for the switcher (%u)\n", nr_cpu_ids);
+		return -EINVAL;
+	}
+
+	areas = kcalloc(nr_cpu_ids, sizeof(*areas), GFP_KERNEL);
+	if (!areas)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		areas[cpu] = alloc_pages(GFP_KERNEL | __GFP_ZERO,
+					 get_order(AREA_SIZE));
+		if (!areas[cpu])
+			goto fail;
+		area_init(cpu);
+	}
+	host_map = sw_map_alloc();
+	if (!host_map)
+		goto fail;
+	for_each_possible_cpu(cpu)
+		sw_map_area(host_map, cpu, true);
+	return 0;
+fail:
+	pvisor_switcher_exit();
+	return -ENOMEM;
+}
+
+static void flush_this_cpu(void *unused)
+{
+	__flush_tlb_all();
+}
+
+void pvisor_switcher_exit(void)
+{
+	unsigned int cpu;
+
+	/* No CPU may keep a translation of pages that go back to the host. */
+	on_each_cpu(flush_this_cpu, NULL, 1);
+	sw_map_free(host_map);
+	host_map = NULL;
+	if (areas) {
+		for_each_possible_cpu(cpu)
+			if (areas[cpu])
+				__free_pages(areas[cpu], get_order(AREA_SIZE));
+		kfree(areas);
+		areas = NULL;
+	}
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The switcher's memory layout, shared by switcher.S and the C code.
+ *
+ * The switcher lives in the hypervisor hole (slot 256 of the top-level page
+ * table).  Inside it:
+ *
+ *   hole + 0             switcher code: an alias of the module's own
+ *                        .pvisor.switcher pages (read-only, executable)
+ *   hole + 1 MiB         "current CPU" alias of this CPU's area (guest only)
+ *   hole + 2 MiB + n*32K CPU n's area (all CPUs in the launcher's address
+ *                        space, only the running CPU's in a guest's)
+ *
+ * A CPU area holds everything the CPU needs while a guest runs: pvisor's
+ * GDT, TSS and IDT, the ring-0 stack that guest events land on (with the
+ * guest's registers at its top), IST stacks for NMI, #DF and #MC, and the
+ * few host values the way back needs.  Areas are AREA_SIZE aligned, so code
+ * on one of their stacks finds the area by masking the stack pointer.
+ */
+#ifndef PVISOR_SWITCHER_H
+#define PVISOR_SWITCHER_H
+
+#define SW_CODE_OFFSET		0x0
+#define SW_CODE_MAX		0x100000	/* 1 MiB of code at most */
+#define SW_CURRENT_OFFSET	0x100000
+#define SW_AREAS_OFFSET		0x200000
+
+#define AREA_SIZE		0x8000
+#define AREA_SHIFT		15
+
+/* Offsets inside an area. */
+#define AREA_GDT		0x000	/* 16 descriptors */
+#define AREA_TSS		0x080	/* struct x86_hw_tss, 104 bytes */
+#define AREA_HOST_RSP		0x100
+#define AREA_HOST_CR3		0x108
+#define AREA_HOST_GS_BASE	0x110
+#define AREA_GUEST_GS_BASE	0x118
+#define AREA_SCRATCH_RAX	0x120
+#define AREA_SCRATCH_RSP	0x128
+#define AREA_RSP0_TOP		0x130	/* hole address of the frame's end */
+#define AREA_NMI_PENDING	0x138
+#define AREA_MCE_PENDING	0x140
+#define AREA_FAULT_VECTOR	0x148	/* vector+1 of a fault in the switcher */
+#define AREA_FAULT_RIP		0x150
+#define AREA_FAULT_ERROR	0x158
+#define AREA_CR2		0x160	/* cr2 at a #PF exit */
+#define AREA_IDT		0x1000	/* 256 gates of 16 bytes */
+#define AREA_STACK		0x2000	/* ring-0 stack, 8 KiB */
+#define AREA_STACK_TOP		0x4000
+#define AREA_NMI_STACK_TOP	0x5000
+#define AREA_DF_STACK_TOP	0x6000
+#define AREA_MCE_STACK_TOP	0x7000
+
+/*
+ * The guest frame at the top of the ring-0 stack: general registers pushed
+ * by the switcher, the vector and error code, then the hardware frame.
+ */
+#define SWF_R15		0
+#define SWF_R14		8
+#define SWF_R13		16
+#define SWF_R12		24
+#define SWF_RBP		32
+#define SWF_RBX		40
+#define SWF_R11		48
+#define SWF_R10		56
+#define SWF_R9		64
+#define SWF_R8		72
+#define SWF_RAX		80
+#define SWF_RCX		88
+#define SWF_RDX		96
+#define SWF_RSI		104
+#define SWF_RDI		112
+#define SWF_VECTOR		120
+#define SWF_ERROR		128
+#define SWF_RIP		136
+#define SWF_CS		144
+#define SWF_RFLAGS		152
+#define SWF_RSP		160
+#define SWF_SS		168
+#define SWF_SIZE		176
+#define AREA_FRAME		(AREA_STACK_TOP - SWF_SIZE)
+
+/* Pseudo-vector for `syscall` from the guest. */
+#define SW_VECTOR_SYSCALL	256
+
+/* Selectors in pvisor's GDT: the same numbers Linux uses. */
+#define SW_KERNEL_CS		0x10
+#define SW_KERNEL_DS		0x18
+#define SW_USER32_CS		0x23
+#define SW_USER_DS		0x2b
+#define SW_USER_CS		0x33
+#define SW_TSS			0x40
+
+#ifndef __ASSEMBLY__
+#include <linux/types.h>
+
+struct pvisor_frame {
+	u64 r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
+	u64 rax, rcx, rdx, rsi, rdi;
+	u64 vector, error_code;
+	u64 rip, cs, rflags, rsp, ss;
+};
+#endif
+
+#endif /* PVISOR_SWITCHER_H */

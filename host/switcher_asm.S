@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The switcher: the only code that runs at CPL 0 with a guest's page tables.
+ *
+ * These pages are never executed where the module loader put them.  They are
+ * aliased into the hypervisor hole (see switcher.h), which is mapped both in
+ * the launcher's address space and in every shadow root, so the CPU can keep
+ * executing across the CR3 switch.  Hence the rules for this file:
+ *
+ *   - no relative jump or call out of this section (the target would be
+ *     wrong at the alias), no kernel RET macro (its return thunk is outside),
+ *     no kernel symbol referenced at all;
+ *   - every address that differs between 4- and 5-level hosts is an absolute
+ *     64-bit constant, so the few paths that need one come in two flavours;
+ *   - every entry point that the CPU or C code branches to indirectly
+ *     starts with ENDBR64, for IBT;
+ *   - the section is padded to whole pages with int3.
+ *
+ * The round trip, in order:
+ *
+ *   C (irqs off, pvisor's GDT/TSS/IDT loaded) calls pvisor_switcher_enter()
+ *   through its alias: it saves the host's callee-saved registers, stack
+ *   pointer, CR3 and GS base in the CPU area, loads the guest's shadow root,
+ *   takes the guest's registers from the frame at the top of the area's
+ *   ring-0 stack, and irets to CPL 3.
+ *
+ *   Any interrupt, exception or `syscall` brings the CPU back here, on the
+ *   area's ring-0 stack (TSS.sp0, or by hand for `syscall`).  The entry
+ *   stub pushes the vector, the common path pushes the guest's registers,
+ *   completing the frame, puts the host's GS base and CR3 back, switches to
+ *   the host stack and returns to the C caller, which reads the frame.
+ */
+#include <linux/linkage.h>
+#include <linux/objtool.h>
+#include <asm/msr-index.h>
+#include <asm/nospec-branch.h>
+#include <asm/segment.h>
+#include <asm/unwind_hints.h>
+#include "switcher.h"
+
+#define HOLE_L4		0xffff800000000000
+#define HOLE_L5		0xff00000000000000
+
+	.section .pvisor.switcher, "ax"
+	.balign 4096
+	.code64
+
+SYM_INNER_LABEL(pvisor_switcher_start, SYM_L_GLOBAL)
+
+/*
+ * u64 pvisor_switcher_enter(void *area, u64 guest_cr3)
+ * area: this CPU's area at its hole address.  Returns to the caller when
+ * the guest leaves; the frame in the area says why.
+ */
+SYM_INNER_LABEL(pvisor_switcher_enter, SYM_L_GLOBAL)
+	UNWIND_HINT_UNDEFINED
+	endbr64
+	push	%rbp
+	push	%rbx
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	mov	%rsp, AREA_HOST_RSP(%rdi)
+	mov	%cr3, %rax
+	mov	%rax, AREA_HOST_CR3(%rdi)
+	mov	%rdi, %rbx
+	mov	%rsi, %r12
+
+	/* The host's GS base is its per-CPU base: keep it, load the guest's. */
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, AREA_HOST_GS_BASE(%rbx)
+	mov	%edx, AREA_HOST_GS_BASE+4(%rbx)
+	mov	AREA_GUEST_GS_BASE(%rbx), %eax
+	mov	AREA_GUEST_GS_BASE+4(%rbx), %edx
+	wrmsr
+
+	/* From here on only the hole is mapped, besides the guest. */
+	mov	%r12, %cr3
+	lea	AREA_FRAME(%rbx), %rsp
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	pop	%r11
+	pop	%r10
+	pop	%r9
+	pop	%r8
+	pop	%rax
+	pop	%rcx
+	pop	%rdx
+	pop	%rsi
+	pop	%rdi
+	add	$16, %rsp		/* vector, error code */
+SYM_INNER_LABEL(pvisor_switcher_iret, SYM_L_GLOBAL)
+	iretq
+
+/*
+ * Every way back from the guest ends here, with the stack at the vector:
+ * vector, error code, rip, cs, rflags, rsp, ss.
+ */
+SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
+	UNWIND_HINT_UNDEFINED
+	testb	$3, 24(%rsp)
+	jz	.Lfrom_cpl0
+	push	%rdi
+	push	%rsi
+	push	%rdx
+	push	%rcx
+	push	%rax
+	push	%r8
+	push	%r9
+	push	%r10
+	push	%r11
+	push	%rbx
+	push	%rbp
+	push	%r12
+	push	%r13
+	push	%r14
+	push	%r15
+	lea	-AREA_FRAME(%rsp), %rbx
+
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, AREA_GUEST_GS_BASE(%rbx)
+	mov	%edx, AREA_GUEST_GS_BASE+4(%rbx)
+.Lback_to_host:
+	/* %rbx: the area.  Host GS base, CR3 and stack, in that order. */
+	mov	AREA_HOST_GS_BASE(%rbx), %eax
+	mov	AREA_HOST_GS_BASE+4(%rbx), %edx
+	mov	$MSR_GS_BASE, %ecx
+	wrmsr
+	mov	AREA_HOST_CR3(%rbx), %rax
+	mov	AREA_HOST_RSP(%rbx), %rsp
+	mov	%rax, %cr3
+
+	/*
+	 * Spectre-RSB: the guest may have filled the return stack buffer with
+	 * its own targets.  Overwrite it with 32 harmless entries before the
+	 * host executes its first `ret`.
+	 */
+	mov	$16, %ecx
+.Lrsb_fill:
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call	.Lrsb_1
+	int3
+.Lrsb_1:
+	ANNOTATE_INTRA_FUNCTION_CALL
+	call	.Lrsb_2
+	int3
+.Lrsb_2:
+	dec	%ecx
+	jnz	.Lrsb_fill
+	add	$(32 * 8), %rsp
+
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbx
+	pop	%rbp
+	/*
+	 * A plain `ret`: the kernel's return thunk is outside these pages and
+	 * unreachable from the alias.  The RSB was just refilled with benign
+	 * entries, which is what the thunk would protect against here.
+	 */
+	ANNOTATE_UNRET_SAFE
+	ret
+	int3
+
+/*
+ * An event at CPL 0, i.e. inside the switcher's own window.  NMI and #MC
+ * arrive on their IST stacks: note them for the host and resume.  Anything
+ * else is the final iretq faulting on a guest frame the CPU refused (or a
+ * switcher bug): record it and go back to the host, which ends the guest.
+ */
+.Lfrom_cpl0:
+	mov	%rsp, %rbx
+	and	$~(AREA_SIZE - 1), %rbx
+	cmpq	$2, (%rsp)
+	je	.Lnmi_at_cpl0
+	cmpq	$18, (%rsp)
+	je	.Lmce_at_cpl0
+	mov	(%rsp), %rax
+	inc	%rax
+	mov	%rax, AREA_FAULT_VECTOR(%rbx)
+	mov	8(%rsp), %rax
+	mov	%rax, AREA_FAULT_ERROR(%rbx)
+	mov	16(%rsp), %rax
+	mov	%rax, AREA_FAULT_RIP(%rbx)
+	jmp	.Lback_to_host
+.Lnmi_at_cpl0:
+	movq	$1, AREA_NMI_PENDING(%rbx)
+	add	$16, %rsp
+	iretq
+.Lmce_at_cpl0:
+	movq	$1, AREA_MCE_PENDING(%rbx)
+	add	$16, %rsp
+	iretq
+
+/*
+ * `syscall` from the guest: CPL 0 on the guest's stack, rip in %rcx, rflags
+ * in %r11, interrupts off (SFMASK).  Build the same frame an interrupt
+ * would, on the current CPU's ring-0 stack, found through the "current"
+ * alias, then take the common path.
+ */
+.macro SYSCALL_ENTRY hole
+	UNWIND_HINT_UNDEFINED
+	endbr64
+	movabs	%rax, \hole + SW_CURRENT_OFFSET + AREA_SCRATCH_RAX
+	mov	%rsp, %rax
+	movabs	%rax, \hole + SW_CURRENT_OFFSET + AREA_SCRATCH_RSP
+	movabs	\hole + SW_CURRENT_OFFSET + AREA_RSP0_TOP, %rax
+	mov	%rax, %rsp
+	pushq	$SW_USER_DS
+	movabs	\hole + SW_CURRENT_OFFSET + AREA_SCRATCH_RSP, %rax
+	push	%rax
+	push	%r11
+	pushq	$SW_USER_CS
+	push	%rcx
+	pushq	$0
+	pushq	$SW_VECTOR_SYSCALL
+	movabs	\hole + SW_CURRENT_OFFSET + AREA_SCRATCH_RAX, %rax
+	jmp	pvisor_exit_common
+.endm
+
+	.balign 64
+SYM_INNER_LABEL(pvisor_syscall_l4, SYM_L_GLOBAL)
+	SYSCALL_ENTRY HOLE_L4
+	.balign 64
+SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
+	SYSCALL_ENTRY HOLE_L5
+
+/*
+ * The IDT stubs, 32 bytes apart: pvisor_idt_stubs + 32 * vector.  Vectors
+ * where the CPU pushes an error code skip the dummy one.
+ */
+.macro IDT_STUB
+	.balign 32
+	UNWIND_HINT_UNDEFINED
+	endbr64
+	.if (vec == 8) || (vec >= 10 && vec <= 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+	.else
+	pushq	$0
+	.endif
+	pushq	$vec
+	jmp	pvisor_exit_common
+.endm
+
+	.balign 32
+SYM_INNER_LABEL(pvisor_idt_stubs, SYM_L_GLOBAL)
+	.set	vec, 0
+	.rept	256
+	IDT_STUB
+	.set	vec, vec + 1
+	.endr
+
+	.balign 4096, 0xcc
+SYM_INNER_LABEL(pvisor_switcher_end, SYM_L_GLOBAL)
+
+/*
+ * Ordinary module text from here on.
+ *
+ * void pvisor_call_host_handler(unsigned long handler)
+ * Run a host IDT handler as if the CPU had delivered the event here, with
+ * interrupts off: build the frame an interrupt from kernel mode would push
+ * and call the handler, whose iretq comes back to us.
+ */
+	.text
+SYM_FUNC_START(pvisor_call_host_handler)
+	push	%rbp
+	mov	%rsp, %rbp
+	and	$~15, %rsp
+	pushq	$__KERNEL_DS
+	push	%rbp
+	pushfq
+	pushq	$__KERNEL_CS
+	CALL_NOSPEC rdi
+	leave
+	RET
+SYM_FUNC_END(pvisor_call_host_handler)

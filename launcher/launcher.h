@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pvisor-run internals: one file per concern.
+ *   main.c    command line
+ *   vm.c      /dev/pvisor, the VM, guest memory, the vCPU run loop
+ *   loader.c  loading an ELF guest and its first page tables
+ */
+#ifndef PVISOR_LAUNCHER_H
+#define PVISOR_LAUNCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/pvisor.h>
+
+struct vm {
+	int dev, fd, vcpu;
+	uint8_t *mem;			/* guest-physical 0 in our memory */
+	uint64_t mem_size;
+	unsigned int paging_levels;	/* the host's, and so the guest's */
+	char console_tail[2048];	/* the last console output, for crashes */
+	size_t console_len;
+};
+
+int vm_open(struct vm *vm, uint64_t mem_size);
+int vm_run(struct vm *vm, struct pvisor_regs *regs);
+void vm_close(struct vm *vm);
+
+/* Load an ELF64 guest; fills the entry point, sets up the boot registers. */
+int load_elf_guest(struct vm *vm, const char *path, struct pvisor_regs *regs);
+
+#endif

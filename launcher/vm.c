@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VM: open /dev/pvisor, create a VM and its memory, create vCPU 0, and
+ * run it until it shuts down or crashes.  A crash is reported loudly: the
+ * reason, the registers and the last lines the guest printed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "launcher.h"
+
+static const char *const crash_reasons[] = {
+	[PVISOR_CRASH_TRIPLE_FAULT] = "unhandled fault",
+	[PVISOR_CRASH_BAD_HYPERCALL] = "bad hypercall",
+	[PVISOR_CRASH_BAD_MEMORY] = "access outside guest memory",
+	[PVISOR_CRASH_BAD_MMIO] = "undecodable MMIO access",
+	[PVISOR_CRASH_BAD_STATE] = "unusable guest state",
+};
+
+static const char *const shutdown_types[] = {
+	[PVISOR_SHUTDOWN_POWEROFF] = "power off",
+	[PVISOR_SHUTDOWN_REBOOT] = "reboot",
+	[PVISOR_SHUTDOWN_PANIC] = "panic",
+};
+
+int vm_open(struct vm *vm, uint64_t mem_size)
+{
+	struct pvisor_vm_create create = { 0 };
+	struct pvisor_vcpu_create vcpu = { 0 };
+	struct pvisor_version v = { 0 };
+	struct pvisor_mem_region r;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->dev = open("/dev/pvisor", O_RDWR | O_CLOEXEC);
+	if (vm->dev < 0) {
+		fprintf(stderr, "pvisor-run: cannot open /dev/pvisor: %s (is pvisor.ko loaded?)\n",
+			strerror(errno));
+		return -1;
+	}
+	if (ioctl(vm->dev, PVISOR_GET_VERSION, &v) < 0 ||
+	    v.abi_version != PVISOR_ABI_VERSION) {
+		fprintf(stderr, "pvisor-run: module ABI %u, launcher ABI %d: rebuild to match\n",
+			v.abi_version, PVISOR_ABI_VERSION);
+		return -1;
+	}
+	vm->paging_levels = v.host_paging_levels;
+	vm->fd = ioctl(vm->dev, PVISOR_CREATE_VM, &create);
+	if (vm->fd < 0) {
+		fprintf(stderr, "pvisor-run: PVISOR_CREATE_VM: %s\n", strerror(errno));
+		return -1;
+	}
+	vm->mem_size = mem_size;
+	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		fprintf(stderr, "pvisor-run: cannot map %llu MiB of guest memory: %s\n",
+			(unsigned long long)(mem_size >> 20), strerror(errno));
+		return -1;
+	}
+	r = (struct pvisor_mem_region) {
+		.slot = 0, .guest_phys_addr = 0, .size = mem_size,
+		.userspace_addr = (uintptr_t)vm->mem,
+	};
+	if (ioctl(vm->fd, PVISOR_SET_MEM_REGION, &r) < 0) {
+		fprintf(stderr, "pvisor-run: PVISOR_SET_MEM_REGION: %s\n", strerror(errno));
+		return -1;
+	}
+	vm->vcpu = ioctl(vm->fd, PVISOR_CREATE_VCPU, &vcpu);
+	if (vm->vcpu < 0) {
+		fprintf(stderr, "pvisor-run: PVISOR_CREATE_VCPU: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Copy the guest's console output to stdout, keeping a tail for crashes. */
+static void drain_console(struct vm *vm)
+{
+	char buf[1024];
+	ssize_t n;
+
+	while ((n = read(vm->vcpu, buf, sizeof(buf))) > 0) {
+		size_t keep = sizeof(vm->console_tail);
+
+		_Static_assert(sizeof(buf) <= sizeof(vm->console_tail),
+			       "a read must fit the tail");
+		fwrite(buf, 1, n, stdout);
+		if (vm->console_len + n > keep) {
+			size_t drop = vm->console_len + n - keep;
+
+			memmove(vm->console_tail, vm->console_tail + drop,
+				vm->console_len - drop);
+			vm->console_len -= drop;
+		}
+		memcpy(vm->console_tail + vm->console_len, buf, n);
+		vm->console_len += n;
+	}
+	fflush(stdout);
+}
+
+static void print_regs(const struct pvisor_regs *r)
+{
+	fprintf(stderr,
+		"  rip %016llx  rsp %016llx  rflags %08llx  mode %s\n"
+		"  rax %016llx  rbx %016llx  rcx %016llx  rdx %016llx\n"
+		"  rsi %016llx  rdi %016llx  rbp %016llx  r8  %016llx\n"
+		"  r9  %016llx  r10 %016llx  r11 %016llx  r12 %016llx\n"
+		"  r13 %016llx  r14 %016llx  r15 %016llx\n"
+		"  cr3 kernel %llx user %llx  fs %llx gs %llx\n",
+		r->rip, r->rsp, r->rflags, r->mode ? "user" : "kernel",
+		r->rax, r->rbx, r->rcx, r->rdx, r->rsi, r->rdi, r->rbp, r->r8,
+		r->r9, r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
+		r->cr3_kernel, r->cr3_user, r->fs_base, r->gs_base);
+}
+
+static void print_console_tail(const struct vm *vm)
+{
+	const char *p = vm->console_tail, *end = p + vm->console_len;
+	const char *start = end;
+	int lines = 0;
+
+	/* The last ten lines. */
+	while (start > p && lines <= 10)
+		if (*--start == '\n')
+			lines++;
+	if (start > p || (start < end && *start == '\n'))
+		start++;
+	fprintf(stderr, "last console output:\n");
+	for (; start < end; start++)
+		fputc(*start, stderr);
+	if (vm->console_len && end[-1] != '\n')
+		fputc('\n', stderr);
+}
+
+/*
+ * Run vCPU 0 from @regs until the guest shuts down (return its code) or
+ * crashes (return 128 + reason, after reporting it).
+ */
+int vm_run(struct vm *vm, struct pvisor_regs *regs)
+{
+	struct pvisor_run run;
+
+	if (ioctl(vm->vcpu, PVISOR_SET_REGS, regs) < 0) {
+		fprintf(stderr, "pvisor-run: PVISOR_SET_REGS: %s\n", strerror(errno));
+		return 125;
+	}
+	for (;;) {
+		memset(&run, 0, sizeof(run));
+		if (ioctl(vm->vcpu, PVISOR_RUN, &run) < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "pvisor-run: PVISOR_RUN: %s\n", strerror(errno));
+			return 125;
+		}
+		switch (run.exit_reason) {
+		case PVISOR_EXIT_CONSOLE:
+			drain_console(vm);
+			break;
+		case PVISOR_EXIT_INTR:
+			break;
+		case PVISOR_EXIT_SHUTDOWN:
+			drain_console(vm);
+			fprintf(stderr, "pvisor-run: guest shut down: %s, code %u\n",
+				run.shutdown.type < PVISOR_SHUTDOWN_NR ?
+				shutdown_types[run.shutdown.type] : "?",
+				run.shutdown.code);
+			return run.shutdown.code & 0xff;
+		case PVISOR_EXIT_CRASH:
+			drain_console(vm);
+			fprintf(stderr, "pvisor-run: guest crashed: %s: %s\n",
+				run.crash.reason < sizeof(crash_reasons) / sizeof(crash_reasons[0]) &&
+				crash_reasons[run.crash.reason] ?
+				crash_reasons[run.crash.reason] : "?", run.message);
+			fprintf(stderr, "  vector %u  error %#llx  info %#llx\n",
+				run.crash.vector, (unsigned long long)run.crash.error_code,
+				(unsigned long long)run.crash.info);
+			print_regs(&run.regs);
+			print_console_tail(vm);
+			return 128 + run.crash.reason;
+		default:
+			fprintf(stderr, "pvisor-run: unexpected exit %u\n", run.exit_reason);
+			print_regs(&run.regs);
+			return 125;
+		}
+	}
+}
+
+void vm_close(struct vm *vm)
+{
+	if (vm->vcpu > 0)
+		close(vm->vcpu);
+	if (vm->fd > 0)
+		close(vm->fd);
+	if (vm->dev > 0)
+		close(vm->dev);
+	if (vm->mem && vm->mem != MAP_FAILED)
+		munmap(vm->mem, vm->mem_size);
+}

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Hostile memory accesses, chosen by the argument:
+ *   0  read the switcher's range (the hypervisor hole)
+ *   1  write the switcher's range
+ *   2  map a frame outside guest memory and touch it
+ *   3  point a page-table entry at a host kernel physical address range
+ *   4  a CR3 hypercall with a root outside guest memory
+ *   5  an MMU_UPDATE pointing an entry outside guest memory
+ * 0, 1: the fault is delivered to the guest (no handler: crash, #PF named).
+ * 2, 3: the guest is ended for mapping memory it does not have.
+ * 4, 5: the hypercall fails with -EFAULT and the guest carries on (exit 0).
+ */
+#include "lib/guest.h"
+
+#define EFAULT	14
+
+/* Our page tables: the launcher puts the PD at mem_size - 8 pages. */
+static unsigned long *page_directory(void)
+{
+	return (unsigned long *)(guest_mem_size - 8 * 4096);
+}
+
+long guest_main(unsigned long which)
+{
+	volatile unsigned long *p;
+	struct pvisor_mmu_op op;
+
+	switch (which) {
+	case 0:
+		p = (volatile unsigned long *)0xffff800000000000UL;
+		if (hypercall0(PVISOR_HC_VERSION) >= 0 && guest_mem_size)
+			(void)*(volatile unsigned long *)(p);
+		break;
+	case 1:
+		p = (volatile unsigned long *)0xffff800000001000UL;
+		*p = 1;
+		break;
+	case 2:
+		/* 2 MiB page at 512 MiB, far beyond our 16 MiB. */
+		page_directory()[300] = (512UL << 20) | 0x83;
+		(void)*(volatile unsigned long *)(300UL << 21);
+		break;
+	case 3:
+		page_directory()[301] = (1UL << 40) | 0x83;
+		(void)*(volatile unsigned long *)(301UL << 21);
+		break;
+	case 4:
+		GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, 1UL << 30, 0), -EFAULT);
+		return 0;
+	case 5:
+		op = (struct pvisor_mmu_op) {
+			.op = PVISOR_MMU_SET_ENTRY, .level = 2,
+			.entry_gpa = (unsigned long)&page_directory()[302],
+			.value = (512UL << 20) | 0x83,
+		};
+		GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_MMU_UPDATE, (long)&op, 1), -EFAULT);
+		GUEST_ASSERT_EQ(page_directory()[302], 0);
+		return 0;
+	}
+	guest_printf("access %lu did not end the guest\n", which);
+	return 0xbad;
+}

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Test guests through the real switcher, inside the rig's host VM.  Each
+# guest exercises one mechanism or one hostile act; the verdict is its
+# exit code and, for crashes, the reason pvisor-run printed.
+. /pvisor/vm/tap.sh
+cd /pvisor || exit 1
+insmod pvisor.ko || { not_ok "insmod pvisor.ko"; exit 1; }
+
+# guest NAME ARG EXPECTED-EXIT [MESSAGE-REGEX] DESCRIPTION
+guest() {
+	name=$1 arg=$2 want=$3 regex=$4 desc=$5
+	timeout 120 ./pvisor-run --guest "guests/$name.elf" --arg "$arg" \
+		>/tmp/out 2>&1
+	got=$?
+	if [ "$got" = "$want" ] && { [ -z "$regex" ] || grep -qE "$regex" /tmp/out; }; then
+		ok "$desc"
+	else
+		not_ok "$desc (exit $got, expected $want${regex:+ and /$regex/})"
+		sed 's/^/#   /' /tmp/out | tail -n 25
+	fi
+}
+
+guest hello 7 0 'hello from a pvisor guest \(16 MiB, arg 7\)' \
+	"hello: console hypercall and shutdown code"
+guest hypercalls 1000 0 'all checks passed' \
+	"hypercalls: answers and errors through the switcher"
+guest hypercalls 1000000 0 'all checks passed, 1000000 calls' \
+	"hypercalls: one million in a loop"
+
+# Privileged and sensitive instructions in guest-kernel mode: contained.
+names="cli sti hlt mov-from-cr0 mov-to-cr3 mov-to-cr4 lgdt lidt ltr lldt wrmsr rdmsr out in invlpg swapgs sysret sysenter mov-to-dr7 wbinvd clts int0x80 int0x20 int2 int18 ud2 iret-to-ring0 int3 mov-ss-ring0 divide-by-zero"
+i=0
+for n in $names; do
+	case $n in
+	ud2|sysenter) want='#UD|#GP' ;;
+	int3) want='#BP' ;;
+	divide-by-zero) want='#DE' ;;
+	*) want='#GP' ;;
+	esac
+	guest privileged $i 129 "$want" "privileged: $n faults in the guest, host unaffected"
+	i=$((i + 1))
+done
+
+guest memory 0 129 '#PF|page fault' "memory: reading the switcher's range faults in the guest"
+guest memory 1 129 'page fault' "memory: writing the switcher's range faults in the guest"
+guest memory 2 131 'outside guest memory' "memory: a PTE outside guest memory ends the guest"
+guest memory 3 131 'outside guest memory' "memory: a PTE at host physical memory ends the guest"
+guest memory 4 0 '' "memory: NEW_CR3 outside guest memory is refused"
+guest memory 5 0 '' "memory: MMU_UPDATE outside guest memory is refused"
+
+# A spinning guest: the host stays responsive and SIGKILL ends it.
+./pvisor-run --guest guests/spin.elf >/tmp/spin.out 2>&1 &
+pid=$!
+sleep 3
+if kill -0 $pid 2>/dev/null && grep -q spinning /tmp/spin.out; then
+	ok "spin: guest runs while the host VM keeps scheduling"
+else
+	not_ok "spin: guest runs while the host VM keeps scheduling"
+	sed 's/^/#   /' /tmp/spin.out
+fi
+kill -9 $pid
+sleep 1
+kill -0 $pid 2>/dev/null && not_ok "spin: SIGKILL ends the launcher" ||
+	ok "spin: SIGKILL ends the launcher"
+wait $pid 2>/dev/null
+
+# Two guests at once.
+./pvisor-run --guest guests/hypercalls.elf --arg 200000 >/tmp/a.out 2>&1 &
+a=$!
+./pvisor-run --guest guests/hypercalls.elf --arg 200000 >/tmp/b.out 2>&1 &
+b=$!
+wait $a; ra=$?
+wait $b; rb=$?
+[ $ra = 0 ] && [ $rb = 0 ] && ok "two guests at once" ||
+	not_ok "two guests at once (exits $ra, $rb)"
+
+grep -E '^(exits|guest_crashes)' /sys/kernel/debug/pvisor/stats | sed 's/^/# /'
+check "rmmod pvisor after the guests" rmmod pvisor
+exit $failed

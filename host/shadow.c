@@ -230,6 +230,17 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	/* The hypervisor slot is never the guest's. */
 	if (index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT || !root_gpa)
 		return 1;
+	/*
+	 * A protection fault on a supervisor-mode access is an implicit access
+	 * the CPU made for the guest (descriptor tables, or, under QEMU's TCG,
+	 * the stack pops of an iretq at CPL 3, which it performs as supervisor
+	 * accesses and so trips SMAP).  No shadow entry can fix it: filling
+	 * the same entry again would loop forever.  It is the guest's fault.
+	 */
+	if ((hw_error & X86_PF_PROT) && !(hw_error & X86_PF_USER)) {
+		*guest_error |= X86_PF_PROT;
+		return 1;
+	}
 	ret = walk_guest(vcpu->vm, root_gpa, va, &w);
 	if (ret)
 		return ret;

@@ -62,14 +62,14 @@ make -s -C launcher/virtio fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}" 2>build/virti
 # VM legs: NAME KERNEL INITRD CPU TEST APPEND
 cpu4="qemu64,+fsgsbase,+smep,+smap"
 legs=(
-	"stock-la57 $stock_kernel build/stock.cpio.gz max modtest"
-	"stock-4level-pti $stock_kernel build/stock.cpio.gz $cpu4 modtest pti=on"
+	"stock-la57 $stock_kernel build/stock.cpio.gz max suite"
+	"stock-4level-pti $stock_kernel build/stock.cpio.gz $cpu4 suite pti=on"
 	"stock-no-nx $stock_kernel build/stock.cpio.gz qemu64,-nx refuse"
 )
 if [ -n "$debug_dir" ]; then
 	legs+=(
-		"debug-la57 $debug_dir/arch/x86/boot/bzImage build/debug.cpio.gz max modtest"
-		"debug-4level-pti $debug_dir/arch/x86/boot/bzImage build/debug.cpio.gz $cpu4 modtest pti=on"
+		"debug-la57 $debug_dir/arch/x86/boot/bzImage build/debug.cpio.gz max suite"
+		"debug-4level-pti $debug_dir/arch/x86/boot/bzImage build/debug.cpio.gz $cpu4 suite pti=on"
 	)
 fi
 tests/rig/mkinitramfs.sh build/stock.cpio.gz build/mod-stock/host ||

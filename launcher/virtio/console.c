@@ -48,6 +48,7 @@ struct console {
 	bool escape;		/* saw Ctrl-A */
 
 	bool tx_pending;
+	bool tx_dropping;	/* the last stall timed out: drop at once */
 	size_t tx_off;
 	uint64_t tx_deadline;
 	struct vq_chain tx_chain;
@@ -173,21 +174,34 @@ static bool console_tx_write(struct console *cs)
 		n = iov__slice(cs->tx_chain.iov, cs->tx_chain.nr_out, cs->tx_off,
 			       cs->tx_chain.out_len - cs->tx_off, iov,
 			       ARRAY_SIZE(iov));
-		w = writev(cs->out_fd, iov, n);
+		if (cs->kind == VIRTIO_CONSOLE_SOCKET) {
+			/* A client that left must not SIGPIPE the launcher. */
+			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
+
+			w = sendmsg(cs->out_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+		} else {
+			w = writev(cs->out_fd, iov, n);
+		}
 		if (w > 0) {
 			cs->tx_off += w;
+			cs->tx_dropping = false;
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
+			if (cs->tx_dropping)
+				break;	/* still nobody reading */
 			if (!cs->tx_pending)
 				cs->tx_deadline = virtio__now_ms() + CONSOLE_STALL_MS;
 			if (virtio__now_ms() < cs->tx_deadline) {
 				cs->tx_pending = true;
 				return false;
 			}
-			break;	/* nobody reads: drop the rest */
+			/* Nobody reads: drop the rest, and what follows until
+			 * a write gets through again. */
+			cs->tx_dropping = true;
+			break;
 		}
 		if (cs->kind == VIRTIO_CONSOLE_SOCKET)
 			console_drop_client(cs);

@@ -238,7 +238,7 @@ static void queue_ready_write(struct virtio_dev *dev, uint32_t v)
 		return;
 	}
 	if (vq__setup(dev, vq) == 0) {
-		vq->ready = true;
+		__atomic_store_n(&vq->ready, true, __ATOMIC_RELEASE);
 		virtio_dev__wake(dev);
 	}
 }
@@ -334,6 +334,17 @@ void virtio_mmio__dispatch(struct virtio_dev *dev, uint64_t off,
 	}
 	if (size == 4 && off == VIRTIO_MMIO_INTERRUPT_ACK && is_write) {
 		atomic_fetch_and(&dev->isr, ~(uint32_t)*data);
+		return;
+	}
+	/*
+	 * So does a kick for a live queue: it must not wait behind a block
+	 * batch (or an fdatasync) that holds the lock.  Anything odd takes
+	 * the locked path below and is judged there.
+	 */
+	if (size == 4 && off == VIRTIO_MMIO_QUEUE_NOTIFY && is_write &&
+	    *data < dev->ops->nr_queues &&
+	    __atomic_load_n(&dev->vqs[*data].ready, __ATOMIC_ACQUIRE)) {
+		virtio_dev__wake(dev);
 		return;
 	}
 

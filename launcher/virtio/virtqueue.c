@@ -21,8 +21,8 @@
 
 void vq__reset(struct vq *vq)
 {
+	__atomic_store_n(&vq->ready, false, __ATOMIC_RELEASE);
 	vq->num = 0;
-	vq->ready = false;
 	vq->broken = false;
 	vq->desc_gpa = vq->avail_gpa = vq->used_gpa = 0;
 	vq->desc = NULL;

@@ -37,13 +37,17 @@ long guest_main(unsigned long which)
 		*p = 1;
 		break;
 	case 2:
-		/* 2 MiB page at 512 MiB, far beyond our 16 MiB. */
-		page_directory()[300] = (512UL << 20) | 0x83;
-		(void)*(volatile unsigned long *)(300UL << 21);
-		break;
 	case 3:
-		page_directory()[301] = (1UL << 40) | 0x83;
-		(void)*(volatile unsigned long *)(301UL << 21);
+		/*
+		 * 10 MiB is ordinary guest memory: touch it, then point its
+		 * 2 MiB entry at 512 MiB (far beyond our memory) or at 1 TiB
+		 * (where a host's own RAM would be), flush, and touch again.
+		 */
+		p = (volatile unsigned long *)(5UL << 21);
+		*p = 1;
+		page_directory()[5] = (which == 2 ? 512UL << 20 : 1UL << 40) | 0x83;
+		GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, 0, 0), 0);
+		(void)*p;
 		break;
 	case 4:
 		GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, 1UL << 30, 0), -EFAULT);
@@ -51,11 +55,15 @@ long guest_main(unsigned long which)
 	case 5:
 		op = (struct pvisor_mmu_op) {
 			.op = PVISOR_MMU_SET_ENTRY, .level = 2,
-			.entry_gpa = (unsigned long)&page_directory()[302],
+			.entry_gpa = (unsigned long)&page_directory()[5],
 			.value = (512UL << 20) | 0x83,
 		};
 		GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_MMU_UPDATE, (long)&op, 1), -EFAULT);
-		GUEST_ASSERT_EQ(page_directory()[302], 0);
+		GUEST_ASSERT_EQ(page_directory()[5], (5UL << 21) | 0x83);
+		/* The same entry, pointing inside guest memory, is applied. */
+		op.value = (6UL << 21) | 0x83;
+		GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_MMU_UPDATE, (long)&op, 1), 1);
+		GUEST_ASSERT_EQ(page_directory()[5], (6UL << 21) | 0x83);
 		return 0;
 	}
 	guest_printf("access %lu did not end the guest\n", which);

@@ -10,7 +10,10 @@ tarball=/usr/src/linux-source-6.12.tar.xz
 [ -r "$tarball" ] || die "$tarball missing: run tests/rig/setup.sh (package linux-source-6.12)"
 frag=$PVISOR_TOP/tests/rig/debug-host.config
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.12)
-key=$( { echo "$srcver"; cat "$frag" "$0"; gcc --version | head -n1; } | sha256sum | cut -c1-16)
+# Bump the recipe number whenever the build steps below change.
+recipe=1
+key=$( { echo "$srcver recipe $recipe"; cat "$frag"; gcc --version | head -n1; } |
+	sha256sum | cut -c1-16)
 out=$PVISOR_CACHE/debug-host-$key
 
 if [ -f "$out/.done" ]; then

@@ -25,4 +25,5 @@ if ls "$PVISOR_TOP"/build/guests/*.elf >/dev/null 2>&1; then
 	mkdir -p "$stage/pvisor/guests"
 	cp "$PVISOR_TOP"/build/guests/*.elf "$stage/pvisor/guests/"
 fi
+[ -f "$PVISOR_TOP/build/adhoc.sh" ] && cp "$PVISOR_TOP/build/adhoc.sh" "$stage/pvisor/"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -165,10 +166,10 @@ int main(int argc, char **argv)
 {
 	int total = 0, nr = 0, failed = 0, skipped = 0;
 	const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	struct timespec t0, t1;
 	unsigned int t;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	signal(SIGPIPE, SIG_IGN);
 	signal(SIGALRM, on_alarm);
 	log_install();
 	for (t = 0; t < sizeof(tables) / sizeof(tables[0]); t++)
@@ -193,8 +194,12 @@ int main(int argc, char **argv)
 			log_clear();
 			fprintf(stderr, "--- %s\n", c->name);
 			alarm(120);
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			c->fn();
+			clock_gettime(CLOCK_MONOTONIC, &t1);
 			alarm(0);
+			fprintf(stderr, "--- %s: %.2f s\n", c->name,
+				(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 			rm_rf(case_dir);
 			if (tap_case_failed) {
 				printf("not ok %d - %s\n", nr, c->name);

@@ -1,0 +1,7 @@
+#!/bin/sh
+# The full module suite in one boot: test guests first, then the module
+# tests, whose kmemleak scan at the end covers both.
+rc=0
+/pvisor/vm/guests.sh || rc=1
+/pvisor/vm/modtest.sh || rc=1
+exit $rc

@@ -230,6 +230,7 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	struct pvisor_vcpu *vcpu = file->private_data;
 	struct pvisor_vm *vm = vcpu->vm;
 
+	pvisor_timer_exit(vcpu);
 	pvisor_shadow_destroy(&vcpu->shadow);
 	pvisor_fpu_free(vcpu);
 	mutex_lock(&vm->lock);
@@ -269,7 +270,9 @@ static long ioctl_create_vcpu(struct pvisor_vm *vm, void __user *argp)
 	vcpu->vm = vm;
 	vcpu->id = req.vcpu_id;
 	vcpu->mode = PVISOR_MODE_KERNEL;
+	vcpu->time_base = ktime_get_ns();
 	mutex_init(&vcpu->run_lock);
+	pvisor_timer_init(vcpu);
 	ret = pvisor_shadow_init(&vcpu->shadow);
 	if (!ret)
 		ret = pvisor_fpu_alloc(vcpu);
@@ -294,6 +297,7 @@ static long ioctl_create_vcpu(struct pvisor_vm *vm, void __user *argp)
 	}
 	return fd;
 fail:
+	pvisor_timer_exit(vcpu);
 	pvisor_shadow_destroy(&vcpu->shadow);
 	pvisor_fpu_free(vcpu);
 	mutex_destroy(&vcpu->run_lock);

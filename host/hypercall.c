@@ -17,6 +17,8 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nospec.h>
+#include <linux/timekeeping.h>
+#include <asm/tsc.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -68,6 +70,39 @@ static long hc_features(struct pvisor_vcpu *vcpu, const u64 *arg)
 	return 0;	/* no optional feature is served by ABI version 0 yet */
 }
 
+/*
+ * Fill the shared page's clock, so the guest reads time without an exit:
+ * guest ns = system_ns + (((tsc - tsc_stamp) << tsc_shift) * tsc_mul >> 32)
+ * with tsc_mul = 2^32 * 10^6 / tsc_khz, halved (and tsc_shift raised) until
+ * it fits 32 bits, which only a TSC slower than 1 GHz needs.
+ */
+static long publish_time(struct pvisor_vcpu *vcpu)
+{
+	struct pvisor_shared t = { 0 };
+	struct timespec64 now;
+	u64 khz = tsc_khz ? tsc_khz : 1000000;
+	u64 mul = div_u64(1000000ULL << 32, khz);
+	s8 shift = 0;
+
+	while (mul > U32_MAX) {
+		mul >>= 1;
+		shift++;
+	}
+	t.time_version = 2;
+	t.tsc_shift = shift;
+	t.tsc_mul = mul;
+	t.tsc_stamp = rdtsc();
+	t.system_ns = vcpu->time_base ? pvisor_guest_now(vcpu) : 0;
+	ktime_get_real_ts64(&now);
+	t.wall_clock_sec = now.tv_sec - div_u64(t.system_ns, NSEC_PER_SEC);
+	t.wall_clock_nsec = now.tv_nsec;
+	return pvisor_write_guest(vcpu->vm, vcpu->shared_gpa +
+				  offsetof(struct pvisor_shared, time_version),
+				  &t.time_version,
+				  offsetof(struct pvisor_shared, reserved) -
+				  offsetof(struct pvisor_shared, time_version)) ? -EFAULT : 0;
+}
+
 static long hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	u64 gpa = arg[0];
@@ -77,7 +112,7 @@ static long hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg)
 	if (!pvisor_gpa_to_user(vcpu->vm, gpa, PAGE_SIZE, true))
 		return -EFAULT;
 	vcpu->shared_gpa = gpa;
-	return 0;
+	return publish_time(vcpu);
 }
 
 static void console_append(struct pvisor_vcpu *vcpu, const char *buf,
@@ -122,7 +157,23 @@ static long hc_shutdown(struct pvisor_vcpu *vcpu, const u64 *arg)
 static long hc_set_timer(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	vcpu->timer_deadline_ns = arg[0];
+	return pvisor_set_timer(vcpu, arg[0]);
+}
+
+static long hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	return pvisor_halt(vcpu);
+}
+
+static long hc_irq_enable(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	/* The run loop delivers what is pending before the next entry. */
 	return 0;
+}
+
+static long hc_iret(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	return pvisor_hc_iret(vcpu);
 }
 
 static long hc_set_stack(struct pvisor_vcpu *vcpu, const u64 *arg)
@@ -294,12 +345,16 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_CONSOLE_WRITE,	hc_console_write,	2),
 	HC(PVISOR_HC_SHUTDOWN,		hc_shutdown,		2),
 	HC(PVISOR_HC_SET_TIMER,		hc_set_timer,		1),
-	HC(PVISOR_HC_HALT,		NULL,			0),
-	HC(PVISOR_HC_IRQ_ENABLE,	NULL,			0),
+	HC(PVISOR_HC_HALT,		hc_halt,		0),
+	HC(PVISOR_HC_IRQ_ENABLE,	hc_irq_enable,		0),
 	HC(PVISOR_HC_SET_STACK,		hc_set_stack,		1),
 	HC(PVISOR_HC_SET_SEGMENT_BASE,	hc_set_segment_base,	2),
 	HC(PVISOR_HC_SET_ENTRIES,	hc_set_entries,		1),
-	HC(PVISOR_HC_RETURN_TO_USER,	NULL,			0),
+	/*
+	 * IRET takes no arguments, but the argument registers hold the
+	 * interrupted context's values on their way back: none is checked.
+	 */
+	HC(PVISOR_HC_IRET,		hc_iret,		5),
 	HC(PVISOR_HC_NEW_CR3,		hc_new_cr3,		2),
 	HC(PVISOR_HC_MMU_UPDATE,	hc_mmu_update,		2),
 	HC(PVISOR_HC_FLUSH_TLB,		hc_flush_tlb,		3),

@@ -19,7 +19,9 @@
 
 #include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/hrtimer.h>
 #include <linux/mutex.h>
+#include <linux/wait.h>
 #include <linux/refcount.h>
 #include <uapi/linux/pvisor.h>
 
@@ -101,6 +103,15 @@ struct pvisor_vcpu {
 	struct pvisor_shadow shadow;
 	u8 *fpu;			/* xsave/fxsave image, page aligned */
 
+	/* Events (events.c). */
+	unsigned long pending[256 / BITS_PER_LONG];	/* vectors */
+	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	struct hrtimer timer;		/* PVISOR_HC_SET_TIMER */
+	struct task_struct *task;	/* running PVISOR_RUN, or NULL */
+	u64 time_base;			/* host ns at guest time 0 */
+	u64 cr2;			/* of the last #PF delivered */
+	u64 events_delivered;
+
 	bool crashed;
 	u32 crash_reason, crash_vector;
 	u64 crash_error, crash_info;
@@ -165,6 +176,25 @@ u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 			u32 *guest_error);
 
+/* shadow.c: guest virtual memory, through the guest's kernel tables */
+int pvisor_read_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 *val);
+int pvisor_write_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 val);
+void pvisor_shadow_switch_mode(struct pvisor_vcpu *vcpu, u32 mode);
+
+/* events.c */
+int pvisor_deliver_exception(struct pvisor_vcpu *vcpu, unsigned int vector,
+			     u64 error, u64 cr2);
+int pvisor_deliver_syscall(struct pvisor_vcpu *vcpu);
+int pvisor_deliver_interrupts(struct pvisor_vcpu *vcpu);
+bool pvisor_irq_pending(struct pvisor_vcpu *vcpu);
+void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector);
+long pvisor_hc_iret(struct pvisor_vcpu *vcpu);
+void pvisor_timer_init(struct pvisor_vcpu *vcpu);
+void pvisor_timer_exit(struct pvisor_vcpu *vcpu);
+u64 pvisor_guest_now(struct pvisor_vcpu *vcpu);
+long pvisor_set_timer(struct pvisor_vcpu *vcpu, u64 deadline);
+long pvisor_halt(struct pvisor_vcpu *vcpu);
+
 /* run.c */
 void pvisor_fpu_setup(void);
 int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu);
@@ -187,6 +217,7 @@ enum pvisor_stat {
 	PVISOR_STAT_VMS_CREATED,
 	PVISOR_STAT_EXITS,
 	PVISOR_STAT_EXIT_HYPERCALL,
+	PVISOR_STAT_EXIT_USER_SYSCALL,
 	PVISOR_STAT_EXIT_PAGE_FAULT,
 	PVISOR_STAT_EXIT_EXCEPTION,
 	PVISOR_STAT_EXIT_HOST_IRQ,
@@ -194,6 +225,7 @@ enum pvisor_stat {
 	PVISOR_STAT_EXIT_MCE,
 	PVISOR_STAT_EXIT_SIGNAL,
 	PVISOR_STAT_GUEST_CRASHES,
+	PVISOR_STAT_HALTS,
 	PVISOR_STAT_NR
 };
 

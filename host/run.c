@@ -224,9 +224,8 @@ static void handle_syscall(struct pvisor_vcpu *vcpu)
 	};
 
 	if (vcpu->mode == PVISOR_MODE_USER) {
-		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, 0, 0, f->rax,
-				  "system call %llu from guest user mode, and no guest kernel entry for it",
-				  f->rax);
+		pvisor_stat_inc(PVISOR_STAT_EXIT_USER_SYSCALL);
+		pvisor_deliver_syscall(vcpu);
 		return;
 	}
 	pvisor_stat_inc(PVISOR_STAT_EXIT_HYPERCALL);
@@ -251,17 +250,11 @@ static void handle_exception(struct pvisor_vcpu *vcpu, u64 cr2)
 					  cr2);
 			return;
 		}
-		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector,
-				  guest_error, cr2,
-				  "page fault at %#llx (error %#x) with no guest handler",
-				  cr2, guest_error);
+		pvisor_deliver_exception(vcpu, X86_TRAP_PF, guest_error, cr2);
 		return;
 	}
 	pvisor_stat_inc(PVISOR_STAT_EXIT_EXCEPTION);
-	pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector,
-			  f->error_code, f->rip,
-			  "exception %s (error %#llx) with no guest handler",
-			  exception_names[f->vector], f->error_code);
+	pvisor_deliver_exception(vcpu, f->vector, f->error_code, 0);
 }
 
 static void handle_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_exit *e)
@@ -325,8 +318,11 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 {
 	struct pvisor_sw_exit e;
 
+	WRITE_ONCE(vcpu->task, current);
 	while (!exit_to_launcher(vcpu, run)) {
 		cond_resched();
+		if (pvisor_deliver_interrupts(vcpu))
+			continue;
 		if (!frame_enterable(&vcpu->frame)) {
 			pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_STATE, 0, 0,
 					  vcpu->frame.rip,
@@ -339,6 +335,7 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 		pvisor_stat_inc(PVISOR_STAT_EXITS);
 		handle_exit(vcpu, &e);
 	}
+	WRITE_ONCE(vcpu->task, NULL);
 	pvisor_frame_to_regs(vcpu, &run->regs);
 	return 0;
 }

@@ -283,3 +283,49 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	s->fills++;
 	return ret;
 }
+
+/*
+ * Guest virtual memory for event delivery: translate through the guest
+ * kernel's own tables (kernel mode sees everything), one aligned 8-byte
+ * slot at a time, so a frame that straddles a page is handled.
+ */
+static int guest_va_to_gpa(struct pvisor_vcpu *vcpu, u64 va, bool write,
+			   u64 *gpa)
+{
+	struct guest_walk w;
+
+	if (!IS_ALIGNED(va, 8) || !pvisor_is_canonical(va) ||
+	    index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT)
+		return -EFAULT;
+	if (walk_guest(vcpu->vm, vcpu->cr3_kernel, va, &w) || (write && !w.writable))
+		return -EFAULT;
+	*gpa = w.frame_gpa | (va & ~PAGE_MASK);
+	return 0;
+}
+
+int pvisor_read_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 *val)
+{
+	u64 gpa;
+
+	if (guest_va_to_gpa(vcpu, va, false, &gpa))
+		return -EFAULT;
+	return pvisor_read_guest(vcpu->vm, gpa, val, sizeof(*val));
+}
+
+int pvisor_write_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 val)
+{
+	u64 gpa;
+
+	if (guest_va_to_gpa(vcpu, va, true, &gpa))
+		return -EFAULT;
+	return pvisor_write_guest(vcpu->vm, gpa, &val, sizeof(val));
+}
+
+/*
+ * Kernel and user mode differ only in the shadow root the vCPU runs on (and
+ * the GS base, which run.c picks by mode): switching is a field.
+ */
+void pvisor_shadow_switch_mode(struct pvisor_vcpu *vcpu, u32 mode)
+{
+	vcpu->mode = mode;
+}

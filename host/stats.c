@@ -16,6 +16,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_VMS_CREATED] = "vms_created",
 	[PVISOR_STAT_EXITS] = "exits",
 	[PVISOR_STAT_EXIT_HYPERCALL] = "exits_hypercall",
+	[PVISOR_STAT_EXIT_USER_SYSCALL] = "exits_user_syscall",
 	[PVISOR_STAT_EXIT_PAGE_FAULT] = "exits_page_fault",
 	[PVISOR_STAT_EXIT_EXCEPTION] = "exits_exception",
 	[PVISOR_STAT_EXIT_HOST_IRQ] = "exits_host_interrupt",
@@ -23,6 +24,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_EXIT_MCE] = "exits_machine_check",
 	[PVISOR_STAT_EXIT_SIGNAL] = "exits_signal",
 	[PVISOR_STAT_GUEST_CRASHES] = "guest_crashes",
+	[PVISOR_STAT_HALTS] = "halts",
 };
 
 static atomic64_t stats[PVISOR_STAT_NR];

@@ -130,8 +130,21 @@ static int run_guest(const char *path, unsigned long long mem,
 		return 2;
 	}
 	if (!vm_open(&vm, mem) && !load_elf_guest(&vm, path, &regs)) {
+		unsigned long long canary = 0x5a5a5a5a5a5a5a5aULL, seen;
+
 		regs.rsi = arg;
+		/*
+		 * Leave a value in xmm15 (a register the compiler does not use
+		 * here): the guest must not see it, nor be able to change it.
+		 */
+		asm volatile("movq %0, %%xmm15" : : "r" (canary));
 		ret = vm_run(&vm, &regs);
+		asm volatile("movq %%xmm15, %0" : "=r" (seen));
+		if (seen != canary) {
+			fprintf(stderr, "pvisor-run: the guest changed the launcher's FPU state (xmm15 %#llx)\n",
+				seen);
+			ret = 124;
+		}
 	}
 	vm_close(&vm);
 	return ret;

@@ -233,7 +233,8 @@ uint64_t virtio_dev_mmio_base(const struct virtio_dev *dev);
 unsigned int virtio_dev_irq(const struct virtio_dev *dev);
 /*
  * The queue-notify eventfd.  Writing to it (as an ioeventfd on the
- * QueueNotify register would) makes the device look at all its queues.
+ * QueueNotify register, virtio_dev_mmio_base(dev) + 0x50, would) makes
+ * the device look at all its queues; no datamatch is needed.
  */
 int virtio_dev_kick_fd(const struct virtio_dev *dev);
 /* The eventfd the default irq handler signals. */

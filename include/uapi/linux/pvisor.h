@@ -215,12 +215,15 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_HC_SET_STACK		8   /* (sp0) */
 #define PVISOR_HC_SET_SEGMENT_BASE	9   /* (PVISOR_SEG_*, base) */
 #define PVISOR_HC_SET_ENTRIES		10  /* (gpa of pvisor_entries) */
-#define PVISOR_HC_RETURN_TO_USER	11  /* () frame on guest stack */
+#define PVISOR_HC_IRET			11  /* () pop an event frame */
 #define PVISOR_HC_NEW_CR3		12  /* (kernel root gpa, user root gpa) */
 #define PVISOR_HC_MMU_UPDATE		13  /* (gpa of pvisor_mmu_op[], n) -> n */
 #define PVISOR_HC_FLUSH_TLB		14  /* (PVISOR_FLUSH_*, va, npages) */
 #define PVISOR_HC_CPUID			15  /* (leaf, subleaf, gpa of out) */
 #define PVISOR_HC_NR			16
+
+/* The vector PVISOR_HC_SET_TIMER's timer raises. */
+#define PVISOR_TIMER_VECTOR		32
 
 /* Largest payloads a single hypercall accepts. */
 #define PVISOR_CONSOLE_WRITE_MAX	1024

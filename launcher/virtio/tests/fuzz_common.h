@@ -17,6 +17,7 @@
 #define PVISOR_VIRTIO_FUZZ_COMMON_H
 
 #include <endian.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +156,16 @@ static inline void fz_fill_data(const uint8_t *data, size_t size)
 	/* Indirect tables are 16-byte descriptors anywhere: steer the
 	 * first 4 KiB of data as if it were one. */
 	fz_steer((struct vring_desc *)(gmem + DATA_OFF), 256);
+}
+
+/* A fresh directory for sockets, under $TMPDIR (run-fuzz.sh removes it). */
+static inline void fz_tmpdir(char *buf, size_t len, const char *what)
+{
+	const char *t = getenv("TMPDIR");
+
+	snprintf(buf, len, "%s/pvfuzz-%s-XXXXXX", t && *t ? t : "/tmp", what);
+	if (!mkdtemp(buf))
+		abort();
 }
 
 static inline uint16_t fz_qsize(uint8_t b)

@@ -9,7 +9,7 @@
 #include "fuzz_dev.h"
 
 static int client = -1;
-static char dir[64];
+static char dir[128];
 
 static struct virtio_set *fz_setup(void)
 {
@@ -18,9 +18,7 @@ static struct virtio_set *fz_setup(void)
 	struct virtio_set *s;
 	char arg[200];
 
-	snprintf(dir, sizeof(dir), "/tmp/pvfuzz-con-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
+	fz_tmpdir(dir, sizeof(dir), "con");
 	snprintf(arg, sizeof(arg), "socket=%s/con", dir);
 	virtio_opts_init(&o);
 	if (virtio_opts_parse(&o, "console", arg))

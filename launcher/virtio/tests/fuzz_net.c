@@ -13,7 +13,7 @@
 #include "fuzz_dev.h"
 
 static int peer = -1;
-static char dir[64];
+static char dir[128];
 
 static struct virtio_set *fz_setup(void)
 {
@@ -22,9 +22,7 @@ static struct virtio_set *fz_setup(void)
 	struct virtio_set *s;
 	char arg[200];
 
-	snprintf(dir, sizeof(dir), "/tmp/pvfuzz-net-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
+	fz_tmpdir(dir, sizeof(dir), "net");
 	snprintf(arg, sizeof(arg), "socket=%s/dev,peer=%s/peer", dir, dir);
 	peer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/peer", dir);

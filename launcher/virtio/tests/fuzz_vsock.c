@@ -14,7 +14,7 @@
 #include "fuzz_dev.h"
 
 static int listener = -1;
-static char dir[64];
+static char dir[128];
 static int accepted[256];
 static unsigned int nacc;
 
@@ -25,9 +25,7 @@ static struct virtio_set *fz_setup(void)
 	struct virtio_set *s;
 	char arg[200];
 
-	snprintf(dir, sizeof(dir), "/tmp/pvfuzz-vs-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
+	fz_tmpdir(dir, sizeof(dir), "vs");
 	snprintf(arg, sizeof(arg), "cid=3,uds=%s/v", dir);
 	virtio_opts_init(&o);
 	if (virtio_opts_parse(&o, "vsock", arg))

@@ -8,6 +8,9 @@ set -u
 : "${BUILD:=build}"
 n=0
 fail=0
+# The targets make unix sockets under TMPDIR; keep them out of /tmp's way.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/pvfuzz.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
 echo "TAP version 13"
 echo "1..$#"
 for name in "$@"; do
@@ -16,7 +19,7 @@ for name in "$@"; do
 	corpus="$BUILD/fuzz/corpus-$name"
 	log="$BUILD/fuzz/fuzz_$name.log"
 	mkdir -p "$corpus"
-	if (cd "$BUILD/fuzz" && ASAN_OPTIONS=detect_leaks=1 \
+	if (cd "$BUILD/fuzz" && TMPDIR="$tmp" ASAN_OPTIONS=detect_leaks=1 \
 	    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	    "./fuzz_$name" -max_total_time="$FUZZ_SECONDS" -timeout=10 \
 	    -rss_limit_mb=2048 -max_len=8192 -print_final_stats=1 \

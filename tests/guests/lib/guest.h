@@ -4,8 +4,7 @@
  * ABI every test guest uses.
  *
  * A test guest is one small C file with
- *	long guest_main(unsigned long arg);
- * It runs in guest-kernel mode on identity-mapped memory (virtual address ==
+ *	long guest_main(unsigned long arg); * It runs in guest-kernel mode on identity-mapped memory (virtual address ==
  * guest-physical address), so a pointer is also the gpa a hypercall wants.
  * Its return value becomes the shutdown code; GUEST_ASSERT() reports the
  * failed expression with file and line, then shuts down with code 1.
@@ -58,5 +57,32 @@ extern unsigned long guest_mem_size;
 } while (0)
 
 long guest_main(unsigned long arg);
+
+/* What lib/trap.S hands guest_trap(): registers, then the event frame. */
+struct trap_frame {
+	unsigned long r15, r14, r13, r12, r11, r10, r9, r8;
+	unsigned long rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	unsigned long vector;		/* 0..31, 256 syscall, 257 interrupt */
+	unsigned long error;		/* for an interrupt: its vector */
+	unsigned long rip, cs, rflags, rsp, ss;
+};
+
+#define TRAP_SYSCALL	256
+#define TRAP_INTERRUPT	257
+
+/* Register every entry point; events then call @handler. */
+void guest_install_traps(void (*handler)(struct trap_frame *f));
+extern struct pvisor_shared guest_shared;
+unsigned long enter_user(unsigned long rip, unsigned long rsp);
+void user_return(void);
+
+static inline void irq_disable(void) { guest_shared.irq_mask = 1; }
+static inline void irq_enable(void)
+{
+	guest_shared.irq_mask = 0;
+	asm volatile("" : : : "memory");
+	if (guest_shared.irq_pending)
+		hypercall0(PVISOR_HC_IRQ_ENABLE);
+}
 
 #endif

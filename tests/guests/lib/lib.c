@@ -90,3 +90,36 @@ void guest_shutdown(unsigned int type, unsigned int code)
 	for (;;)
 		hypercall2(PVISOR_HC_SHUTDOWN, type, code);
 }
+
+struct pvisor_shared guest_shared __attribute__((aligned(4096)));
+static char shared_pad[4096 - sizeof(struct pvisor_shared)] __attribute__((used));
+static void (*trap_handler)(struct trap_frame *f);
+extern char guest_exception_stubs[];
+void guest_syscall_entry(void);
+void guest_interrupt_entry(void);
+void guest_trap(struct trap_frame *f);
+
+void guest_trap(struct trap_frame *f)
+{
+	if (!trap_handler) {
+		guest_printf("unexpected event %lu at %lx\n", f->vector, f->rip);
+		guest_shutdown(PVISOR_SHUTDOWN_PANIC, 3);
+	}
+	trap_handler(f);
+}
+
+void guest_install_traps(void (*handler)(struct trap_frame *f))
+{
+	static struct pvisor_entries e;
+	static char stack[16384] __attribute__((aligned(16)));
+	int i;
+
+	trap_handler = handler;
+	for (i = 0; i < 32; i++)
+		e.exception[i] = (unsigned long)guest_exception_stubs + 16 * i;
+	e.syscall = (unsigned long)guest_syscall_entry;
+	e.interrupt = (unsigned long)guest_interrupt_entry;
+	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_ENTRIES, (long)&e), 0);
+	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_STACK, (long)stack + sizeof(stack)), 0);
+	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_SHARED_PAGE, (long)&guest_shared), 0);
+}

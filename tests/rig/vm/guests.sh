@@ -51,6 +51,13 @@ guest memory 3 131 'outside guest memory' "memory: a PTE at host physical memory
 guest memory 4 0 '' "memory: NEW_CR3 outside guest memory is refused"
 guest memory 5 0 '' "memory: MMU_UPDATE outside guest memory is refused"
 
+guest events 0 0 'exceptions delivered' "events: #UD #DE #GP #PF #BP reach the guest kernel's entries"
+guest events 1 0 'syscall and protection fault delivered' \
+	"events: user mode, a syscall to the guest kernel, user touching kernel memory"
+guest events 2 0 'woke from halt' "events: one-shot timer wakes a halted vCPU"
+guest events 3 0 'delivered on enable' "events: interrupts wait while masked, arrive on enable"
+guest events 4 0 'not visible' "fpu: launcher and guest xmm state kept apart"
+
 # A spinning guest: the host stays responsive and SIGKILL ends it.
 ./pvisor-run --guest guests/spin.elf >/tmp/spin.out 2>&1 &
 pid=$!

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Events into the guest kernel, chosen by the argument:
+ *   0  exceptions: #UD, #BP, #DE, #GP, #PF (with cr2 in the shared page),
+ *      each delivered to its entry with the right vector, error and frame
+ *   1  guest user mode: iret to user, a system call to the guest kernel and
+ *      back, user touching kernel memory gets #PF in the guest kernel
+ *   2  timer and halt: a one-shot timer wakes a halted vCPU with vector 32
+ *   3  IRQ masking: a pending interrupt waits while masked, and arrives
+ *      on the IRQ_ENABLE hypercall after unmasking
+ *   4  FPU: the launcher's xmm15 is not visible to the guest
+ */
+#include "lib/guest.h"
+
+#define USER_BASE	(4UL << 20)	/* a 2 MiB user region at 4 MiB */
+#define KERNEL_CS	0x10
+#define USER_CS		0x33
+#define USER_SS		0x2b
+
+static volatile unsigned long last_vector, last_error, last_cs, resume_at;
+static volatile unsigned long interrupts, last_irq;
+
+static void handler(struct trap_frame *f)
+{
+	last_vector = f->vector;
+	last_error = f->error;
+	last_cs = f->cs;
+	if (f->vector == TRAP_INTERRUPT) {
+		interrupts++;
+		last_irq = f->error;
+		return;
+	}
+	if (f->vector == TRAP_SYSCALL) {
+		f->rax = f->rax == 39 ? 1234 : -38;
+		return;
+	}
+	if (resume_at) {
+		f->rip = resume_at;
+		resume_at = 0;
+		/* Back to the kernel, whatever mode the fault came from. */
+		f->cs = KERNEL_CS;
+		f->ss = 0x18;
+		return;
+	}
+	guest_printf("unexpected exception %lu at %lx\n", f->vector, f->rip);
+	guest_shutdown(PVISOR_SHUTDOWN_PANIC, 4);
+}
+
+#define EXPECT_FAULT(insn, vec) do {					\
+	last_vector = 999;						\
+	asm volatile("lea 1f(%%rip), %%rax; mov %%rax, %0;" insn "; 1:"	\
+		     : "=m" (resume_at) : : "rax", "rcx", "rdx", "memory"); \
+	GUEST_ASSERT_EQ(last_vector, vec);				\
+	GUEST_ASSERT_EQ(last_cs, KERNEL_CS);				\
+} while (0)
+
+static void exceptions(void)
+{
+	EXPECT_FAULT("ud2", 6);
+	EXPECT_FAULT("xor %%ecx, %%ecx; div %%rcx", 0);
+	EXPECT_FAULT("rdmsr", 13);
+	GUEST_ASSERT_EQ(last_error, 0);
+	EXPECT_FAULT("int $0x80", 13);
+	/* IDT-flagged error code for gate 0x80 (QEMU's TCG scales it by 16). */
+	GUEST_ASSERT(last_error == 0x80 * 8 + 2 || last_error == 0x80 * 16 + 2);
+	EXPECT_FAULT("mov $0x80000000, %%rax; mov (%%rax), %%rax", 14);
+	GUEST_ASSERT_EQ(guest_shared.cr2, 0x80000000);
+	GUEST_ASSERT_EQ(last_error, 0);			/* kernel read, not present */
+	EXPECT_FAULT("mov $0x80000008, %%rax; movq $1, (%%rax)", 14);
+	GUEST_ASSERT_EQ(last_error, 2);			/* write */
+	/* int3 is a trap: it resumes after itself without help. */
+	last_vector = 999;
+	asm volatile("int3");
+	GUEST_ASSERT_EQ(last_vector, 3);
+	guest_puts("exceptions delivered\n");
+}
+
+/* The user program, copied into the user region (position independent). */
+static void user_program(void) __attribute__((naked, section(".text.user")));
+static void user_program(void)
+{
+	asm volatile(
+		"mov $39, %eax\n"		/* a syscall to the guest kernel */
+		"syscall\n"
+		"mov %rax, %rbx\n"
+		"mov $0x200000, %rcx\n"	/* guest kernel memory: must fault */
+		"mov (%rcx), %rcx\n"
+		"ud2\n");
+}
+
+static void user_mode(void)
+{
+	unsigned long *pd = (unsigned long *)(guest_mem_size - 8 * 4096);
+	unsigned long *upper = (unsigned long *)(guest_mem_size - 7 * 4096);
+	unsigned long root, rbx, *stack_top;
+
+	int i;
+
+	/* Let user reach 4-6 MiB: U on the 2 MiB entry and every table above. */
+	pd[2] |= 4;
+	for (i = 0; i < 4; i++)
+		upper[i * 512] |= 4;	/* entry 0 of each upper table */
+	/* The root is the highest table the launcher filled (4 or 5 levels). */
+	root = guest_mem_size - 7 * 4096;
+	while (upper[(root + 4096 - (guest_mem_size - 7 * 4096)) / 8] & 1)
+		root += 4096;
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, root, root), 0);
+	for (i = 0; i < 64; i++)
+		((char *)USER_BASE)[i] = ((char *)user_program)[i];
+
+	stack_top = (unsigned long *)(USER_BASE + (2UL << 20) - 64);
+	resume_at = (unsigned long)user_return;
+	rbx = enter_user(USER_BASE, (unsigned long)stack_top);
+	/* We are back in the kernel through the #PF handler. */
+	GUEST_ASSERT_EQ(rbx, 1234);
+	GUEST_ASSERT_EQ(last_vector, 14);
+	GUEST_ASSERT_EQ(last_error, 4 | 1);		/* user, protection */
+	GUEST_ASSERT_EQ(last_cs, USER_CS);
+	GUEST_ASSERT_EQ(guest_shared.cr2, 0x200000);
+	guest_puts("user mode: syscall and protection fault delivered\n");
+}
+
+static unsigned long now_ns(void)
+{
+	unsigned int lo, hi;
+	unsigned long tsc;
+
+	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
+	tsc = ((unsigned long)hi << 32) | lo;
+	return guest_shared.system_ns +
+	       (unsigned long)(((unsigned __int128)((tsc - guest_shared.tsc_stamp)
+			<< guest_shared.tsc_shift) * guest_shared.tsc_mul) >> 32);
+}
+
+static void timer_and_halt(void)
+{
+	unsigned long start = now_ns();
+
+	GUEST_ASSERT(guest_shared.tsc_mul != 0);
+	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_TIMER, start + 50000000), 0);
+	while (!interrupts) {
+		irq_disable();
+		if (!interrupts)
+			hypercall0(PVISOR_HC_HALT);
+		irq_enable();
+	}
+	GUEST_ASSERT_EQ(interrupts, 1);
+	GUEST_ASSERT_EQ(last_irq, PVISOR_TIMER_VECTOR);
+	GUEST_ASSERT(now_ns() - start >= 50000000);
+	guest_printf("timer: woke from halt after %lu ms\n", (now_ns() - start) / 1000000);
+}
+
+static void masking(void)
+{
+	unsigned long i;
+
+	irq_disable();
+	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_TIMER, 1), 0);	/* long past */
+	for (i = 0; i < 200000000 && !guest_shared.irq_pending; i++)
+		asm volatile("" : : : "memory");
+	GUEST_ASSERT_EQ(guest_shared.irq_pending, 1);
+	GUEST_ASSERT_EQ(interrupts, 0);
+	irq_enable();
+	GUEST_ASSERT_EQ(interrupts, 1);
+	GUEST_ASSERT_EQ(guest_shared.irq_pending, 0);
+	guest_puts("masking: interrupt held while masked, delivered on enable\n");
+}
+
+static void fpu(void)
+{
+	unsigned long v;
+
+	asm volatile("movq %%xmm15, %0" : "=r" (v));
+	GUEST_ASSERT_EQ(v, 0);
+	v = 0x1122334455667788UL;
+	asm volatile("movq %0, %%xmm15" : : "r" (v));
+	guest_puts("fpu: the launcher's xmm15 is not visible\n");
+}
+
+long guest_main(unsigned long which)
+{
+	guest_install_traps(handler);
+	switch (which) {
+	case 0: exceptions(); break;
+	case 1: user_mode(); break;
+	case 2: timer_and_halt(); break;
+	case 3: masking(); break;
+	case 4: fpu(); break;
+	default: return 0xbad;
+	}
+	return 0;
+}

@@ -6,6 +6,7 @@
 #   make lint       checkpatch --strict, sparse C=2, launcher warnings
 #   make check      everything the README's test command runs
 #   make demo       the README's demo
+#   make bench      benchmarks in the rig's host VM, as ratios to native
 #
 # KDIR defaults to the running kernel's build tree when it has one, else to
 # the Debian 6.12 headers that tests/rig/setup.sh installs.
@@ -26,10 +27,10 @@ modules:
 launcher:
 	$(MAKE) -C launcher
 
-payload: build/payload/ioctl_test
+payload: build/payload/ioctl_test build/payload/bench_native
 	$(MAKE) -C tests/guests
 
-build/payload/ioctl_test: tests/rig/payload/ioctl_test.c include/uapi/linux/pvisor.h
+build/payload/%: tests/rig/payload/%.c include/uapi/linux/pvisor.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -Iinclude/uapi -static -o $@ $<
 
@@ -42,9 +43,12 @@ check:
 demo:
 	scripts/demo.sh
 
+bench:
+	scripts/bench.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C launcher clean
 	rm -rf build
 
-.PHONY: all modules launcher payload lint check demo clean
+.PHONY: all modules launcher payload lint check demo bench clean

@@ -9,12 +9,12 @@
  * it is in user mode, which also switches to the kernel's shadow root and
  * GS base), align it to 16 bytes, push the frame
  *
- *	rsp + 40  ss		0x18 (kernel) or 0x2b (user)
- *	rsp + 32  rsp
- *	rsp + 24  rflags	IF shows the guest's virtual IF
- *	rsp + 16  cs		0x10 (kernel) or 0x33 (user)
- *	rsp +  8  rip
- *	rsp +  0  error code	(the vector, for an interrupt; else 0)
+ *	+40  ss		0x18 (kernel) or 0x2b (user)
+ *	+32  the interrupted stack pointer
+ *	+24  rflags	IF shows the guest's virtual IF
+ *	+16  cs		0x10 (kernel) or 0x33 (user)
+ *	 +8  rip
+ *	 +0  error code	(the vector, for an interrupt; else 0)
  *
  * mask virtual interrupts, as an interrupt gate would, and continue at the
  * entry point.  The selectors are the ones Linux uses for __KERNEL_CS and

@@ -9,6 +9,7 @@
  * the results appear as KTAP on the console.
  */
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 
@@ -61,6 +62,7 @@ static int hc_test_init(struct kunit *test)
 	mutex_init(&t->vm.lock);
 	t->vm.id = 1000;
 	t->vcpu.vm = &t->vm;
+	t->vcpu.time_base = ktime_get_ns();
 	pvisor_timer_init(&t->vcpu);
 	t->saved_levels = pvisor_host.paging_levels;
 
@@ -401,6 +403,75 @@ static void rig_planted_failure(struct kunit *test)
 }
 #endif
 
+static void flush_tlb_arguments_are_checked(struct kunit *test)
+{
+	pvisor_host.paging_levels = 4;
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, 4096, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE, 4096, 2),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE, 4096, 1), 0L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_RANGE, 4096, 0),
+			(long)-EINVAL);
+	/* A range whose end leaves the canonical lower half. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_RANGE,
+				 0x00007ffffffff000ULL, 2), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_RANGE, 4096,
+				 PVISOR_FLUSH_RANGE_MAX + 1), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_NR, 0, 0),
+			(long)-EINVAL);
+}
+
+static void mmu_update_applies_checked_entries_only(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	u64 batch = GUEST_BASE + 2 * PAGE_SIZE, entry = GUEST_BASE + 8, got;
+	struct pvisor_mmu_op ops[2] = {
+		{ .op = PVISOR_MMU_SET_ENTRY, .level = 1, .entry_gpa = entry,
+		  .value = GUEST_BASE | _PAGE_PRESENT | _PAGE_RW },
+		/* Present, but the frame is not guest memory. */
+		{ .op = PVISOR_MMU_SET_ENTRY, .level = 1, .entry_gpa = entry + 8,
+		  .value = 0x40000000ULL | _PAGE_PRESENT },
+	};
+
+	pvisor_host.paging_levels = 4;
+	put_guest(test, batch, ops, sizeof(ops));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 2, 0), 1L);
+	KUNIT_ASSERT_EQ(test, pvisor_read_guest(&t->vm, entry, &got, 8), 0);
+	KUNIT_EXPECT_EQ(test, got, ops[0].value);
+	KUNIT_ASSERT_EQ(test, pvisor_read_guest(&t->vm, entry + 8, &got, 8), 0);
+	KUNIT_EXPECT_EQ(test, got, 0ULL);
+
+	/* Nothing applied at all: the error itself. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch + sizeof(ops[0]),
+				 1, 0), (long)-EFAULT);
+	ops[0].level = 6;
+	put_guest(test, batch, ops, sizeof(ops));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 1, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch,
+				 PVISOR_MMU_BATCH_MAX + 1, 0), (long)-EINVAL);
+	/* A batch that runs off the end of guest memory. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE,
+				 GUEST_BASE + GUEST_SIZE - 24, 2, 0), (long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 0, 0), 0L);
+}
+
+static void timer_is_armed_and_cancelled(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_TIMER, 1ULL << 62, 0, 0), 0L);
+	KUNIT_EXPECT_TRUE(test, hrtimer_active(&t->vcpu.timer));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_TIMER, 0, 0, 0), 0L);
+	KUNIT_EXPECT_FALSE(test, hrtimer_active(&t->vcpu.timer));
+	/* A deadline already past fires at once and marks the timer vector. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_SET_TIMER, 1, 0, 0), 0L);
+	msleep(20);
+	KUNIT_EXPECT_TRUE(test, test_bit(PVISOR_TIMER_VECTOR, t->vcpu.pending));
+}
+
 static struct kunit_case pvisor_hypercall_cases[] = {
 #if PVISOR_RIG_PLANT == 3
 	KUNIT_CASE(rig_planted_failure),
@@ -422,6 +493,9 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(entry_table_is_copied_then_checked),
 	KUNIT_CASE(new_cr3_roots_must_be_guest_pages),
 	KUNIT_CASE(version_ioctl_reports_limits),
+	KUNIT_CASE(flush_tlb_arguments_are_checked),
+	KUNIT_CASE(mmu_update_applies_checked_entries_only),
+	KUNIT_CASE(timer_is_armed_and_cancelled),
 	{}
 };
 

@@ -32,10 +32,6 @@
 #include "switcher.h"
 #include "trace.h"
 
-void pvisor_call_host_handler(unsigned long handler);
-/* Exported only where KVM_INTEL is built; looked up at run time. */
-void asm_exc_nmi_kvm_vmx(void);
-
 static const char * const exception_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO",
 	"#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
@@ -118,7 +114,7 @@ static unsigned long host_idt_handler(unsigned int vector)
 
 static void forward_nmi(void)
 {
-	void (*nmi)(void) = symbol_get(asm_exc_nmi_kvm_vmx);
+	pvisor_host_entry_fn nmi = symbol_get(asm_exc_nmi_kvm_vmx);
 
 	pvisor_stat_inc(PVISOR_STAT_EXIT_NMI);
 	if (nmi) {

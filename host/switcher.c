@@ -40,11 +40,6 @@
 #include "pvisor.h"
 #include "switcher.h"
 
-/* Symbols of switcher.S, at their module addresses (never run there). */
-extern const char pvisor_switcher_start[], pvisor_switcher_end[];
-extern const char pvisor_switcher_enter[], pvisor_syscall_l4[];
-extern const char pvisor_syscall_l5[], pvisor_idt_stubs[];
-
 #define SW_TOP_SLOT		256
 #define AREAS_PER_PT		(PTRS_PER_PTE * PAGE_SIZE / AREA_SIZE)
 #define TABLE_FLAGS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
@@ -280,7 +275,7 @@ static void area_init(unsigned int cpu)
 			ist = IST_INDEX_MCE + 1;
 		/* int3 may be used by the guest; every other `int n` faults. */
 		idt[2 * v] = sw_gate(sw_alias(pvisor_idt_stubs) + 32 * v, ist,
-				       v == X86_TRAP_BP ? 3 : 0);
+				     v == X86_TRAP_BP ? 3 : 0);
 		idt[2 * v + 1] = (sw_alias(pvisor_idt_stubs) + 32 * v) >> 32;
 	}
 	*(u64 *)(a + AREA_RSP0_TOP) = va + AREA_STACK_TOP;
@@ -338,6 +333,8 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	u64 *gdt = (u64 *)((u8 *)area_kva(cpu) + AREA_GDT);
 	u64 *host_gdt = (u64 *)get_cpu_gdt_ro(cpu);
 	u64 ours[2] = { gdt[SW_TSS >> 3], gdt[(SW_TSS >> 3) + 1] };
+	u16 sel;
+	u64 kgs;
 
 	/*
 	 * The host's GDT is read-only and its TSS descriptor is marked busy,
@@ -355,13 +352,26 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	if (h->pge)
 		cr4_update_irqsoff(X86_CR4_PGE, 0);
 
-	loadsegment(ds, h->ds);
-	loadsegment(es, h->es);
-	if (h->fs != 0)
+	/*
+	 * The guest may have loaded its own data selectors.  Put the
+	 * launcher's back; loading FS clears the FS base (restored below), and
+	 * load_gs_index() goes through the user GS base, so keep that too.
+	 */
+	savesegment(ds, sel);
+	if (sel != h->ds)
+		loadsegment(ds, h->ds);
+	savesegment(es, sel);
+	if (sel != h->es)
+		loadsegment(es, h->es);
+	savesegment(fs, sel);
+	if (sel != h->fs)
 		loadsegment(fs, h->fs);
-	else
-		asm volatile("mov %0, %%fs" : : "r" (0));
-	load_gs_index(h->gs);
+	savesegment(gs, sel);
+	if (sel != h->gs) {
+		rdmsrl(MSR_KERNEL_GS_BASE, kgs);
+		load_gs_index(h->gs);
+		wrmsrl(MSR_KERNEL_GS_BASE, kgs);
+	}
 	wrmsrl(MSR_FS_BASE, h->fs_base);
 	wrmsrl(MSR_LSTAR, h->lstar);
 	wrmsrl(MSR_STAR, h->star);

@@ -94,6 +94,19 @@
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
 
+/* Symbols of switcher_asm.S, at their module addresses (never run there). */
+extern const char pvisor_switcher_start[], pvisor_switcher_end[];
+extern const char pvisor_switcher_enter[], pvisor_syscall_l4[];
+extern const char pvisor_syscall_l5[], pvisor_idt_stubs[];
+
+/* switcher_asm.S, ordinary text: run a host IDT handler, interrupts off. */
+void pvisor_call_host_handler(unsigned long handler);
+
+/* A host IDT entry point. */
+typedef void (*pvisor_host_entry_fn)(void);
+/* Exported only where KVM_INTEL is built; looked up at run time. */
+void asm_exc_nmi_kvm_vmx(void);
+
 struct pvisor_frame {
 	u64 r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8;
 	u64 rax, rcx, rdx, rsi, rdi;

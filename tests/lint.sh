@@ -38,6 +38,20 @@ else
 	pass "sparse C=2 ($(echo "$out" | grep -c CHECK) files checked)"
 fi
 
+# The KUnit suite only builds against a kernel with KUnit: the debug host.
+if [ -n "${PVISOR_DEBUG_KDIR:-}" ]; then
+	rm -rf "$tmp" && mkdir -p "$tmp"
+	cp -r Kbuild host include "$tmp/"
+	out=$(make -C "$PVISOR_DEBUG_KDIR" M="$tmp" C=2 modules 2>&1)
+	if echo "$out" | grep -E "^$tmp/.*(warning|error):" >/dev/null ||
+		! echo "$out" | grep -q 'CHECK.*pvisor_kunit.c'; then
+		fail "sparse C=2 against the debug host (with the KUnit suite)"
+		echo "$out" | grep -E 'warning|error|CHECK' | sed 's/^/#   /'
+	else
+		pass "sparse C=2 against the debug host ($(echo "$out" | grep -c CHECK) files)"
+	fi
+fi
+
 if make -s -C launcher clean all >/dev/null 2>"$tmp/launcher.err"; then
 	pass "launcher builds with -Wall -Wextra -Werror"
 else

@@ -20,6 +20,7 @@ for ko in pvisor.ko pvisor_kunit.ko; do
 done
 [ -f "$stage/pvisor/pvisor.ko" ] || die "no pvisor.ko in $moddir"
 cp "$PVISOR_TOP/launcher/pvisor-run" "$PVISOR_TOP/build/payload/ioctl_test" \
+	"$PVISOR_TOP/build/payload/bench_native" \
 	"$stage/pvisor/"
 if ls "$PVISOR_TOP"/build/guests/*.elf >/dev/null 2>&1; then
 	mkdir -p "$stage/pvisor/guests"

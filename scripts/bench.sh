@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `make bench`: boot the rig's stock host VM (QEMU/TCG) with PTI off and on,
+# and in each run the native baselines and the pvisor guest benchmarks
+# (tests/rig/vm/bench.sh).  Prints ns per operation, ratios to native in the
+# same boot, and host exits per operation.  Also the launcher's device-model
+# benchmark, in userspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. tests/rig/lib.sh
+
+tests/rig/setup.sh >/dev/null
+kver=$(stock_kver)
+tests/rig/build-module.sh "/lib/modules/$kver/build" build/mod-stock
+make -s launcher payload
+tests/rig/mkinitramfs.sh build/stock.cpio.gz build/mod-stock/host
+for leg in "bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on"; do
+	set -- $leg
+	say "$1 (cpu $2${3:+, $3})"
+	tests/rig/run-vm.sh "$1" "/boot/vmlinuz-$kver" build/stock.cpio.gz "$2" bench "${3:-}" >/dev/null ||
+		die "benchmark VM failed; see build/rig/$1.console"
+	sed -n 's/\r$//; /^\(bench\|ratio\)/p' "build/rig/$1.results"
+done
+say "launcher device model (userspace)"
+make -s -C launcher/virtio bench

@@ -83,18 +83,21 @@ static int __init pvisor_init(void)
 	ret = pvisor_switcher_init();
 	if (ret)
 		return ret;
+	pvisor_nmi_setup();
 	pvisor_stats_init();
 	ret = pvisor_dev_init();
 	if (ret) {
 		pr_err("cannot register /dev/pvisor: error %d\n", ret);
 		pvisor_stats_exit();
+		pvisor_nmi_cleanup();
 		pvisor_switcher_exit();
 		return ret;
 	}
-	pr_info("version %s (ABI %d) loaded: %d-level paging, PTI %s, PCID %s\n",
+	pr_info("version %s (ABI %d) loaded: %d-level paging, PTI %s, PCID %s, NMIs forwarded %s\n",
 		PVISOR_MODULE_VERSION, PVISOR_ABI_VERSION,
 		pvisor_host.paging_levels, str_on_off(pvisor_host.pti),
-		str_yes_no(pvisor_host.pcid));
+		str_yes_no(pvisor_host.pcid),
+		pvisor_nmi_forwarding());
 	return 0;
 }
 
@@ -102,6 +105,7 @@ static void __exit pvisor_exit(void)
 {
 	pvisor_dev_exit();
 	pvisor_stats_exit();
+	pvisor_nmi_cleanup();
 	pvisor_switcher_exit();
 	pr_info("unloaded\n");
 }

@@ -197,6 +197,9 @@ long pvisor_halt(struct pvisor_vcpu *vcpu);
 
 /* run.c */
 void pvisor_fpu_setup(void);
+void pvisor_nmi_setup(void);
+void pvisor_nmi_cleanup(void);
+const char *pvisor_nmi_forwarding(void);
 int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu);
 void pvisor_fpu_free(struct pvisor_vcpu *vcpu);
 int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run);

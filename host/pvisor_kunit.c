@@ -12,6 +12,8 @@
 #include <linux/delay.h>
 #include <linux/mman.h>
 #include <linux/uaccess.h>
+#include <asm/io.h>
+#include <asm/trap_pf.h>
 
 #include "pvisor.h"
 
@@ -22,7 +24,7 @@ MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
 #endif
 
 #define GUEST_BASE	0x100000ULL		/* gpa of the test memory */
-#define GUEST_PAGES	4
+#define GUEST_PAGES	16
 #define GUEST_SIZE	(GUEST_PAGES * PAGE_SIZE)
 
 struct hc_test {
@@ -472,6 +474,196 @@ static void timer_is_armed_and_cancelled(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, test_bit(PVISOR_TIMER_VECTOR, t->vcpu.pending));
 }
 
+/*
+ * The shadow MMU against guest page tables built in (user) guest memory.
+ * Layout: one table per level at pages 8.., a data page at page 2, and the
+ * address SHADOW_VA mapped through them.
+ */
+#define SHADOW_VA	0x0000123456789000ULL
+#define TABLE_PAGE(l)	(GUEST_BASE + (8 + (l)) * PAGE_SIZE)
+#define DATA_GPA	(GUEST_BASE + 2 * PAGE_SIZE)
+
+static unsigned int va_index(u64 va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+}
+
+static void put_entry(struct kunit *test, u64 table, unsigned int i, u64 e)
+{
+	put_guest(test, table + 8 * i, &e, 8);
+}
+
+static u64 get_entry(struct kunit *test, u64 table, unsigned int i)
+{
+	struct hc_test *t = test->priv;
+	u64 e = 0;
+
+	KUNIT_EXPECT_EQ(test, pvisor_read_guest(&t->vm, table + 8 * i, &e, 8), 0);
+	return e;
+}
+
+/* Map SHADOW_VA -> DATA_GPA with @leaf_flags; return the root's gpa. */
+static u64 build_tables(struct kunit *test, u64 leaf_flags, u64 frame)
+{
+	int levels = pvisor_host.paging_levels, l;
+
+	for (l = levels; l > 1; l--)
+		put_entry(test, TABLE_PAGE(l), va_index(SHADOW_VA, l),
+			  TABLE_PAGE(l - 1) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER);
+	put_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1), frame | leaf_flags);
+	return TABLE_PAGE(levels);
+}
+
+static int shadow_test_init(struct kunit *test)
+{
+	struct hc_test *t;
+	int ret = hc_test_init(test);
+
+	if (ret)
+		return ret;
+	t = test->priv;
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_init(&t->vcpu.shadow), 0);
+	return 0;
+}
+
+static void shadow_test_exit(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+
+	pvisor_shadow_destroy(&t->vcpu.shadow);
+	hc_test_exit(test);
+}
+
+/* The shadow leaf for @va in root @mode, or 0. */
+static u64 shadow_leaf(struct pvisor_vcpu *vcpu, u32 mode, u64 va)
+{
+	u64 *table = phys_to_virt(pvisor_shadow_root(&vcpu->shadow, mode));
+	int l;
+
+	for (l = pvisor_host.paging_levels; l > 1; l--) {
+		u64 e = table[va_index(va, l)];
+
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		table = phys_to_virt(e & PTE_PFN_MASK);
+	}
+	return table[va_index(va, 1)];
+}
+
+static void shadow_fill_maps_the_guest_frame(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	struct page *page;
+	u32 err;
+	u64 leaf;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	leaf = shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA);
+	KUNIT_ASSERT_TRUE(test, leaf & _PAGE_PRESENT);
+	/* The leaf points at the launcher page behind DATA_GPA. */
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast((unsigned long)t->mem + 2 * PAGE_SIZE,
+						  1, 0, &page), 1);
+	KUNIT_EXPECT_EQ(test, leaf & PTE_PFN_MASK, (u64)page_to_phys(page));
+	put_page(page);
+	/* U=1 always; read-only until the guest's D bit is set; A set. */
+	KUNIT_EXPECT_TRUE(test, leaf & _PAGE_USER);
+	KUNIT_EXPECT_FALSE(test, leaf & _PAGE_RW);
+	KUNIT_EXPECT_TRUE(test, get_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1)) &
+			  _PAGE_ACCESSED);
+	/* The guest marked it kernel-only: the user root must not have it. */
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+
+	/* A write sets D in the guest and makes the shadow writable. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA,
+						  X86_PF_USER | X86_PF_WRITE | X86_PF_PROT,
+						  &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA) & _PAGE_RW);
+	KUNIT_EXPECT_TRUE(test, get_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1)) &
+			  _PAGE_DIRTY);
+
+	/* A zap forgets it all and unpins. */
+	pvisor_shadow_zap(&v->shadow);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+}
+
+static void shadow_refuses_what_the_guest_denies(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u32 err;
+
+	/* Not present in the guest: the guest's own #PF, not-present. */
+	v->cr3_kernel = build_tables(test, 0, DATA_GPA);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+
+	/* User mode touching a kernel page: #PF with U and P. */
+	build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	v->mode = PVISOR_MODE_USER;
+	v->cr3_user = v->cr3_kernel;
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)(X86_PF_USER | X86_PF_PROT));
+	v->mode = PVISOR_MODE_KERNEL;
+
+	/* Writing a read-only page. */
+	build_tables(test, _PAGE_PRESENT, DATA_GPA);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER | X86_PF_WRITE,
+						  &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)(X86_PF_WRITE | X86_PF_PROT));
+
+	/* The hypervisor slot is never the guest's. */
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, pvisor_host.paging_levels == 5 ?
+						  0xff00000000001000ULL :
+						  0xffff800000001000ULL, X86_PF_USER, &err), 1);
+	/* An implicit supervisor access cannot be fixed by a shadow entry. */
+	build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_PROT, &err), 1);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+}
+
+static void shadow_never_maps_outside_guest_memory(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u32 err;
+
+	/* A leaf frame beyond guest memory, and one at 1 TiB. */
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT, GUEST_BASE + GUEST_SIZE);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	build_tables(test, _PAGE_PRESENT, 1ULL << 40);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	/* A table beyond guest memory. */
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  0x7000000ULL | _PAGE_PRESENT | _PAGE_RW);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	/* Reserved high bits in a table entry. */
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  (1ULL << 50) | TABLE_PAGE(1) | _PAGE_PRESENT | _PAGE_RW);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+}
+
+static struct kunit_case pvisor_shadow_cases[] = {
+	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
+	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
+	KUNIT_CASE(shadow_never_maps_outside_guest_memory),
+	{}
+};
+
+static struct kunit_suite pvisor_shadow_suite = {
+	.name = "pvisor_shadow",
+	.init = shadow_test_init,
+	.exit = shadow_test_exit,
+	.test_cases = pvisor_shadow_cases,
+};
+
 static struct kunit_case pvisor_hypercall_cases[] = {
 #if PVISOR_RIG_PLANT == 3
 	KUNIT_CASE(rig_planted_failure),
@@ -506,7 +698,7 @@ static struct kunit_suite pvisor_hypercall_suite = {
 	.test_cases = pvisor_hypercall_cases,
 };
 
-kunit_test_suite(pvisor_hypercall_suite);
+kunit_test_suites(&pvisor_hypercall_suite, &pvisor_shadow_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for pvisor hypercalls");

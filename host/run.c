@@ -112,18 +112,36 @@ static unsigned long host_idt_handler(unsigned int vector)
 	return gate_offset((gate_desc *)idt.address + vector);
 }
 
+/*
+ * The host's NMI entry for NMIs taken elsewhere (KVM's), if this kernel
+ * exports it: looked up once, at load.
+ */
+static pvisor_host_entry_fn host_nmi_entry;
+
+void pvisor_nmi_setup(void)
+{
+	host_nmi_entry = symbol_get(asm_exc_nmi_kvm_vmx);
+}
+
+void pvisor_nmi_cleanup(void)
+{
+	if (host_nmi_entry)
+		symbol_put(asm_exc_nmi_kvm_vmx);
+	host_nmi_entry = NULL;
+}
+
+const char *pvisor_nmi_forwarding(void)
+{
+	return host_nmi_entry ? "to the host's NMI entry" : "by self-NMI";
+}
+
 static void forward_nmi(void)
 {
-	pvisor_host_entry_fn nmi = symbol_get(asm_exc_nmi_kvm_vmx);
-
 	pvisor_stat_inc(PVISOR_STAT_EXIT_NMI);
-	if (nmi) {
-		pvisor_call_host_handler((unsigned long)nmi);
-		symbol_put(asm_exc_nmi_kvm_vmx);
-	} else {
-		/* No entry point to call: let the local APIC deliver one. */
-		apic->send_IPI_self(NMI_VECTOR);
-	}
+	if (host_nmi_entry)
+		pvisor_call_host_handler((unsigned long)host_nmi_entry);
+	else
+		apic->send_IPI_self(NMI_VECTOR);	/* the local APIC redelivers */
 }
 
 /* Hand whatever the host must see to its own handlers; irqs are off. */

@@ -27,6 +27,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <kunit/visibility.h>
 #include <asm/io.h>
 #include <asm/trap_pf.h>
 
@@ -71,6 +72,7 @@ int pvisor_shadow_init(struct pvisor_shadow *s)
 	s->last_cpu = -1;
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_init);
 
 /* Drop every guest translation: the roots keep only the switcher. */
 void pvisor_shadow_zap(struct pvisor_shadow *s)
@@ -96,6 +98,7 @@ void pvisor_shadow_zap(struct pvisor_shadow *s)
 	s->nr_pinned = 0;
 	s->zaps++;
 }
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap);
 
 void pvisor_shadow_destroy(struct pvisor_shadow *s)
 {
@@ -109,12 +112,14 @@ void pvisor_shadow_destroy(struct pvisor_shadow *s)
 	kvfree(s->pinned);
 	memset(s, 0, sizeof(*s));
 }
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_destroy);
 
 /* Physical address of the shadow root for guest mode @mode. */
 u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode)
 {
 	return page_to_phys(s->root[mode == PVISOR_MODE_USER]);
 }
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_root);
 
 static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val)
 {
@@ -283,6 +288,7 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	s->fills++;
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_fault);
 
 /*
  * Guest virtual memory for event delivery: translate through the guest

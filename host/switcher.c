@@ -31,6 +31,7 @@
 #include <linux/smp.h>
 #include <linux/vmalloc.h>
 #include <asm/desc.h>
+#include <asm/gsseg.h>
 #include <asm/io.h>
 #include <asm/trapnr.h>
 #include <asm/msr.h>

@@ -34,6 +34,8 @@ static void handler(struct trap_frame *f)
 		f->rax = f->rax == 39 ? 1234 : -38;
 		return;
 	}
+	if (f->vector == 3)	/* int3 is a trap: rip is already past it */
+		return;
 	if (resume_at) {
 		f->rip = resume_at;
 		resume_at = 0;

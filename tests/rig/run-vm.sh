@@ -15,15 +15,41 @@ mkdir -p "$logs"
 console=$logs/$name.console results=$logs/$name.results
 rm -f "$console" "$results"
 
+splat='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|general protection fault|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|blocked for more than|unreferenced object|Call Trace:'
+
+boot() {
+	rc=0
+	timeout --foreground "$timeout" qemu-system-x86_64 \
+		-accel tcg -cpu "$cpu" -smp 2 -m 1536 \
+		-kernel "$kernel" -initrd "$initrd" \
+		-append "console=ttyS0 loglevel=5 panic=-1 pvisor.test=$test $extra" \
+		-display none -monitor none -no-reboot \
+		-serial "file:$console" -serial "file:$results" \
+		</dev/null >"$logs/$name.qemu" 2>&1 || rc=$?
+}
+
+# Did the kernel complain before the rig's /init started the test, i.e.
+# before pvisor was anywhere near it?
+splat_at_boot_only() {
+	local first_splat marker
+	first_splat=$(grep -nE "$splat" "$console" | head -n1 | cut -d: -f1)
+	marker=$(grep -n '^rig: running' "$console" | head -n1 | cut -d: -f1)
+	[ -n "$first_splat" ] && [ -n "$marker" ] && [ "$first_splat" -lt "$marker" ] &&
+		! sed -n "$marker,\$p" "$console" | grep -qE "$splat"
+}
+
 start=$SECONDS
-rc=0
-timeout --foreground "$timeout" qemu-system-x86_64 \
-	-accel tcg -cpu "$cpu" -smp 2 -m 1536 \
-	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 pvisor.test=$test $extra" \
-	-display none -monitor none -no-reboot \
-	-serial "file:$console" -serial "file:$results" \
-	</dev/null >"$logs/$name.qemu" 2>&1 || rc=$?
+boot
+# The debug kernel (KASAN, 5-level paging) now and then reports a bad access
+# in an interrupt taken during early boot under TCG, long before /init.  That
+# is not pvisor's doing: keep that console, note it, and boot once more.  A
+# second report, or any report after the test starts, fails the leg.
+if splat_at_boot_only; then
+	mv "$console" "$console.boot-splat"
+	echo "# $name: the kernel complained during boot, before the test started; kept in $console.boot-splat, booting again"
+	rm -f "$results"
+	boot
+fi
 took=$((SECONDS - start))
 
 fail=0
@@ -40,7 +66,6 @@ elif [ "$status" != 0 ]; then
 fi
 
 # Anything the kernel had to complain about fails the leg, with the lines.
-splat='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|general protection fault|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|blocked for more than|unreferenced object|Call Trace:'
 if grep -qE "$splat" "$console"; then
 	echo "not ok - $name: kernel log is clean"
 	grep -nE -A 25 "$splat" "$console" | head -n 80 | sed 's/^/#   /'

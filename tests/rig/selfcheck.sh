@@ -44,7 +44,7 @@ planted selfcheck-load-failure "$stock_kdir" "/boot/vmlinuz-$kver" 2 results \
 	'^not ok - insmod pvisor.ko'
 if [ -n "$debug_kdir" ]; then
 	planted selfcheck-kunit "$debug_kdir" "$debug_kdir/arch/x86/boot/bzImage" 3 results \
-		'^not ok - kunit: .*rig_planted_failure'
+		'^not ok - kunit pvisor_hypercall: .*rig_planted_failure'
 else
 	echo "ok - rig self-check selfcheck-kunit # SKIP no debug host kernel was built"
 fi

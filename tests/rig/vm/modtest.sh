@@ -38,35 +38,40 @@ else
 fi
 kill $holder; wait $holder 2>/dev/null
 
+# kunit_suite SUITE: turn one suite's KTAP (from debugfs) into our TAP lines.
+kunit_suite() {
+	res=/sys/kernel/debug/kunit/$1/results
+	if [ ! -r "$res" ]; then
+		not_ok "kunit: results of suite $1 at $res"
+		return
+	fi
+	sed "s/^/# ktap $1: /" "$res"
+	# Each case is an indented "ok N name" / "not ok N name" line.
+	plan=$(sed -n 's/^    1\.\.\([0-9]*\)$/\1/p' "$res" | head -n1)
+	n=0
+	while read -r line; do
+		case "$line" in
+		"ok "*"# SKIP"*) n=$((n + 1)); echo "ok - kunit $1: ${line#ok * }" ;;
+		"ok "*) n=$((n + 1)); echo "ok - kunit $1: ${line#ok * }" ;;
+		"not ok "*) n=$((n + 1)); not_ok "kunit $1: ${line#not ok * }" ;;
+		esac
+	done <<-EOT
+	$(grep '^    \(not \)\?ok ' "$res")
+	EOT
+	[ -n "$plan" ] && [ "$n" -ge "$plan" ] &&
+		ok "kunit $1: all $plan planned cases reported" ||
+		not_ok "kunit $1: $n cases reported, plan said '$plan'"
+	grep -q "^ok [0-9]* $1" "$res" &&
+		ok "kunit $1: suite passed" || not_ok "kunit $1: suite did not pass"
+}
+
 if [ -f pvisor_kunit.ko ]; then
 	check "insmod pvisor_kunit.ko" insmod pvisor_kunit.ko
-	res=/sys/kernel/debug/kunit/pvisor_hypercall/results
-	if [ -r $res ]; then
-		sed 's/^/# ktap: /' $res
-		# Each case is an indented "ok N name" / "not ok N name" line.
-		plan=$(sed -n 's/^ *1\.\.\([0-9]*\)$/\1/p' $res | head -n1)
-		n=0
-		while read -r line; do
-			case "$line" in
-			"ok "*"# SKIP"*) echo "ok - kunit: ${line#ok * }" ;;
-			"ok "*) n=$((n + 1)); echo "ok - kunit: ${line#ok * }" ;;
-			"not ok "*) n=$((n + 1)); not_ok "kunit: ${line#not ok * }" ;;
-			esac
-		done <<-EOT
-		$(grep '^    \(not \)\?ok ' $res)
-		EOT
-		[ -n "$plan" ] && [ "$n" -ge "$plan" ] &&
-			ok "kunit: all $plan planned cases reported" ||
-			not_ok "kunit: $n cases reported, plan said '$plan'"
-		grep -q '^ok [0-9]* pvisor_hypercall' $res &&
-			ok "kunit: suite pvisor_hypercall passed" ||
-			not_ok "kunit: suite pvisor_hypercall did not pass"
-	else
-		not_ok "kunit results at $res"
-	fi
+	kunit_suite pvisor_hypercall
+	kunit_suite pvisor_shadow
 	check "rmmod pvisor_kunit" rmmod pvisor_kunit
 else
-	skip "kunit suite" "this host kernel has no KUnit (stock kernel)"
+	skip "kunit suites" "this host kernel has no KUnit (stock kernel)"
 fi
 
 check "rmmod pvisor" rmmod pvisor

@@ -166,22 +166,28 @@ static void memory_regions_are_validated(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->vm.regions[1].size, 0ULL);
 }
 
+/* pvisor_gpa_to_user() as a number, for comparisons. */
+static unsigned long translate(struct pvisor_vm *vm, u64 gpa, u64 len, bool w)
+{
+	return (unsigned long)pvisor_gpa_to_user(vm, gpa, len, w);
+}
+
 static void gpa_translation_stays_in_bounds(struct kunit *test)
 {
 	struct hc_test *t = test->priv;
 	struct pvisor_vm *vm = &t->vm;
 	u64 end = GUEST_BASE + GUEST_SIZE;
 
-	KUNIT_EXPECT_PTR_EQ(test, pvisor_gpa_to_user(vm, GUEST_BASE + 8, 8, false),
-			    (void __user *)(t->mem + 8));
-	KUNIT_EXPECT_PTR_EQ(test, pvisor_gpa_to_user(vm, end - 1, 1, true),
-			    (void __user *)(t->mem + GUEST_SIZE - 1));
-	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, end - 1, 2, false));
-	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, end, 1, false));
-	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, GUEST_BASE - 1, 2, false));
-	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, GUEST_BASE, 0, false));
-	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, U64_MAX - 2, 8, false));
-	KUNIT_EXPECT_NULL(test, pvisor_gpa_to_user(vm, GUEST_BASE, U64_MAX, false));
+	KUNIT_EXPECT_EQ(test, translate(vm, GUEST_BASE + 8, 8, false),
+			(unsigned long)t->mem + 8);
+	KUNIT_EXPECT_EQ(test, translate(vm, end - 1, 1, true),
+			(unsigned long)t->mem + GUEST_SIZE - 1);
+	KUNIT_EXPECT_EQ(test, translate(vm, end - 1, 2, false), 0UL);
+	KUNIT_EXPECT_EQ(test, translate(vm, end, 1, false), 0UL);
+	KUNIT_EXPECT_EQ(test, translate(vm, GUEST_BASE - 1, 2, false), 0UL);
+	KUNIT_EXPECT_EQ(test, translate(vm, GUEST_BASE, 0, false), 0UL);
+	KUNIT_EXPECT_EQ(test, translate(vm, U64_MAX - 2, 8, false), 0UL);
+	KUNIT_EXPECT_EQ(test, translate(vm, GUEST_BASE, U64_MAX, false), 0UL);
 }
 
 static void readonly_memory_refuses_writes(struct kunit *test)

@@ -9,7 +9,8 @@
  *
  * ioctls on /dev/pvisor:  PVISOR_GET_VERSION, PVISOR_CREATE_VM
  * ioctls on a VM fd:      PVISOR_SET_MEM_REGION, PVISOR_CREATE_VCPU
- * ioctls on a vCPU fd:    PVISOR_GET_REGS, PVISOR_SET_REGS, PVISOR_RUN;
+ * ioctls on a vCPU fd:    PVISOR_GET_REGS, PVISOR_SET_REGS, PVISOR_RUN,
+ *                         PVISOR_INJECT_IRQ (any thread, any time);
  *                         read() returns the guest's console output
  * Anything else is -ENOTTY.  Each open VM or vCPU fd holds a module
  * reference, so the module cannot be unloaded while a VM exists; a vCPU
@@ -29,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/mm.h>
+#include <asm/irq_vectors.h>
 #include <asm/trapnr.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -183,6 +185,16 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		pvisor_frame_to_regs(vcpu, &regs);
 		mutex_unlock(&vcpu->run_lock);
 		return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+	case PVISOR_INJECT_IRQ: {
+		struct pvisor_irq irq;
+
+		if (copy_from_user(&irq, argp, sizeof(irq)))
+			return -EFAULT;
+		if (irq.flags || irq.vector < FIRST_EXTERNAL_VECTOR || irq.vector > 255)
+			return -EINVAL;
+		pvisor_raise_irq(vcpu, irq.vector);
+		return 0;
+	}
 	case PVISOR_SET_REGS:
 		if (copy_from_user(&regs, argp, sizeof(regs)))
 			return -EFAULT;

@@ -327,6 +327,16 @@ static long hc_mmu_update(struct pvisor_vcpu *vcpu, const u64 *arg)
 	return done ? done : ret;
 }
 
+static long hc_cpuid(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	struct pvisor_cpuid out;
+
+	if (arg[0] > U32_MAX || arg[1] > U32_MAX)
+		return -EINVAL;
+	pvisor_cpuid(arg[0], arg[1], &out);
+	return pvisor_write_guest(vcpu->vm, arg[2], &out, sizeof(out));
+}
+
 typedef long (*pvisor_hc_fn)(struct pvisor_vcpu *vcpu, const u64 *arg);
 
 struct pvisor_hc_desc {
@@ -358,7 +368,7 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_NEW_CR3,		hc_new_cr3,		2),
 	HC(PVISOR_HC_MMU_UPDATE,	hc_mmu_update,		2),
 	HC(PVISOR_HC_FLUSH_TLB,		hc_flush_tlb,		3),
-	HC(PVISOR_HC_CPUID,		NULL,			3),
+	HC(PVISOR_HC_CPUID,		hc_cpuid,		3),
 };
 
 /* The name of hypercall @nr for messages and traces ("?" if none). */

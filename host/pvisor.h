@@ -11,6 +11,7 @@
  *   switcher.c   hole mappings, per-CPU areas, one round trip
  *   shadow.c     the shadow MMU
  *   run.c        the vCPU run loop, exits, host events, guest FPU
+ *   cpuid.c      the guest's filtered view of CPUID
  *   stats.c      debugfs counters
  *   trace.h      tracepoints
  */
@@ -206,6 +207,9 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run);
 __printf(6, 7)
 void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
 		       u64 error, u64 info, const char *fmt, ...);
+
+/* cpuid.c */
+void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out);
 
 /* dev.c */
 void pvisor_frame_to_regs(struct pvisor_vcpu *vcpu, struct pvisor_regs *r);

@@ -12,6 +12,7 @@
 #include <linux/delay.h>
 #include <linux/mman.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeatures.h>
 #include <asm/io.h>
 #include <asm/trap_pf.h>
 
@@ -115,9 +116,7 @@ static void unknown_hypercall_is_enosys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NR, 0, 0, 0), (long)-ENOSYS);
 	KUNIT_EXPECT_EQ(test, hc(test, U64_MAX, 0, 0, 0), (long)-ENOSYS);
 	KUNIT_EXPECT_EQ(test, hc(test, 1ULL << 32, 0, 0, 0), (long)-ENOSYS);
-	/* In the ABI, not served by this version: also -ENOSYS. */
-	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CPUID, 0, 0, 0),
-			(long)-ENOSYS);
+
 }
 
 static void unused_arguments_must_be_zero(struct kunit *test)
@@ -656,6 +655,33 @@ static void shadow_never_maps_outside_guest_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
 }
 
+static void cpuid_is_filtered(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_cpuid c;
+	u64 gpa = GUEST_BASE + 64;
+
+	KUNIT_ASSERT_EQ(test, hc(test, PVISOR_HC_CPUID, 1, 0, gpa), 0L);
+	KUNIT_ASSERT_EQ(test, pvisor_read_guest(&t->vm, gpa, &c, sizeof(c)), 0);
+	KUNIT_EXPECT_TRUE(test, c.ecx & BIT(X86_FEATURE_HYPERVISOR & 31));
+	KUNIT_EXPECT_FALSE(test, c.ecx & BIT(X86_FEATURE_VMX & 31));
+	KUNIT_EXPECT_FALSE(test, c.ecx & BIT(X86_FEATURE_X2APIC & 31));
+	KUNIT_EXPECT_FALSE(test, c.edx & BIT(X86_FEATURE_APIC & 31));
+	KUNIT_EXPECT_EQ(test, c.ebx >> 16, 0U);
+	pvisor_cpuid(7, 0, &c);
+	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMEP & 31));
+	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMAP & 31));
+	pvisor_cpuid(0x40000000, 0, &c);
+	KUNIT_EXPECT_MEMEQ(test, &c.ebx, "pvisorpvisor", 12);
+	/* Leaves not on the list read as zeros. */
+	pvisor_cpuid(6, 0, &c);
+	KUNIT_EXPECT_EQ(test, c.eax | c.ebx | c.ecx | c.edx, 0U);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CPUID, 1ULL << 32, 0, gpa),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CPUID, 1, 0, 1ULL << 40),
+			(long)-EFAULT);
+}
+
 static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
@@ -694,6 +720,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(flush_tlb_arguments_are_checked),
 	KUNIT_CASE(mmu_update_applies_checked_entries_only),
 	KUNIT_CASE(timer_is_armed_and_cancelled),
+	KUNIT_CASE(cpuid_is_filtered),
 	{}
 };
 

@@ -95,12 +95,13 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: pvisor-run --version\n"
-		"       pvisor-run --guest FILE [--mem SIZE]\n"
+		"       pvisor-run --guest FILE [--mem SIZE] [--arg N] [--inject V@MS]\n"
 		"\n"
 		"  -V, --version     ask the loaded pvisor module for its version and capabilities\n"
 		"  -g, --guest FILE  run a freestanding ELF guest; exit with its shutdown code\n"
 		"  -m, --mem SIZE    guest memory, e.g. 16M or 1G (default 16M)\n"
 		"  -a, --arg N       a number handed to a test guest in %%rsi\n"
+		"  -i, --inject V@MS raise interrupt vector V in the guest after MS ms\n"
 		"  -h, --help        this text\n");
 }
 
@@ -119,7 +120,8 @@ static unsigned long long parse_size(const char *s)
 }
 
 static int run_guest(const char *path, unsigned long long mem,
-		     unsigned long long arg)
+		     unsigned long long arg, unsigned int inject_vector,
+		     unsigned int inject_ms)
 {
 	struct pvisor_regs regs;
 	struct vm vm;
@@ -133,6 +135,8 @@ static int run_guest(const char *path, unsigned long long mem,
 		unsigned long long canary = 0x5a5a5a5a5a5a5a5aULL, seen;
 
 		regs.rsi = arg;
+		if (inject_vector && vm_inject_later(&vm, inject_vector, inject_ms))
+			fprintf(stderr, "pvisor-run: cannot start the injection thread\n");
 		/*
 		 * Leave a value in xmm15 (a register the compiler does not use
 		 * here): the guest must not see it, nor be able to change it.
@@ -157,14 +161,16 @@ int main(int argc, char **argv)
 		{ "guest", required_argument, NULL, 'g' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "arg", required_argument, NULL, 'a' },
+		{ "inject", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long mem = 16ULL << 20, arg = 0;
+	unsigned int inject_vector = 0, inject_ms = 0;
 	const char *guest = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "Vg:m:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Vg:m:a:i:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
 			return show_version();
@@ -177,6 +183,13 @@ int main(int argc, char **argv)
 		case 'a':
 			arg = strtoull(optarg, NULL, 0);
 			break;
+		case 'i':
+			if (sscanf(optarg, "%u@%u", &inject_vector, &inject_ms) != 2 ||
+			    inject_vector < 32 || inject_vector > 255) {
+				fprintf(stderr, "pvisor-run: --inject wants VECTOR@MS, vector 32..255\n");
+				return 2;
+			}
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -186,7 +199,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (guest)
-		return run_guest(guest, mem, arg);
+		return run_guest(guest, mem, arg, inject_vector, inject_ms);
 	usage(stderr);
 	return 2;
 }

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <pthread.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "launcher.h"
@@ -190,6 +192,40 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 			return 125;
 		}
 	}
+}
+
+struct injection {
+	int vcpu;
+	unsigned int vector, delay_ms;
+};
+
+static void *inject_later(void *arg)
+{
+	struct injection *inj = arg;
+	struct pvisor_irq irq = { .vector = inj->vector };
+	struct timespec ts = {
+		.tv_sec = inj->delay_ms / 1000,
+		.tv_nsec = (inj->delay_ms % 1000) * 1000000L,
+	};
+
+	nanosleep(&ts, NULL);
+	if (ioctl(inj->vcpu, PVISOR_INJECT_IRQ, &irq) < 0)
+		fprintf(stderr, "pvisor-run: PVISOR_INJECT_IRQ %u: %s\n",
+			inj->vector, strerror(errno));
+	return NULL;
+}
+
+/* Raise interrupt @vector in the guest after @delay_ms, from another thread. */
+int vm_inject_later(struct vm *vm, unsigned int vector, unsigned int delay_ms)
+{
+	static struct injection inj;
+	pthread_t t;
+
+	inj = (struct injection) { vm->vcpu, vector, delay_ms };
+	if (pthread_create(&t, NULL, inject_later, &inj))
+		return -1;
+	pthread_detach(t);
+	return 0;
 }
 
 void vm_close(struct vm *vm)

@@ -9,6 +9,8 @@
  *   3  IRQ masking: a pending interrupt waits while masked, and arrives
  *      on the IRQ_ENABLE hypercall after unmasking
  *   4  FPU: the launcher's xmm15 is not visible to the guest
+ *   5  an interrupt the launcher injects (--inject 80@100) wakes a halt
+ *   6  CPUID through the hypercall: filtered, with pvisor's signature
  */
 #include "lib/guest.h"
 
@@ -179,6 +181,30 @@ static void fpu(void)
 	guest_puts("fpu: the launcher's xmm15 is not visible\n");
 }
 
+static void injected(void)
+{
+	while (!interrupts) {
+		irq_disable();
+		if (!interrupts)
+			hypercall0(PVISOR_HC_HALT);
+		irq_enable();
+	}
+	GUEST_ASSERT_EQ(last_irq, 80);
+	guest_puts("inject: the launcher's interrupt woke the guest\n");
+}
+
+static void cpuid(void)
+{
+	struct pvisor_cpuid c;
+
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 0x40000000, 0, (long)&c), 0);
+	GUEST_ASSERT_EQ(c.ebx, 0x73697670);	/* "pvis" */
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 1, 0, (long)&c), 0);
+	GUEST_ASSERT(c.ecx & (1U << 31));	/* hypervisor */
+	GUEST_ASSERT(!(c.ecx & (1U << 5)));	/* no VMX */
+	guest_puts("cpuid: filtered, hypervisor bit set\n");
+}
+
 long guest_main(unsigned long which)
 {
 	guest_install_traps(handler);
@@ -188,6 +214,8 @@ long guest_main(unsigned long which)
 	case 2: timer_and_halt(); break;
 	case 3: masking(); break;
 	case 4: fpu(); break;
+	case 5: injected(); break;
+	case 6: cpuid(); break;
 	default: return 0xbad;
 	}
 	return 0;

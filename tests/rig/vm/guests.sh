@@ -6,10 +6,11 @@
 cd /pvisor || exit 1
 insmod pvisor.ko || { not_ok "insmod pvisor.ko"; exit 1; }
 
-# guest NAME ARG EXPECTED-EXIT [MESSAGE-REGEX] DESCRIPTION
+# guest NAME ARG EXPECTED-EXIT [MESSAGE-REGEX] DESCRIPTION ($guest_opts: more)
+guest_opts=
 guest() {
 	name=$1 arg=$2 want=$3 regex=$4 desc=$5
-	timeout 120 ./pvisor-run --guest "guests/$name.elf" --arg "$arg" \
+	timeout 120 ./pvisor-run --guest "guests/$name.elf" --arg "$arg" $guest_opts \
 		>/tmp/out 2>&1
 	got=$?
 	if [ "$got" = "$want" ] && { [ -z "$regex" ] || grep -qE "$regex" /tmp/out; }; then
@@ -57,6 +58,19 @@ guest events 1 0 'syscall and protection fault delivered' \
 guest events 2 0 'woke from halt' "events: one-shot timer wakes a halted vCPU"
 guest events 3 0 'delivered on enable' "events: interrupts wait while masked, arrive on enable"
 guest events 4 0 'not visible' "fpu: launcher and guest xmm state kept apart"
+guest_opts="--inject 80@200"
+guest events 5 0 'woke the guest' "events: an interrupt injected by the launcher wakes a halted guest"
+guest_opts=
+guest events 6 0 'hypervisor bit set' "cpuid: filtered answer with pvisor's signature"
+
+# Repeated VM creation and destruction: no growth (kmemleak checks at the end).
+i=0; bad=0
+while [ $i -lt 30 ]; do
+	./pvisor-run --guest guests/hello.elf >/dev/null 2>&1 || bad=$((bad + 1))
+	i=$((i + 1))
+done
+[ $bad = 0 ] && ok "30 VMs created and destroyed in a row" ||
+	not_ok "30 VMs created and destroyed in a row ($bad failed)"
 
 # A spinning guest: the host stays responsive and SIGKILL ends it.
 ./pvisor-run --guest guests/spin.elf >/tmp/spin.out 2>&1 &

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CPUID for guests.  The instruction itself is unprivileged and would tell
+ * the guest about the host CPU, so a pvisor guest asks the host instead
+ * (PVISOR_HC_CPUID), and the host answers from the real CPU *filtered*: a
+ * feature the guest cannot use at CPL 3 under pvisor is never shown, and
+ * the hypervisor bit and pvisor's own leaves are.
+ *
+ * Leaves outside the list below read as zeros.
+ */
+#include <linux/kernel.h>
+#include <kunit/visibility.h>
+#include <asm/cpufeatures.h>
+#include <asm/processor.h>
+
+#include "pvisor.h"
+
+#define BIT32(n)	(1U << ((n) & 31))
+
+/* Features the host keeps: system ones the guest kernel cannot drive. */
+static const u32 leaf1_ecx_hide =
+	BIT32(X86_FEATURE_DTES64) | BIT32(X86_FEATURE_MWAIT) |
+	BIT32(X86_FEATURE_DSCPL) | BIT32(X86_FEATURE_VMX) |
+	BIT32(X86_FEATURE_SMX) | BIT32(X86_FEATURE_EST) |
+	BIT32(X86_FEATURE_TM2) | BIT32(X86_FEATURE_PDCM) |
+	BIT32(X86_FEATURE_PCID) | BIT32(X86_FEATURE_DCA) |
+	BIT32(X86_FEATURE_X2APIC) | BIT32(X86_FEATURE_TSC_DEADLINE_TIMER);
+static const u32 leaf1_edx_hide =
+	BIT32(X86_FEATURE_VME) | BIT32(X86_FEATURE_DE) |
+	BIT32(X86_FEATURE_MCE) | BIT32(X86_FEATURE_APIC) |
+	BIT32(X86_FEATURE_MTRR) | BIT32(X86_FEATURE_PGE) |
+	BIT32(X86_FEATURE_MCA) | BIT32(X86_FEATURE_DS) |
+	BIT32(X86_FEATURE_ACPI) | BIT32(X86_FEATURE_ACC) |
+	BIT32(X86_FEATURE_PBE);
+static const u32 leaf7_ebx_hide =
+	BIT32(X86_FEATURE_SMEP) | BIT32(X86_FEATURE_INVPCID) |
+	BIT32(X86_FEATURE_SMAP) | BIT32(X86_FEATURE_INTEL_PT) |
+	BIT32(X86_FEATURE_HLE) | BIT32(X86_FEATURE_RTM);
+static const u32 leaf7_ecx_hide =
+	BIT32(X86_FEATURE_UMIP) | BIT32(X86_FEATURE_WAITPKG);
+static const u32 leaf7_edx_hide = BIT32(X86_FEATURE_ARCH_CAPABILITIES);
+
+/**
+ * pvisor_cpuid() - the guest's view of CPUID leaf @leaf, subleaf @sub
+ * @leaf: eax
+ * @sub: ecx
+ * @out: the four registers
+ */
+void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out)
+{
+	u32 max_basic = cpuid_eax(0), max_ext = cpuid_eax(0x80000000);
+	unsigned int a, b, c, d;
+
+	memset(out, 0, sizeof(*out));
+	if (leaf == 0x40000000) {
+		/* pvisor's signature, like "KVMKVMKVM" for KVM. */
+		out->eax = 0x40000001;
+		memcpy(&out->ebx, "pvis", 4);
+		memcpy(&out->ecx, "orpv", 4);
+		memcpy(&out->edx, "isor", 4);
+		return;
+	}
+	if (leaf == 0x40000001) {
+		out->eax = PVISOR_ABI_VERSION;
+		return;
+	}
+	if ((leaf < 0x80000000 && leaf > max_basic) ||
+	    (leaf >= 0x80000000 && leaf > max_ext))
+		return;
+
+	switch (leaf) {
+	case 0: case 4: case 0xd:
+	case 0x80000000: case 0x80000002: case 0x80000003: case 0x80000004:
+	case 0x80000006: case 0x80000008:
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		break;
+	case 1:
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		c = (c & ~leaf1_ecx_hide) | BIT32(X86_FEATURE_HYPERVISOR);
+		d &= ~leaf1_edx_hide;
+		b &= 0x0000ffff;	/* no initial APIC ID, no CPU count */
+		break;
+	case 7:
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		if (sub != 0) {
+			a = b = c = d = 0;
+			break;
+		}
+		b &= ~leaf7_ebx_hide;
+		c &= ~leaf7_ecx_hide;
+		/* The guest pages as the host does: LA57 only on a 5-level host. */
+		if (pvisor_host.paging_levels != 5)
+			c &= ~BIT32(X86_FEATURE_LA57);
+		d &= ~leaf7_edx_hide;
+		break;
+	case 0x80000001:
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		c &= ~(BIT32(X86_FEATURE_SVM) | BIT32(X86_FEATURE_SKINIT) |
+		       BIT32(X86_FEATURE_WDT));
+		break;
+	default:
+		return;
+	}
+	out->eax = a;
+	out->ebx = b;
+	out->ecx = c;
+	out->edx = d;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_cpuid);

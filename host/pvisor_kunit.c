@@ -116,7 +116,6 @@ static void unknown_hypercall_is_enosys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NR, 0, 0, 0), (long)-ENOSYS);
 	KUNIT_EXPECT_EQ(test, hc(test, U64_MAX, 0, 0, 0), (long)-ENOSYS);
 	KUNIT_EXPECT_EQ(test, hc(test, 1ULL << 32, 0, 0, 0), (long)-ENOSYS);
-
 }
 
 static void unused_arguments_must_be_zero(struct kunit *test)

@@ -82,10 +82,8 @@ void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out)
 		break;
 	case 7:
 		cpuid_count(leaf, sub, &a, &b, &c, &d);
-		if (sub != 0) {
-			a = b = c = d = 0;
-			break;
-		}
+		if (sub != 0)
+			return;		/* subleaves past 0: zeros */
 		b &= ~leaf7_ebx_hide;
 		c &= ~leaf7_ecx_hide;
 		/* The guest pages as the host does: LA57 only on a 5-level host. */

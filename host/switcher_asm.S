@@ -106,6 +106,33 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
 	testb	$3, 24(%rsp)
 	jz	.Lfrom_cpl0
+
+	/*
+	 * From the guest.  NMI, #DF and #MC arrive on their IST stacks, the
+	 * rest on the ring-0 stack.  Move the seven words (vector .. ss) to
+	 * the top of the ring-0 stack if they are not there already, so the
+	 * frame always ends up at AREA_FRAME.  Three guest registers are
+	 * borrowed on the current stack and given back before the move.
+	 */
+	push	%rax
+	push	%rbx
+	push	%rcx
+	mov	%rsp, %rbx
+	and	$~(AREA_SIZE - 1), %rbx
+	lea	(AREA_STACK_TOP - 56)(%rbx), %rax
+	lea	24(%rsp), %rcx
+	cmp	%rax, %rcx
+	je	.Lframe_in_place
+	.irp	off, 0, 8, 16, 24, 32, 40, 48
+	mov	\off(%rcx), %rbx
+	mov	%rbx, \off(%rax)
+	.endr
+.Lframe_in_place:
+	pop	%rcx
+	pop	%rbx
+	xchg	%rax, (%rsp)		/* guest %rax back, target in its place */
+	pop	%rsp			/* onto the ring-0 stack */
+
 	push	%rdi
 	push	%rsi
 	push	%rdx
@@ -178,12 +205,12 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
  * switcher bug): record it and go back to the host, which ends the guest.
  */
 .Lfrom_cpl0:
-	mov	%rsp, %rbx
-	and	$~(AREA_SIZE - 1), %rbx
 	cmpq	$2, (%rsp)
 	je	.Lnmi_at_cpl0
 	cmpq	$18, (%rsp)
 	je	.Lmce_at_cpl0
+	mov	%rsp, %rbx
+	and	$~(AREA_SIZE - 1), %rbx
 	mov	(%rsp), %rax
 	inc	%rax
 	mov	%rax, AREA_FAULT_VECTOR(%rbx)
@@ -192,12 +219,21 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	mov	16(%rsp), %rax
 	mov	%rax, AREA_FAULT_RIP(%rbx)
 	jmp	.Lback_to_host
+	/* These resume the interrupted switcher code: keep its %rbx. */
 .Lnmi_at_cpl0:
+	push	%rbx
+	mov	%rsp, %rbx
+	and	$~(AREA_SIZE - 1), %rbx
 	movq	$1, AREA_NMI_PENDING(%rbx)
+	pop	%rbx
 	add	$16, %rsp
 	iretq
 .Lmce_at_cpl0:
+	push	%rbx
+	mov	%rsp, %rbx
+	and	$~(AREA_SIZE - 1), %rbx
 	movq	$1, AREA_MCE_PENDING(%rbx)
+	pop	%rbx
 	add	$16, %rsp
 	iretq
 

@@ -88,6 +88,27 @@ kill -0 $pid 2>/dev/null && not_ok "spin: SIGKILL ends the launcher" ||
 	ok "spin: SIGKILL ends the launcher"
 wait $pid 2>/dev/null
 
+# An NMI while a guest runs reaches the host's NMI handler: the sysrq
+# "l" backtrace is delivered by NMI to the other CPU, where a guest spins.
+stats=/sys/kernel/debug/pvisor/stats
+./pvisor-run --guest guests/spin.elf >/tmp/spin2.out 2>&1 &
+pid=$!
+sleep 2
+before=$(sed -n 's/^exits_nmi //p' $stats)
+echo "<4>pvisor-rig: expect-splat-begin (sysrq l: NMI backtraces on purpose)" > /dev/kmsg
+dmesg -c >/dev/null
+echo l > /proc/sysrq-trigger
+sleep 2
+bt=$(dmesg | grep -c 'NMI backtrace for cpu')
+echo "<4>pvisor-rig: expect-splat-end" > /dev/kmsg
+after=$(sed -n 's/^exits_nmi //p' $stats)
+kill -9 $pid; wait $pid 2>/dev/null
+if [ "$after" -gt "$before" ] && [ "$bt" -ge 1 ]; then
+	ok "nmi: an NMI taken in the guest reached the host's handler ($((after - before)) forwarded)"
+else
+	not_ok "nmi: an NMI taken in the guest reached the host's handler (forwarded $before -> $after, $bt backtraces)"
+fi
+
 # Two guests at once.
 ./pvisor-run --guest guests/hypercalls.elf --arg 200000 >/tmp/a.out 2>&1 &
 a=$!

@@ -243,6 +243,7 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	struct pvisor_vm *vm = vcpu->vm;
 
 	pvisor_timer_exit(vcpu);
+	pvisor_release_shared_page(vcpu);
 	pvisor_shadow_destroy(&vcpu->shadow);
 	pvisor_fpu_free(vcpu);
 	mutex_lock(&vm->lock);

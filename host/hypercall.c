@@ -103,15 +103,38 @@ static long publish_time(struct pvisor_vcpu *vcpu)
 				  offsetof(struct pvisor_shared, time_version)) ? -EFAULT : 0;
 }
 
+/* Unpin the shared page and unmap it from the switcher. */
+void pvisor_release_shared_page(struct pvisor_vcpu *vcpu)
+{
+	if (vcpu->shadow.swmap)
+		pvisor_sw_guest_map_shared(vcpu->shadow.swmap, NULL);
+	if (vcpu->shared_page)
+		unpin_user_pages_dirty_lock(&vcpu->shared_page, 1, true);
+	vcpu->shared_page = NULL;
+	vcpu->shared_gpa = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_release_shared_page);
+
 static long hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
+	void __user *hva;
+	struct page *page;
 	u64 gpa = arg[0];
 
 	if (!PAGE_ALIGNED(gpa))
 		return -EINVAL;
-	if (!pvisor_gpa_to_user(vcpu->vm, gpa, PAGE_SIZE, true))
+	hva = pvisor_gpa_to_user(vcpu->vm, gpa, PAGE_SIZE, true);
+	if (!hva)
 		return -EFAULT;
+	/* The switcher writes it too: keep the page where it is. */
+	if (pin_user_pages_fast((unsigned long)hva, 1, FOLL_WRITE | FOLL_LONGTERM,
+				&page) != 1)
+		return -EFAULT;
+	pvisor_release_shared_page(vcpu);
+	vcpu->shared_page = page;
 	vcpu->shared_gpa = gpa;
+	if (vcpu->shadow.swmap)
+		pvisor_sw_guest_map_shared(vcpu->shadow.swmap, page);
 	return publish_time(vcpu);
 }
 

@@ -75,6 +75,17 @@ struct pvisor_shadow {
 	u64 fills, zaps;
 };
 
+/* The guest state a round trip needs beyond the frame (switcher.c). */
+struct pvisor_sw_guest {
+	u32 mode;			/* in/out: a direct switch may change it */
+	bool direct;			/* in: the direct switch may be used */
+	u64 root[2];			/* in: CR3 per mode */
+	u64 fs_base;			/* in/out */
+	u64 gs_base[2];			/* in/out: per mode */
+	u64 syscall_entry, sp0;		/* in */
+	u64 direct_syscalls, direct_irets, direct_fallbacks;	/* out */
+};
+
 /* What a round trip saw besides the frame (switcher.c). */
 struct pvisor_sw_exit {
 	u64 cr2;
@@ -119,6 +130,7 @@ struct pvisor_vcpu {
 	char crash_message[64];
 
 	u64 shared_gpa;			/* 0: not registered */
+	struct page *shared_page;	/* pinned, for the direct switch */
 	u64 sp0;			/* guest kernel stack for events */
 	u64 seg_base[PVISOR_SEG_NR];
 	u64 timer_deadline_ns;		/* 0: no timer armed */
@@ -144,6 +156,7 @@ int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src,
 		       u64 len);
 
 /* hypercall.c */
+void pvisor_release_shared_page(struct pvisor_vcpu *vcpu);
 struct pvisor_hc_args {
 	u64 nr;
 	u64 arg[5];		/* rdi, rsi, rdx, r10, r8 */
@@ -165,9 +178,9 @@ void pvisor_sw_guest_map_free(struct pvisor_sw_map *m);
 u64 pvisor_sw_guest_top_entry(struct pvisor_sw_map *m);
 void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
 			     unsigned int cpu);
+void pvisor_sw_guest_map_shared(struct pvisor_sw_map *m, struct page *page);
 void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
-			 u64 guest_cr3, u64 *fs_base, u64 *gs_base,
-			 struct pvisor_sw_exit *exit);
+			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit);
 
 /* shadow.c */
 int pvisor_shadow_init(struct pvisor_shadow *s);
@@ -233,10 +246,14 @@ enum pvisor_stat {
 	PVISOR_STAT_EXIT_SIGNAL,
 	PVISOR_STAT_GUEST_CRASHES,
 	PVISOR_STAT_HALTS,
+	PVISOR_STAT_DIRECT_SYSCALLS,
+	PVISOR_STAT_DIRECT_IRETS,
+	PVISOR_STAT_DIRECT_FALLBACKS,
 	PVISOR_STAT_NR
 };
 
 void pvisor_stat_inc(enum pvisor_stat stat);
+void pvisor_stat_add(enum pvisor_stat stat, u64 n);
 void pvisor_stats_init(void);
 void pvisor_stats_exit(void);
 

@@ -84,6 +84,7 @@ static void hc_test_exit(struct kunit *test)
 
 	pvisor_host.paging_levels = t->saved_levels;
 	pvisor_timer_exit(&t->vcpu);
+	pvisor_release_shared_page(&t->vcpu);
 	mutex_destroy(&t->vm.lock);
 }
 

@@ -175,11 +175,38 @@ static bool frame_enterable(struct pvisor_frame *f)
 	return pvisor_is_canonical(f->rip) && pvisor_is_canonical(f->rsp);
 }
 
+/*
+ * The direct switch serves guest-user system calls and the guest kernel's
+ * IRET inside the switcher, without a host exit (switcher_asm.S).  It needs
+ * everything the slow path would use: entry points, a kernel stack, the
+ * shared page (for the virtual IF) and a user root.  Turn it off to compare:
+ *   echo 0 > /sys/module/pvisor/parameters/direct_switch
+ */
+static bool direct_switch = true;
+module_param(direct_switch, bool, 0644);
+MODULE_PARM_DESC(direct_switch,
+		 "serve guest system calls and IRET in the switcher (default on)");
+
 static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 {
 	struct pvisor_shadow *s = &vcpu->shadow;
-	unsigned int gs = vcpu->mode == PVISOR_MODE_USER ? PVISOR_SEG_GS_USER :
-							  PVISOR_SEG_GS_KERNEL;
+	struct pvisor_sw_guest g = {
+		.mode = vcpu->mode,
+		.direct = READ_ONCE(direct_switch) && vcpu->entries_set &&
+			  vcpu->entries.syscall && vcpu->sp0 &&
+			  vcpu->shared_page && vcpu->cr3_user,
+		.root = {
+			pvisor_shadow_root(s, PVISOR_MODE_KERNEL),
+			pvisor_shadow_root(s, PVISOR_MODE_USER),
+		},
+		.fs_base = vcpu->seg_base[PVISOR_SEG_FS],
+		.gs_base = {
+			vcpu->seg_base[PVISOR_SEG_GS_KERNEL],
+			vcpu->seg_base[PVISOR_SEG_GS_USER],
+		},
+		.syscall_entry = vcpu->entries.syscall,
+		.sp0 = vcpu->sp0,
+	};
 	unsigned int cpu;
 	u32 pkru;
 
@@ -194,14 +221,21 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 		s->last_cpu = cpu;
 	}
 	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
-	pvisor_switcher_run(cpu, &vcpu->frame, pvisor_shadow_root(s, vcpu->mode),
-			    &vcpu->seg_base[PVISOR_SEG_FS], &vcpu->seg_base[gs], e);
+	pvisor_switcher_run(cpu, &vcpu->frame, &g, e);
 
 	fpu_save_guest(vcpu);
 	write_pkru(pkru);
 	kernel_fpu_end();
 	forward_host_events(&vcpu->frame, e);
 	local_irq_enable();
+
+	vcpu->mode = g.mode;
+	vcpu->seg_base[PVISOR_SEG_FS] = g.fs_base;
+	vcpu->seg_base[PVISOR_SEG_GS_KERNEL] = g.gs_base[PVISOR_MODE_KERNEL];
+	vcpu->seg_base[PVISOR_SEG_GS_USER] = g.gs_base[PVISOR_MODE_USER];
+	pvisor_stat_add(PVISOR_STAT_DIRECT_SYSCALLS, g.direct_syscalls);
+	pvisor_stat_add(PVISOR_STAT_DIRECT_IRETS, g.direct_irets);
+	pvisor_stat_add(PVISOR_STAT_DIRECT_FALLBACKS, g.direct_fallbacks);
 	trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
 			  vcpu->frame.rip, vcpu->frame.error_code);
 }

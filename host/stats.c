@@ -25,6 +25,9 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_EXIT_SIGNAL] = "exits_signal",
 	[PVISOR_STAT_GUEST_CRASHES] = "guest_crashes",
 	[PVISOR_STAT_HALTS] = "halts",
+	[PVISOR_STAT_DIRECT_SYSCALLS] = "direct_syscalls",
+	[PVISOR_STAT_DIRECT_IRETS] = "direct_irets",
+	[PVISOR_STAT_DIRECT_FALLBACKS] = "direct_fallbacks",
 };
 
 static atomic64_t stats[PVISOR_STAT_NR];
@@ -33,6 +36,12 @@ static struct dentry *debugfs_dir;
 void pvisor_stat_inc(enum pvisor_stat stat)
 {
 	atomic64_inc(&stats[stat]);
+}
+
+void pvisor_stat_add(enum pvisor_stat stat, u64 n)
+{
+	if (n)
+		atomic64_add(n, &stats[stat]);
 }
 
 static int stats_show(struct seq_file *m, void *unused)

@@ -41,6 +41,10 @@
 #include "pvisor.h"
 #include "switcher.h"
 
+static_assert(SW_MODE_KERNEL == PVISOR_MODE_KERNEL);
+static_assert(SW_MODE_USER == PVISOR_MODE_USER);
+static_assert(SW_HC_IRET == PVISOR_HC_IRET);
+
 #define SW_TOP_SLOT		256
 #define AREAS_PER_PT		(PTRS_PER_PTE * PAGE_SIZE / AREA_SIZE)
 #define TABLE_FLAGS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
@@ -202,6 +206,17 @@ void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
 	sw_map_area(m, cpu, true);
 	for (i = 0; i < AREA_SIZE / PAGE_SIZE; i++)
 		code_pt[first + i] = page_to_phys(areas[cpu] + i) | DATA_FLAGS;
+}
+
+/*
+ * Map the vCPU's shared page (pinned launcher page) in its guest subtree,
+ * supervisor-only, where the direct switch reads and writes the virtual IF.
+ * NULL unmaps it.
+ */
+void pvisor_sw_guest_map_shared(struct pvisor_sw_map *m, struct page *page)
+{
+	table(m->code_pt)[SW_SHARED_OFFSET / PAGE_SIZE] =
+		page ? page_to_phys(page) | DATA_FLAGS : 0;
 }
 
 /* --- the launcher's address space ------------------------------------- */
@@ -383,50 +398,80 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 
 typedef void (*switcher_enter_fn)(void *area, u64 guest_cr3);
 
+static void area_put(u8 *a, unsigned int off, u64 v)
+{
+	*(u64 *)(a + off) = v;
+}
+
+static u64 area_get(u8 *a, unsigned int off)
+{
+	return *(u64 *)(a + off);
+}
+
 /**
  * pvisor_switcher_run() - enter the guest once and come back
  * @cpu: this CPU (interrupts are off)
  * @frame: in: the guest's registers; out: its registers at the exit, with
  *	the vector (SW_VECTOR_SYSCALL for `syscall`) and error code
- * @guest_cr3: physical address of the shadow root to run on
- * @fs_base: in/out: the guest's FS base
- * @gs_base: in/out: the guest's active GS base
+ * @g: the rest of the guest's state; a direct switch may change its mode,
+ *	and with it the GS base in use
  * @exit: out: what else happened (NMI or #MC pending, fault in the switcher)
  */
 void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
-			 u64 guest_cr3, u64 *fs_base, u64 *gs_base,
-			 struct pvisor_sw_exit *exit)
+			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit)
 {
 	u8 *a = area_kva(cpu);
 	struct host_state h;
 	switcher_enter_fn enter = (switcher_enter_fn)sw_alias(pvisor_switcher_enter);
+	u32 mode = g->mode;
 
 	lockdep_assert_irqs_disabled();
 
 	memcpy(a + AREA_FRAME, frame, sizeof(*frame));
-	*(u64 *)(a + AREA_GUEST_GS_BASE) = *gs_base;
-	*(u64 *)(a + AREA_NMI_PENDING) = 0;
-	*(u64 *)(a + AREA_MCE_PENDING) = 0;
-	*(u64 *)(a + AREA_FAULT_VECTOR) = 0;
+	area_put(a, AREA_GUEST_GS_BASE, g->gs_base[mode]);
+	area_put(a, AREA_NMI_PENDING, 0);
+	area_put(a, AREA_MCE_PENDING, 0);
+	area_put(a, AREA_FAULT_VECTOR, 0);
+	area_put(a, AREA_FAST_FLAGS, g->direct ? FAST_ON : 0);
+	area_put(a, AREA_MODE, mode);
+	area_put(a, AREA_ROOT_KERNEL, g->root[PVISOR_MODE_KERNEL]);
+	area_put(a, AREA_ROOT_USER, g->root[PVISOR_MODE_USER]);
+	area_put(a, AREA_ENTRY_SYSCALL, g->syscall_entry);
+	area_put(a, AREA_SP0, g->sp0);
+	area_put(a, AREA_GS_KERNEL, g->gs_base[PVISOR_MODE_KERNEL]);
+	area_put(a, AREA_GS_USER, g->gs_base[PVISOR_MODE_USER]);
+	area_put(a, AREA_CANON_SHIFT, pvisor_host.paging_levels == 5 ? 7 : 16);
+	area_put(a, AREA_SHARED, hole_base + SW_SHARED_OFFSET);
+	area_put(a, AREA_FAST_SYSCALLS, 0);
+	area_put(a, AREA_FAST_IRETS, 0);
+	area_put(a, AREA_FAST_FALLBACKS, 0);
+	area_put(a, AREA_FAST_INFLIGHT, 0);
 
 	load_guest_cpu_state(cpu, &h);
-	wrmsrl(MSR_FS_BASE, *fs_base);
+	wrmsrl(MSR_FS_BASE, g->fs_base);
 	if (cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF))
 		asm volatile("verw %0" : : "m" (h.ds));
 
-	enter((void *)area_hole_va(cpu), guest_cr3);
+	enter((void *)area_hole_va(cpu), g->root[mode]);
 
-	rdmsrl(MSR_FS_BASE, *fs_base);
+	rdmsrl(MSR_FS_BASE, g->fs_base);
 	exit->cr2 = native_read_cr2();
 	load_host_cpu_state(cpu, &h);
 
 	memcpy(frame, a + AREA_FRAME, sizeof(*frame));
-	*gs_base = *(u64 *)(a + AREA_GUEST_GS_BASE);
-	exit->nmi = *(u64 *)(a + AREA_NMI_PENDING);
-	exit->mce = *(u64 *)(a + AREA_MCE_PENDING);
-	exit->fault_vector = *(u64 *)(a + AREA_FAULT_VECTOR);
-	exit->fault_rip = *(u64 *)(a + AREA_FAULT_RIP);
-	exit->fault_error = *(u64 *)(a + AREA_FAULT_ERROR);
+	/* The mode now, its GS base live; the other kept by the switcher. */
+	mode = area_get(a, AREA_MODE);
+	g->mode = mode;
+	g->gs_base[mode] = area_get(a, AREA_GUEST_GS_BASE);
+	g->gs_base[!mode] = area_get(a, mode ? AREA_GS_KERNEL : AREA_GS_USER);
+	g->direct_syscalls = area_get(a, AREA_FAST_SYSCALLS);
+	g->direct_irets = area_get(a, AREA_FAST_IRETS);
+	g->direct_fallbacks = area_get(a, AREA_FAST_FALLBACKS);
+	exit->nmi = area_get(a, AREA_NMI_PENDING);
+	exit->mce = area_get(a, AREA_MCE_PENDING);
+	exit->fault_vector = area_get(a, AREA_FAULT_VECTOR);
+	exit->fault_rip = area_get(a, AREA_FAULT_RIP);
+	exit->fault_error = area_get(a, AREA_FAULT_ERROR);
 }
 
 /* --- module load and unload --------------------------------------------- */

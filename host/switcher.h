@@ -44,6 +44,44 @@
 #define AREA_FAULT_RIP		0x150
 #define AREA_FAULT_ERROR	0x158
 #define AREA_CR2		0x160	/* cr2 at a #PF exit */
+
+/*
+ * The direct switch: what the switcher needs to deliver a guest-user
+ * `syscall` to the guest kernel, and to serve the guest kernel's IRET,
+ * without leaving the guest's address space.  C fills these before each
+ * entry and reads back what a direct switch changed.
+ */
+#define AREA_FAST_FLAGS		0x200	/* FAST_ON, FAST_SMAP */
+#define AREA_MODE		0x208	/* PVISOR_MODE_*, kept current */
+#define AREA_ROOT_KERNEL	0x210	/* CR3 for guest-kernel mode */
+#define AREA_ROOT_USER		0x218	/* CR3 for guest-user mode */
+#define AREA_ENTRY_SYSCALL	0x220	/* the guest's syscall entry */
+#define AREA_SP0		0x228	/* the guest's kernel stack */
+#define AREA_GS_KERNEL		0x230	/* GS base of the inactive mode... */
+#define AREA_GS_USER		0x238	/* ...and of the active one, on exit */
+#define AREA_CANON_SHIFT	0x240	/* 16 (4-level) or 7 (5-level) */
+#define AREA_SHARED		0x248	/* hole address of the shared page */
+#define AREA_FAST_SYSCALLS	0x250	/* counters, cleared by C */
+#define AREA_FAST_IRETS		0x258
+#define AREA_FAST_FALLBACKS	0x260
+#define AREA_FAST_INFLIGHT	0x268	/* 1 or 2 while touching guest memory */
+#define AREA_SAVE_RAX		0x270
+#define AREA_SAVE_RBX		0x278
+#define AREA_SAVE_RCX		0x280
+#define AREA_SAVE_RDX		0x288
+#define AREA_SAVE_RSI		0x290
+#define AREA_SAVE_RDI		0x298
+
+/* ABI numbers the switcher uses (checked against the ABI in switcher.c). */
+#define SW_MODE_KERNEL		0
+#define SW_MODE_USER		1
+#define SW_HC_IRET		11
+
+#define FAST_ON			1
+#define FAST_SMAP		2
+
+/* The shared page's alias: right after the "current" area alias. */
+#define SW_SHARED_OFFSET	(SW_CURRENT_OFFSET + AREA_SIZE)
 #define AREA_IDT		0x1000	/* 256 gates of 16 bytes */
 #define AREA_STACK		0x2000	/* ring-0 stack, 8 KiB */
 #define AREA_STACK_TOP		0x4000

@@ -36,6 +36,8 @@
 #include <asm/nospec-branch.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
+#include <asm/processor-flags.h>
+#include <asm/smap.h>
 #include "switcher.h"
 
 #define HOLE_L4		0xffff800000000000
@@ -211,7 +213,12 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	je	.Lmce_at_cpl0
 	mov	%rsp, %rbx
 	and	$~(AREA_SIZE - 1), %rbx
-	mov	(%rsp), %rax
+	/* A fault in the direct switch's guest-memory window: fall back. */
+	cmpq	$0, AREA_FAST_INFLIGHT(%rbx)
+	je	1f
+	lea	(AREA_STACK_TOP - 56)(%rbx), %rsp
+	jmp	.Lfast_fault
+1:	mov	(%rsp), %rax
 	inc	%rax
 	mov	%rax, AREA_FAULT_VECTOR(%rbx)
 	mov	8(%rsp), %rax
@@ -259,8 +266,7 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	push	%rcx
 	pushq	$0
 	pushq	$SW_VECTOR_SYSCALL
-	movabs	\hole + SW_CURRENT_OFFSET + AREA_SCRATCH_RAX, %rax
-	jmp	pvisor_exit_common
+	jmp	pvisor_syscall_dispatch		/* guest %rax in AREA_SCRATCH_RAX */
 .endm
 
 	.balign 64
@@ -269,6 +275,194 @@ SYM_INNER_LABEL(pvisor_syscall_l4, SYM_L_GLOBAL)
 	.balign 64
 SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 	SYSCALL_ENTRY HOLE_L5
+
+
+/*
+ * The direct switch.  A `syscall` from the guest lands here with its frame
+ * (vector .. ss) at the top of the ring-0 stack and the guest's %rax in the
+ * area.  Two cases are served without leaving the guest's address space:
+ *
+ *   guest user mode: the guest's own system call.  Push the event frame on
+ *   the guest kernel stack (sp0), mask virtual interrupts, switch to the
+ *   kernel root and GS base, continue at the guest's syscall entry;
+ *
+ *   guest kernel mode, %rax == PVISOR_HC_IRET: pop [rax, r11, rcx, rip, cs,
+ *   rflags, rsp, ss] from the guest stack, check it, set the virtual IF,
+ *   and for a return to user switch to the user root and GS base.
+ *
+ * Everything else, and anything unusual (a guest stack the shadow does not
+ * map writable, a bad frame, an interrupt waiting), takes the ordinary exit
+ * and is handled in C exactly as before.  Guest memory is touched only
+ * between setting AREA_FAST_INFLIGHT and clearing it: a fault there comes
+ * back to the fallback below, with nothing changed yet.
+ */
+#define R0(x)		(AREA_STACK_TOP - 56 + (x))(%rbx)
+
+/* Leave the guest-memory window: SMAP back on, no fault is ours now. */
+.macro FAST_DONE
+	ASM_CLAC
+	movq	$0, AREA_FAST_INFLIGHT(%rbx)
+.endm
+#define R0_RIP		R0(16)
+#define R0_RFLAGS	R0(32)
+#define R0_RSP		R0(40)
+
+SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
+	UNWIND_HINT_UNDEFINED
+	mov	%rsp, %rax
+	and	$~(AREA_SIZE - 1), %rax
+	mov	%rbx, AREA_SAVE_RBX(%rax)
+	mov	%rcx, AREA_SAVE_RCX(%rax)
+	mov	%rdx, AREA_SAVE_RDX(%rax)
+	mov	%rsi, AREA_SAVE_RSI(%rax)
+	mov	%rdi, AREA_SAVE_RDI(%rax)
+	mov	%rax, %rbx
+	mov	AREA_SCRATCH_RAX(%rbx), %rax
+	mov	%rax, AREA_SAVE_RAX(%rbx)
+
+	testq	$FAST_ON, AREA_FAST_FLAGS(%rbx)
+	jz	.Lslow
+	cmpq	$SW_MODE_USER, AREA_MODE(%rbx)
+	je	.Lfast_syscall
+	cmpq	$SW_HC_IRET, AREA_SAVE_RAX(%rbx)
+	je	.Lfast_iret
+	jmp	.Lslow
+
+.Lfast_syscall:
+	mov	AREA_SP0(%rbx), %rdi
+	and	$~15, %rdi
+	sub	$48, %rdi			/* the new guest kernel rsp */
+	mov	AREA_ROOT_KERNEL(%rbx), %rax
+	mov	%rax, %cr3
+	movq	$1, AREA_FAST_INFLIGHT(%rbx)
+	ASM_STAC
+	movq	$0, 0(%rdi)			/* error code */
+	mov	R0_RIP, %rax
+	mov	%rax, 8(%rdi)
+	movq	$SW_USER_CS, 16(%rdi)
+	mov	AREA_SHARED(%rbx), %rsi
+	mov	R0_RFLAGS, %rax
+	and	$~X86_EFLAGS_IF, %rax
+	cmpb	$0, (%rsi)			/* the virtual IF */
+	jne	2f
+	or	$X86_EFLAGS_IF, %rax
+2:	mov	%rax, 24(%rdi)
+	mov	R0_RSP, %rax
+	mov	%rax, 32(%rdi)
+	movq	$SW_USER_DS, 40(%rdi)
+	FAST_DONE
+	movb	$1, (%rsi)			/* delivery masks interrupts */
+
+	movq	$SW_MODE_KERNEL, AREA_MODE(%rbx)
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, AREA_GS_USER(%rbx)
+	mov	%edx, AREA_GS_USER+4(%rbx)
+	mov	AREA_GS_KERNEL(%rbx), %eax
+	mov	AREA_GS_KERNEL+4(%rbx), %edx
+	wrmsr
+
+	mov	AREA_ENTRY_SYSCALL(%rbx), %rax
+	mov	%rax, R0_RIP
+	andq	$~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC), R0_RFLAGS
+	mov	%rdi, R0_RSP
+	incq	AREA_FAST_SYSCALLS(%rbx)
+	jmp	.Lfast_resume
+
+.Lfast_iret:
+	mov	R0_RSP, %rdi			/* the guest's IRET frame */
+	test	$7, %dil
+	jnz	.Lslow
+	movq	$2, AREA_FAST_INFLIGHT(%rbx)
+	ASM_STAC
+	mov	32(%rdi), %rax			/* cs */
+	cmp	$SW_USER_CS, %rax
+	je	2f
+	cmp	$SW_KERNEL_CS, %rax
+	jne	.Lfast_iret_refused
+2:	mov	AREA_CANON_SHIFT(%rbx), %ecx
+	mov	24(%rdi), %rsi			/* rip */
+	mov	%rsi, %rdx
+	shl	%cl, %rdx
+	sar	%cl, %rdx
+	cmp	%rsi, %rdx
+	jne	.Lfast_iret_refused
+	mov	48(%rdi), %rsi			/* rsp */
+	mov	%rsi, %rdx
+	shl	%cl, %rdx
+	sar	%cl, %rdx
+	cmp	%rsi, %rdx
+	jne	.Lfast_iret_refused
+	/* Returning with interrupts on while one waits: C delivers it. */
+	mov	AREA_SHARED(%rbx), %rsi
+	testq	$X86_EFLAGS_IF, 40(%rdi)
+	jz	3f
+	cmpb	$0, 1(%rsi)			/* irq_pending */
+	jne	.Lfast_iret_refused
+3:	mov	24(%rdi), %rax
+	mov	%rax, R0_RIP
+	mov	40(%rdi), %rax
+	and	$(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
+		  X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
+		  X86_EFLAGS_AC | X86_EFLAGS_ID), %rax
+	or	$(X86_EFLAGS_IF | X86_EFLAGS_FIXED), %rax
+	mov	%rax, R0_RFLAGS
+	mov	48(%rdi), %rax
+	mov	%rax, R0_RSP
+	mov	0(%rdi), %rax
+	mov	%rax, AREA_SAVE_RAX(%rbx)
+	mov	8(%rdi), %r11
+	mov	16(%rdi), %rax
+	mov	%rax, AREA_SAVE_RCX(%rbx)
+	mov	32(%rdi), %rdx			/* cs, for below */
+	mov	40(%rdi), %rax			/* rflags, for the virtual IF */
+	FAST_DONE
+	xor	%ecx, %ecx
+	test	$X86_EFLAGS_IF, %eax
+	sete	%cl
+	mov	%cl, (%rsi)			/* irq_mask */
+	cmp	$SW_USER_CS, %rdx
+	jne	4f
+	movq	$SW_MODE_USER, AREA_MODE(%rbx)
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, AREA_GS_KERNEL(%rbx)
+	mov	%edx, AREA_GS_KERNEL+4(%rbx)
+	mov	AREA_GS_USER(%rbx), %eax
+	mov	AREA_GS_USER+4(%rbx), %edx
+	wrmsr
+	mov	AREA_ROOT_USER(%rbx), %rax
+	mov	%rax, %cr3
+4:	incq	AREA_FAST_IRETS(%rbx)
+
+.Lfast_resume:
+	mov	AREA_SAVE_RAX(%rbx), %rax
+	mov	AREA_SAVE_RCX(%rbx), %rcx
+	mov	AREA_SAVE_RDX(%rbx), %rdx
+	mov	AREA_SAVE_RSI(%rbx), %rsi
+	mov	AREA_SAVE_RDI(%rbx), %rdi
+	mov	AREA_SAVE_RBX(%rbx), %rbx
+	add	$16, %rsp			/* vector, error code */
+	iretq
+
+.Lfast_iret_refused:
+	FAST_DONE
+	jmp	.Lslow
+
+/* Reached from a fault while AREA_FAST_INFLIGHT was set; %rbx is the area. */
+.Lfast_fault:
+	FAST_DONE
+	incq	AREA_FAST_FALLBACKS(%rbx)
+	/* The guest root for its mode, for tidiness: the exit loads the host's. */
+.Lslow:
+	mov	AREA_SAVE_RAX(%rbx), %rax
+	mov	AREA_SAVE_RCX(%rbx), %rcx
+	mov	AREA_SAVE_RDX(%rbx), %rdx
+	mov	AREA_SAVE_RSI(%rbx), %rsi
+	mov	AREA_SAVE_RDI(%rbx), %rdi
+	mov	AREA_SAVE_RBX(%rbx), %rbx
+	jmp	pvisor_exit_common
+
 
 /*
  * The IDT stubs, 32 bytes apart: pvisor_idt_stubs + 32 * vector.  Vectors

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 
 #include <linux/pvisor.h>
 #include "launcher.h"
+#include "virtio/virtio.h"
 
 #define PVISOR_DEV "/dev/pvisor"
 
@@ -91,6 +94,34 @@ static int show_version(void)
 	return 0;
 }
 
+/*
+ * --cmdline: open every device's backend as a run would (so a missing disk
+ * or a taken socket is reported now) and print the guest command-line
+ * fragment that announces them.  Wiring the devices to a running guest
+ * comes with MMIO exits in the module.
+ */
+static int print_cmdline(const struct virtio_opts *opts)
+{
+	static uint8_t scratch[4096];
+	struct virtio_gmem gm;
+	struct virtio_set *set;
+	char buf[1024];
+
+	virtio_gmem_init(&gm, scratch, sizeof(scratch), 0);
+	set = virtio_set_create(opts, &gm, VIRTIO_MMIO_BASE_DEFAULT,
+				VIRTIO_IRQ_BASE_DEFAULT);
+	if (!set)
+		return 1;
+	if (virtio_set_cmdline(set, buf, sizeof(buf)) >= (int)sizeof(buf)) {
+		fprintf(stderr, "pvisor-run: the device list is too long for the command line\n");
+		virtio_set_destroy(set);
+		return 1;
+	}
+	printf("%s\n", buf);
+	virtio_set_destroy(set);
+	return 0;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -102,7 +133,9 @@ static void usage(FILE *out)
 		"  -m, --mem SIZE    guest memory, e.g. 16M or 1G (default 16M)\n"
 		"  -a, --arg N       a number handed to a test guest in %%rsi\n"
 		"  -i, --inject V@MS raise interrupt vector V in the guest after MS ms\n"
-		"  -h, --help        this text\n");
+		"  -c, --cmdline     print the guest command-line fragment for the devices\n"
+		"  -h, --help        this text\n"
+		"\n%s\n", virtio_opts_help);
 }
 
 /* "16M", "1G", "4096": bytes, or 0 if malformed. */
@@ -162,15 +195,23 @@ int main(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "arg", required_argument, NULL, 'a' },
 		{ "inject", required_argument, NULL, 'i' },
+		{ "cmdline", no_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long long mem = 16ULL << 20, arg = 0;
 	unsigned int inject_vector = 0, inject_ms = 0;
 	const char *guest = NULL;
-	int c;
+	struct virtio_opts devices;
+	bool cmdline = false;
+	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "Vg:m:a:i:h", opts, NULL)) != -1) {
+	/* Device options first; they leave the rest to getopt. */
+	virtio_opts_init(&devices);
+	if (virtio_opts_parse_argv(&devices, &argc, argv) < 0)
+		return 2;
+
+	while ((c = getopt_long(argc, argv, "Vg:m:a:i:ch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
 			return show_version();
@@ -183,6 +224,9 @@ int main(int argc, char **argv)
 		case 'a':
 			arg = strtoull(optarg, NULL, 0);
 			break;
+		case 'c':
+			cmdline = true;
+			break;
 		case 'i':
 			if (sscanf(optarg, "%u@%u", &inject_vector, &inject_ms) != 2 ||
 			    inject_vector < 32 || inject_vector > 255) {
@@ -192,14 +236,22 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			virtio_opts_free(&devices);
 			return 0;
 		default:
 			usage(stderr);
+			virtio_opts_free(&devices);
 			return 2;
 		}
 	}
-	if (guest)
-		return run_guest(guest, mem, arg, inject_vector, inject_ms);
-	usage(stderr);
-	return 2;
+	if (cmdline)
+		ret = print_cmdline(&devices);
+	else if (guest)
+		ret = run_guest(guest, mem, arg, inject_vector, inject_ms);
+	else {
+		usage(stderr);
+		ret = 2;
+	}
+	virtio_opts_free(&devices);
+	return ret;
 }

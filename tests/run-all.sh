@@ -59,6 +59,21 @@ make -s -C launcher/virtio check-sanitize 2>build/virtio-sanitize.err | grep -E 
 make -s -C launcher/virtio fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-15}" 2>build/virtio-fuzz.err |
 	grep -E '^(not )?ok ' | sed -E 's/^(not )?ok [0-9]+ -? ?/\1ok - fuzz: /' | emit
 
+say "userspace tests: pvisor-run device options"
+img=build/cmdline-test.img
+truncate -s 8M "$img"
+out=$(launcher/pvisor-run --cmdline --disk "$img",ro --rng 2>&1)
+[ "$out" = "virtio_mmio.device=4K@0xd0000000:5 virtio_mmio.device=4K@0xd0001000:6" ] &&
+	echo "ok - pvisor-run: --cmdline announces a disk and an rng" | emit ||
+	{ echo "not ok - pvisor-run: --cmdline announces a disk and an rng"; echo "# got: $out"; } | emit
+if out=$(launcher/pvisor-run --cmdline --disk build/no-such.img 2>&1); then
+	echo "not ok - pvisor-run: a missing disk image is refused" | emit
+else
+	echo "$out" | grep -q 'no such file' &&
+		echo "ok - pvisor-run: a missing disk image is refused with a reason" | emit ||
+		{ echo "not ok - pvisor-run: a missing disk image is refused with a reason"; echo "# got: $out"; } | emit
+fi
+
 # VM legs: NAME KERNEL INITRD CPU TEST APPEND
 cpu4="qemu64,+fsgsbase,+smep,+smap"
 legs=(

@@ -35,6 +35,7 @@
 #include <asm/io.h>
 #include <asm/trapnr.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
 
@@ -398,6 +399,24 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 
 typedef void (*switcher_enter_fn)(void *area, u64 guest_cr3);
 
+/*
+ * Back from the guest, before the host runs much: the Spectre-class
+ * clean-ups the host kernel applies when leaving a guest (KVM's VM exit).
+ * The switcher has already refilled the RSB.  Each step runs only where the
+ * host kernel chose that mitigation.
+ */
+static void host_mitigations_on_exit(void)
+{
+	if (cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_LOOP_ON_VMEXIT) ||
+	    cpu_feature_enabled(X86_FEATURE_CLEAR_BHB_LOOP))
+		clear_bhb_loop();
+	if (cpu_feature_enabled(X86_FEATURE_UNRET))
+		entry_untrain_ret();
+	if (cpu_feature_enabled(X86_FEATURE_IBPB_ON_VMEXIT) ||
+	    cpu_feature_enabled(X86_FEATURE_ENTRY_IBPB))
+		indirect_branch_prediction_barrier();
+}
+
 static void area_put(u8 *a, unsigned int off, u64 v)
 {
 	*(u64 *)(a + off) = v;
@@ -453,6 +472,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 		asm volatile("verw %0" : : "m" (h.ds));
 
 	enter((void *)area_hole_va(cpu), g->root[mode]);
+	host_mitigations_on_exit();
 
 	rdmsrl(MSR_FS_BASE, g->fs_base);
 	exit->cr2 = native_read_cr2();

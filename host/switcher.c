@@ -300,8 +300,14 @@ static void area_init(unsigned int cpu)
 
 /* --- one round trip ----------------------------------------------------- */
 
+/* The MSRs a guest entry changes, saved and restored around it. */
+static const u32 switched_msrs[] = {
+	MSR_LSTAR, MSR_STAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_IA32_SYSENTER_CS,
+	MSR_FS_BASE,
+};
+
 struct host_state {
-	u64 lstar, star, cstar, sfmask, sysenter_cs, fs_base;
+	u64 msr[ARRAY_SIZE(switched_msrs)];
 	struct desc_ptr idt;
 	u16 ds, es, fs, gs;
 	bool pge;
@@ -314,13 +320,10 @@ static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 	struct desc_ptr idt = { .size = 256 * 16 - 1, .address = va + AREA_IDT };
 	u64 syscall_entry = pvisor_host.paging_levels == 5 ?
 		sw_alias(pvisor_syscall_l5) : sw_alias(pvisor_syscall_l4);
+	unsigned int i;
 
-	rdmsrl(MSR_LSTAR, h->lstar);
-	rdmsrl(MSR_STAR, h->star);
-	rdmsrl(MSR_CSTAR, h->cstar);
-	rdmsrl(MSR_SYSCALL_MASK, h->sfmask);
-	rdmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
-	rdmsrl(MSR_FS_BASE, h->fs_base);
+	for (i = 0; i < ARRAY_SIZE(switched_msrs); i++)
+		rdmsrl(switched_msrs[i], h->msr[i]);
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
 	savesegment(fs, h->fs);
@@ -350,6 +353,7 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	u64 *gdt = (u64 *)((u8 *)area_kva(cpu) + AREA_GDT);
 	u64 *host_gdt = (u64 *)get_cpu_gdt_ro(cpu);
 	u64 ours[2] = { gdt[SW_TSS >> 3], gdt[(SW_TSS >> 3) + 1] };
+	unsigned int i;
 	u16 sel;
 	u64 kgs;
 
@@ -389,12 +393,8 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 		load_gs_index(h->gs);
 		wrmsrl(MSR_KERNEL_GS_BASE, kgs);
 	}
-	wrmsrl(MSR_FS_BASE, h->fs_base);
-	wrmsrl(MSR_LSTAR, h->lstar);
-	wrmsrl(MSR_STAR, h->star);
-	wrmsrl(MSR_CSTAR, h->cstar);
-	wrmsrl(MSR_SYSCALL_MASK, h->sfmask);
-	wrmsrl(MSR_IA32_SYSENTER_CS, h->sysenter_cs);
+	for (i = 0; i < ARRAY_SIZE(switched_msrs); i++)
+		wrmsrl(switched_msrs[i], h->msr[i]);
 }
 
 typedef void (*switcher_enter_fn)(void *area, u64 guest_cr3);

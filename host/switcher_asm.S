@@ -298,6 +298,16 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
  */
 #define R0(x)		(AREA_STACK_TOP - 56 + (x))(%rbx)
 
+/* The guest registers the dispatcher borrowed, back from the area. */
+.macro RESTORE_SAVED
+	mov	AREA_SAVE_RAX(%rbx), %rax
+	mov	AREA_SAVE_RCX(%rbx), %rcx
+	mov	AREA_SAVE_RDX(%rbx), %rdx
+	mov	AREA_SAVE_RSI(%rbx), %rsi
+	mov	AREA_SAVE_RDI(%rbx), %rdi
+	mov	AREA_SAVE_RBX(%rbx), %rbx
+.endm
+
 /* Leave the guest-memory window: SMAP back on, no fault is ours now. */
 .macro FAST_DONE
 	ASM_CLAC
@@ -436,12 +446,7 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 4:	incq	AREA_FAST_IRETS(%rbx)
 
 .Lfast_resume:
-	mov	AREA_SAVE_RAX(%rbx), %rax
-	mov	AREA_SAVE_RCX(%rbx), %rcx
-	mov	AREA_SAVE_RDX(%rbx), %rdx
-	mov	AREA_SAVE_RSI(%rbx), %rsi
-	mov	AREA_SAVE_RDI(%rbx), %rdi
-	mov	AREA_SAVE_RBX(%rbx), %rbx
+	RESTORE_SAVED
 	add	$16, %rsp			/* vector, error code */
 	iretq
 
@@ -455,12 +460,7 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	incq	AREA_FAST_FALLBACKS(%rbx)
 	/* The guest root for its mode, for tidiness: the exit loads the host's. */
 .Lslow:
-	mov	AREA_SAVE_RAX(%rbx), %rax
-	mov	AREA_SAVE_RCX(%rbx), %rcx
-	mov	AREA_SAVE_RDX(%rbx), %rdx
-	mov	AREA_SAVE_RSI(%rbx), %rsi
-	mov	AREA_SAVE_RDI(%rbx), %rdi
-	mov	AREA_SAVE_RBX(%rbx), %rbx
+	RESTORE_SAVED
 	jmp	pvisor_exit_common
 
 

@@ -460,6 +460,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_GS_KERNEL, g->gs_base[PVISOR_MODE_KERNEL]);
 	area_put(a, AREA_GS_USER, g->gs_base[PVISOR_MODE_USER]);
 	area_put(a, AREA_CANON_SHIFT, pvisor_host.paging_levels == 5 ? 7 : 16);
+	area_put(a, AREA_TOP_SHIFT, pvisor_host.paging_levels == 5 ? 48 : 39);
 	area_put(a, AREA_SHARED, hole_base + SW_SHARED_OFFSET);
 	area_put(a, AREA_FAST_SYSCALLS, 0);
 	area_put(a, AREA_FAST_IRETS, 0);

@@ -65,6 +65,7 @@
 #define AREA_FAST_IRETS		0x258
 #define AREA_FAST_FALLBACKS	0x260
 #define AREA_FAST_INFLIGHT	0x268	/* 1 or 2 while touching guest memory */
+#define AREA_TOP_SHIFT		0x2a0	/* 39 (4-level) or 48 (5-level) */
 #define AREA_SAVE_RAX		0x270
 #define AREA_SAVE_RBX		0x278
 #define AREA_SAVE_RCX		0x280

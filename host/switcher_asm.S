@@ -383,6 +383,22 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	mov	R0_RSP, %rdi			/* the guest's IRET frame */
 	test	$7, %dil
 	jnz	.Lslow
+	/*
+	 * The switcher reads the frame at CPL 0, where the hole is readable:
+	 * a frame in (or reaching into) the hole would hand switcher data to
+	 * the guest.  Leave such a frame to C, which refuses it.
+	 */
+	mov	AREA_TOP_SHIFT(%rbx), %ecx
+	mov	%rdi, %rax
+	shr	%cl, %rax
+	and	$511, %eax
+	cmp	$256, %eax
+	je	.Lslow
+	lea	63(%rdi), %rax
+	shr	%cl, %rax
+	and	$511, %eax
+	cmp	$256, %eax
+	je	.Lslow
 	movq	$2, AREA_FAST_INFLIGHT(%rbx)
 	ASM_STAC
 	mov	32(%rdi), %rax			/* cs */

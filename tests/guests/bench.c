@@ -70,15 +70,14 @@ static unsigned long run_user(void (*prog)(void), unsigned long count)
 {
 	unsigned long *pd = (unsigned long *)(guest_mem_size - 8 * 4096);
 	unsigned long *upper = (unsigned long *)(guest_mem_size - 7 * 4096);
-	unsigned long root = guest_mem_size - 7 * 4096, t0;
+	unsigned long root, t0;
 	int i;
 
 	pd[2] |= 4;
 	pd[4] = (unsigned long)pt | 7;
 	for (i = 0; i < 4; i++)
 		upper[i * 512] |= 4;
-	while (upper[(root + 4096 - (guest_mem_size - 7 * 4096)) / 8] & 1)
-		root += 4096;
+	root = guest_page_root();
 	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, root, root), 0);
 	for (i = 0; i < 128; i++)
 		((char *)USER_BASE)[i] = ((char *)prog)[i];

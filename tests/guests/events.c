@@ -104,10 +104,7 @@ static void user_mode(void)
 	pd[2] |= 4;
 	for (i = 0; i < 4; i++)
 		upper[i * 512] |= 4;	/* entry 0 of each upper table */
-	/* The root is the highest table the launcher filled (4 or 5 levels). */
-	root = guest_mem_size - 7 * 4096;
-	while (upper[(root + 4096 - (guest_mem_size - 7 * 4096)) / 8] & 1)
-		root += 4096;
+	root = guest_page_root();
 	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, root, root), 0);
 	for (i = 0; i < 64; i++)
 		((char *)USER_BASE)[i] = ((char *)user_program)[i];

@@ -7,9 +7,11 @@
  *   3  point a page-table entry at a host kernel physical address range
  *   4  a CR3 hypercall with a root outside guest memory
  *   5  an MMU_UPDATE pointing an entry outside guest memory
+ *   6  an IRET whose frame lies in the switcher's range (which the switcher
+ *      itself could read): refused, and no switcher data reaches the guest
  * 0, 1: the fault is delivered to the guest (no handler: crash, #PF named).
  * 2, 3: the guest is ended for mapping memory it does not have.
- * 4, 5: the hypercall fails with -EFAULT and the guest carries on (exit 0).
+ * 4, 5, 6: the hypercall fails with -EFAULT, the guest carries on (exit 0).
  */
 #include "lib/guest.h"
 
@@ -19,6 +21,32 @@
 static unsigned long *page_directory(void)
 {
 	return (unsigned long *)(guest_mem_size - 8 * 4096);
+}
+
+/* IRET with the stack pointer on the switcher's per-CPU areas. */
+static long iret_from_the_hole(void)
+{
+	/* CPU 0's area, where the host's stack pointer and CR3 are kept. */
+	unsigned long frame = guest_hole_base() + 0x200000 + 0x100;
+	unsigned long ret;
+
+	/* With entries, a stack, the shared page and a user root, the
+	 * direct switch would serve this IRET if it did not check. */
+	guest_install_traps(0);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, guest_page_root(),
+				   guest_page_root()), 0);
+	asm volatile("mov %%rsp, %%rbx\n"
+		     "mov %[frame], %%rsp\n"
+		     "mov $11, %%eax\n"
+		     "syscall\n"
+		     "mov %%rbx, %%rsp\n"
+		     : "=a" (ret)
+		     : [frame] "r" (frame)
+		     : "rbx", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
+		       "memory");
+	GUEST_ASSERT_EQ(ret, -EFAULT);
+	guest_puts("iret from the hole: refused\n");
+	return 0;
 }
 
 long guest_main(unsigned long which)
@@ -65,6 +93,8 @@ long guest_main(unsigned long which)
 		GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_MMU_UPDATE, (long)&op, 1), 1);
 		GUEST_ASSERT_EQ(page_directory()[5], (6UL << 21) | 0x83);
 		return 0;
+	case 6:
+		return iret_from_the_hole();
 	}
 	guest_printf("access %lu did not end the guest\n", which);
 	return 0xbad;

@@ -74,6 +74,8 @@ struct trap_frame {
 void guest_install_traps(void (*handler)(struct trap_frame *f));
 extern struct pvisor_shared guest_shared;
 unsigned long enter_user(unsigned long rip, unsigned long rsp);
+unsigned long guest_page_root(void);
+unsigned long guest_hole_base(void);
 void user_return(void);
 
 static inline void irq_disable(void) { guest_shared.irq_mask = 1; }

@@ -123,3 +123,25 @@ void guest_install_traps(void (*handler)(struct trap_frame *f))
 	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_STACK, (long)stack + sizeof(stack)), 0);
 	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_SHARED_PAGE, (long)&guest_shared), 0);
 }
+
+/*
+ * The root of the page tables the launcher built (4 or 5 levels): the
+ * highest table above the page directory at mem_size - 8 pages.
+ */
+unsigned long guest_page_root(void)
+{
+	unsigned long base = guest_mem_size - 7 * 4096, root = base;
+
+	while (*(unsigned long *)(root + 4096) & 1)
+		root += 4096;
+	return root;
+}
+
+/* Where the switcher lives: the hypervisor slot of this paging mode. */
+unsigned long guest_hole_base(void)
+{
+	struct pvisor_cpuid c;
+
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 7, 0, (long)&c), 0);
+	return (c.ecx & (1U << 16)) ? 0xff00000000000000UL : 0xffff800000000000UL;
+}

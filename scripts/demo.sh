@@ -2,7 +2,8 @@
 # The README's demo.  On a fresh Debian 12 machine: install what is missing,
 # build pvisor, boot the rig's host VM (Debian's stock 6.12 kernel under
 # QEMU/TCG), load pvisor there, ask it for its version and capabilities,
-# and unload it.  pvisor is never loaded into the kernel you run this on.
+# run a test guest and a hostile one, and unload it.  pvisor is never
+# loaded into the kernel you run this on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/rig/lib.sh
@@ -22,7 +23,7 @@ echo
 sed -n 's/\r$//; s/^demo: //p' build/rig/demo.results
 echo
 if [ "$rc" = 0 ]; then
-	say "demo passed: pvisor loaded, answered and unloaded cleanly"
+	say "demo passed: pvisor loaded, ran its guests and unloaded cleanly"
 else
 	cat build/demo.tap
 	die "demo failed (logs: build/rig/demo.console, build/rig/demo.results)"

@@ -152,6 +152,18 @@ static unsigned long long parse_size(const char *s)
 	return *end ? 0 : v;
 }
 
+/* The launcher's PKRU, or 0 where the CPU or kernel has no protection keys. */
+static unsigned int launcher_pkru(void)
+{
+	unsigned int a, b, c, d, pkru;
+
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (7), "c" (0));
+	if (!(c & (1U << 4)))		/* OSPKE */
+		return 0;
+	asm volatile("rdpkru" : "=a" (pkru) : "c" (0) : "rdx");
+	return pkru;
+}
+
 static int run_guest(const char *path, unsigned long long mem,
 		     unsigned long long arg, unsigned int inject_vector,
 		     unsigned int inject_ms)
@@ -166,6 +178,7 @@ static int run_guest(const char *path, unsigned long long mem,
 	}
 	if (!vm_open(&vm, mem) && !load_elf_guest(&vm, path, &regs)) {
 		unsigned long long canary = 0x5a5a5a5a5a5a5a5aULL, seen;
+		unsigned int pkru = launcher_pkru();
 
 		regs.rsi = arg;
 		if (inject_vector && vm_inject_later(&vm, inject_vector, inject_ms))
@@ -180,6 +193,11 @@ static int run_guest(const char *path, unsigned long long mem,
 		if (seen != canary) {
 			fprintf(stderr, "pvisor-run: the guest changed the launcher's FPU state (xmm15 %#llx)\n",
 				seen);
+			ret = 124;
+		}
+		if (launcher_pkru() != pkru) {
+			fprintf(stderr, "pvisor-run: the guest changed the launcher's PKRU (%#x, was %#x)\n",
+				launcher_pkru(), pkru);
 			ret = 124;
 		}
 	}

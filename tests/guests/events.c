@@ -11,6 +11,8 @@
  *   4  FPU: the launcher's xmm15 is not visible to the guest
  *   5  an interrupt the launcher injects (--inject 80@100) wakes a halt
  *   6  CPUID through the hypercall: filtered, with pvisor's signature
+ *   7  PKRU: the guest's own value stays the guest's (the launcher checks
+ *      that its own PKRU is unchanged after the run)
  */
 #include "lib/guest.h"
 
@@ -202,6 +204,24 @@ static void cpuid(void)
 	guest_puts("cpuid: filtered, hypervisor bit set\n");
 }
 
+static void pkru(void)
+{
+	struct pvisor_cpuid c;
+	unsigned int v;
+
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 7, 0, (long)&c), 0);
+	if (!(c.ecx & (1U << 4))) {		/* OSPKE */
+		guest_puts("pkru: no protection keys on this CPU\n");
+		return;
+	}
+	/* Deny access through key 1 only: our pages all use key 0. */
+	asm volatile("wrpkru" : : "a" (0xc), "c" (0), "d" (0));
+	GUEST_ASSERT_EQ(hypercall0(PVISOR_HC_VERSION), PVISOR_ABI_VERSION);
+	asm volatile("rdpkru" : "=a" (v) : "c" (0) : "rdx");
+	GUEST_ASSERT_EQ(v, 0xc);
+	guest_puts("pkru: the guest's value survives its exits\n");
+}
+
 long guest_main(unsigned long which)
 {
 	guest_install_traps(handler);
@@ -213,6 +233,7 @@ long guest_main(unsigned long which)
 	case 4: fpu(); break;
 	case 5: injected(); break;
 	case 6: cpuid(); break;
+	case 7: pkru(); break;
 	default: return 0xbad;
 	}
 	return 0;

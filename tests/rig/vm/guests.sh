@@ -68,6 +68,11 @@ guest_opts="--inject 80@200"
 guest events 5 0 'woke the guest' "events: an interrupt injected by the launcher wakes a halted guest"
 guest_opts=
 guest events 6 0 'hypervisor bit set' "cpuid: filtered answer with pvisor's signature"
+if grep -qw ospke /proc/cpuinfo; then
+	guest events 7 0 "the guest's value survives" "pkru: guest and launcher PKRU kept apart"
+else
+	skip "pkru: guest and launcher PKRU kept apart" "this CPU model has no protection keys"
+fi
 
 # The direct switch: a guest-user system call round trip costs no host exit.
 stats=/sys/kernel/debug/pvisor/stats

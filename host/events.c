@@ -198,10 +198,16 @@ bool pvisor_irq_pending(struct pvisor_vcpu *vcpu)
 /* Make @vector pending and get the vCPU to notice: wake or kick it. */
 void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector)
 {
+	struct task_struct *task;
+
 	set_bit(vector, (unsigned long *)vcpu->pending);
 	wake_up(&vcpu->wq);
-	if (READ_ONCE(vcpu->task))
-		kick_process(vcpu->task);
+	/* The vCPU thread may leave PVISOR_RUN and exit meanwhile. */
+	rcu_read_lock();
+	task = READ_ONCE(vcpu->task);
+	if (task)
+		kick_process(task);
+	rcu_read_unlock();
 }
 
 /*

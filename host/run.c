@@ -21,6 +21,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <asm/apic.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
@@ -141,7 +142,10 @@ static void forward_nmi(void)
 	if (host_nmi_entry)
 		pvisor_call_host_handler((unsigned long)host_nmi_entry);
 	else
-		apic->send_IPI_self(NMI_VECTOR);	/* the local APIC redelivers */
+		/* The local APIC redelivers (not the x2APIC SELF_IPI register,
+		 * which cannot send NMIs).
+		 */
+		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
 }
 
 /* Hand whatever the host must see to its own handlers; irqs are off. */
@@ -207,6 +211,7 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 		.syscall_entry = vcpu->entries.syscall,
 		.sp0 = vcpu->sp0,
 	};
+	unsigned long dr7;
 	unsigned int cpu;
 	u32 pkru;
 
@@ -215,6 +220,14 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	fpu_load_guest(vcpu);
 	local_irq_disable();
 
+	/*
+	 * The launcher's hardware breakpoints (ptrace, perf) must not fire
+	 * inside the switcher: off while the guest runs, back after.
+	 */
+	get_debugreg(dr7, 7);
+	if (dr7 & 0xff)
+		set_debugreg(0, 7);
+
 	cpu = smp_processor_id();
 	if (s->last_cpu != cpu) {
 		pvisor_sw_guest_map_cpu(s->swmap, s->last_cpu, cpu);
@@ -222,6 +235,8 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	}
 	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
 	pvisor_switcher_run(cpu, &vcpu->frame, &g, e);
+	if (dr7 & 0xff)
+		hw_breakpoint_restore();
 
 	fpu_save_guest(vcpu);
 	write_pkru(pkru);
@@ -325,6 +340,20 @@ static void handle_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_exit *e
 		handle_exception(vcpu, e->cr2);
 }
 
+/*
+ * A guest runs with the launcher's LDTR (the switcher leaves it alone), so a
+ * launcher that installed an LDT would hand the guest descriptors it could
+ * load.  pvisor refuses to run guests in such a process.
+ */
+static bool launcher_has_ldt(void)
+{
+#ifdef CONFIG_MODIFY_LDT_SYSCALL
+	return !!READ_ONCE(current->mm->context.ldt);
+#else
+	return false;
+#endif
+}
+
 /* Does the launcher need to hear about this vCPU now? */
 static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 {
@@ -369,6 +398,11 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 	WRITE_ONCE(vcpu->task, current);
 	while (!exit_to_launcher(vcpu, run)) {
 		cond_resched();
+		if (launcher_has_ldt()) {
+			pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_STATE, 0, 0, 0,
+					  "the launcher installed an LDT (modify_ldt)");
+			continue;
+		}
 		if (pvisor_deliver_interrupts(vcpu))
 			continue;
 		if (!frame_enterable(&vcpu->frame)) {

@@ -281,10 +281,15 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	s->pinned[s->nr_pinned++] = page;
 	leaf |= page_to_phys(page);
 
-	/* Kernel mode sees everything; the user root only U=1 mappings. */
-	ret = shadow_install(s, s->root[0], va, leaf);
-	if (!ret && w.user)
-		ret = shadow_install(s, s->root[1], va, leaf);
+	/*
+	 * A translation goes into the root of the mode whose tables it came
+	 * from.  When both modes use the same tables (a guest without
+	 * separate user tables), it also serves the other mode: kernel mode
+	 * sees everything, user mode only what the guest marked U=1.
+	 */
+	ret = shadow_install(s, s->root[user], va, leaf);
+	if (!ret && vcpu->cr3_user == vcpu->cr3_kernel && (user || w.user))
+		ret = shadow_install(s, s->root[!user], va, leaf);
 	s->fills++;
 	return ret;
 }

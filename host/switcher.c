@@ -26,6 +26,8 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -223,27 +225,79 @@ void pvisor_sw_guest_map_shared(struct pvisor_sw_map *m, struct page *page)
 /* --- the launcher's address space ------------------------------------- */
 
 /*
- * Install the host subtree in @mm.  Refuses if the slot is in use: no
- * kernel we know of maps anything there, but if one does, sharing it would
- * be wrong.
+ * Address spaces with the host subtree installed, and how many VMs use
+ * each: a process may create several VMs, and the subtree must stay until
+ * the last of them is gone.
+ */
+struct installed_mm {
+	struct list_head node;
+	struct mm_struct *mm;
+	unsigned int vms;
+};
+
+static LIST_HEAD(installed_mms);
+static DEFINE_MUTEX(installed_lock);
+
+static struct installed_mm *find_installed(struct mm_struct *mm)
+{
+	struct installed_mm *im;
+
+	list_for_each_entry(im, &installed_mms, node)
+		if (im->mm == mm)
+			return im;
+	return NULL;
+}
+
+/*
+ * Install the host subtree in @mm for one more VM.  Refuses if the slot
+ * holds something else: no kernel we know of maps anything there, but if
+ * one does, sharing it would be wrong.
  */
 int pvisor_sw_install(struct mm_struct *mm)
 {
-	u64 *top = (u64 *)mm->pgd;
-	u64 want = sw_map_top_entry(host_map);
+	u64 *top = (u64 *)mm->pgd, want = sw_map_top_entry(host_map);
+	struct installed_mm *im;
+	int ret = 0;
 
-	if (top[SW_TOP_SLOT] && top[SW_TOP_SLOT] != want) {
+	mutex_lock(&installed_lock);
+	im = find_installed(mm);
+	if (im) {
+		im->vms++;
+		goto out;
+	}
+	if (top[SW_TOP_SLOT]) {
 		pr_err("the hypervisor slot of this address space is in use (%#llx)\n",
 		       top[SW_TOP_SLOT]);
-		return -EBUSY;
+		ret = -EBUSY;
+		goto out;
 	}
+	im = kzalloc(sizeof(*im), GFP_KERNEL);
+	if (!im) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	im->mm = mm;
+	im->vms = 1;
+	list_add(&im->node, &installed_mms);
 	WRITE_ONCE(top[SW_TOP_SLOT], want);
-	return 0;
+out:
+	mutex_unlock(&installed_lock);
+	return ret;
 }
 
+/* One VM of @mm is gone; the last one takes the subtree out. */
 void pvisor_sw_uninstall(struct mm_struct *mm)
 {
-	WRITE_ONCE(((u64 *)mm->pgd)[SW_TOP_SLOT], 0);
+	struct installed_mm *im;
+
+	mutex_lock(&installed_lock);
+	im = find_installed(mm);
+	if (im && !--im->vms) {
+		WRITE_ONCE(((u64 *)mm->pgd)[SW_TOP_SLOT], 0);
+		list_del(&im->node);
+		kfree(im);
+	}
+	mutex_unlock(&installed_lock);
 }
 
 /* --- per-CPU areas ------------------------------------------------------ */
@@ -279,6 +333,7 @@ static void area_init(unsigned int cpu)
 	tss->ist[IST_INDEX_DF] = va + AREA_DF_STACK_TOP;
 	tss->ist[IST_INDEX_NMI] = va + AREA_NMI_STACK_TOP;
 	tss->ist[IST_INDEX_MCE] = va + AREA_MCE_STACK_TOP;
+	tss->ist[IST_INDEX_DB] = va + AREA_DB_STACK_TOP;
 	tss->io_bitmap_base = sizeof(struct x86_hw_tss);
 
 	for (v = 0; v < 256; v++) {
@@ -290,6 +345,8 @@ static void area_init(unsigned int cpu)
 			ist = IST_INDEX_NMI + 1;
 		else if (v == X86_TRAP_MC)
 			ist = IST_INDEX_MCE + 1;
+		else if (v == X86_TRAP_DB)
+			ist = IST_INDEX_DB + 1;
 		/* int3 may be used by the guest; every other `int n` faults. */
 		idt[2 * v] = sw_gate(sw_alias(pvisor_idt_stubs) + 32 * v, ist,
 				     v == X86_TRAP_BP ? 3 : 0);
@@ -362,10 +419,15 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	 * so `ltr` cannot use it: load the host's TSS through a non-busy copy
 	 * of its descriptor in our GDT, then switch to the host's GDT.
 	 */
+	/*
+	 * The host's IDT first: an NMI between these two instructions then
+	 * runs the host's handler on one of our IST stacks (sized for it),
+	 * never our stub on one of the host's.
+	 */
+	native_load_idt(&h->idt);
 	gdt[SW_TSS >> 3] = host_gdt[GDT_ENTRY_TSS] & ~(2ULL << 40);
 	gdt[(SW_TSS >> 3) + 1] = host_gdt[GDT_ENTRY_TSS + 1];
 	asm volatile("ltr %w0" : : "r" (SW_TSS));
-	native_load_idt(&h->idt);
 	load_fixmap_gdt(cpu);
 	gdt[SW_TSS >> 3] = ours[0] & ~(2ULL << 40);
 	gdt[(SW_TSS >> 3) + 1] = ours[1];
@@ -467,21 +529,25 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_FAST_FALLBACKS, 0);
 	area_put(a, AREA_FAST_INFLIGHT, 0);
 
+	/*
+	 * While pvisor's IDT is loaded nothing may trap into the kernel (a
+	 * kprobe's int3, a traced MSR access): raw MSR accessors only.
+	 */
 	load_guest_cpu_state(cpu, &h);
-	wrmsrl(MSR_FS_BASE, g->fs_base);
+	__wrmsr(MSR_FS_BASE, (u32)g->fs_base, g->fs_base >> 32);
 	if (cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF))
 		asm volatile("verw %0" : : "m" (h.ds));
 
 	enter((void *)area_hole_va(cpu), g->root[mode]);
-	host_mitigations_on_exit();
 
-	rdmsrl(MSR_FS_BASE, g->fs_base);
+	g->fs_base = __rdmsr(MSR_FS_BASE);
 	exit->cr2 = native_read_cr2();
 	load_host_cpu_state(cpu, &h);
+	host_mitigations_on_exit();
 
 	memcpy(frame, a + AREA_FRAME, sizeof(*frame));
 	/* The mode now, its GS base live; the other kept by the switcher. */
-	mode = area_get(a, AREA_MODE);
+	mode = area_get(a, AREA_MODE) & 1;
 	g->mode = mode;
 	g->gs_base[mode] = area_get(a, AREA_GUEST_GS_BASE);
 	g->gs_base[!mode] = area_get(a, mode ? AREA_GS_KERNEL : AREA_GS_USER);

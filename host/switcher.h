@@ -8,7 +8,7 @@
  *   hole + 0             switcher code: an alias of the module's own
  *                        .pvisor.switcher pages (read-only, executable)
  *   hole + 1 MiB         "current CPU" alias of this CPU's area (guest only)
- *   hole + 2 MiB + n*32K CPU n's area (all CPUs in the launcher's address
+ *   hole + 2 MiB + n*128K CPU n's area (all CPUs in the launcher's address
  *                        space, only the running CPU's in a guest's)
  *
  * A CPU area holds everything the CPU needs while a guest runs: pvisor's
@@ -25,8 +25,8 @@
 #define SW_CURRENT_OFFSET	0x100000
 #define SW_AREAS_OFFSET		0x200000
 
-#define AREA_SIZE		0x8000
-#define AREA_SHIFT		15
+#define AREA_SIZE		0x20000
+#define AREA_SHIFT		17
 
 /* Offsets inside an area. */
 #define AREA_GDT		0x000	/* 16 descriptors */
@@ -66,6 +66,7 @@
 #define AREA_FAST_FALLBACKS	0x260
 #define AREA_FAST_INFLIGHT	0x268	/* 1 or 2 while touching guest memory */
 #define AREA_TOP_SHIFT		0x2a0	/* 39 (4-level) or 48 (5-level) */
+#define AREA_IRET_FRAME		0x2a8	/* 8 words: the IRET frame, copied */
 #define AREA_SAVE_RAX		0x270
 #define AREA_SAVE_RBX		0x278
 #define AREA_SAVE_RCX		0x280
@@ -86,9 +87,15 @@
 #define AREA_IDT		0x1000	/* 256 gates of 16 bytes */
 #define AREA_STACK		0x2000	/* ring-0 stack, 8 KiB */
 #define AREA_STACK_TOP		0x4000
-#define AREA_NMI_STACK_TOP	0x5000
-#define AREA_DF_STACK_TOP	0x6000
-#define AREA_MCE_STACK_TOP	0x7000
+/*
+ * IST stacks, 16 KiB each like the host's own with KASAN: for a short
+ * moment on the way in (pvisor's TSS, the host's IDT still loaded) a host
+ * NMI, #DB or #MC handler may run on them.
+ */
+#define AREA_NMI_STACK_TOP	0x8000
+#define AREA_DF_STACK_TOP	0xc000
+#define AREA_MCE_STACK_TOP	0x10000
+#define AREA_DB_STACK_TOP	0x14000
 
 /*
  * The guest frame at the top of the ring-0 stack: general registers pushed

@@ -157,6 +157,13 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	mov	%eax, AREA_GUEST_GS_BASE(%rbx)
 	mov	%edx, AREA_GUEST_GS_BASE+4(%rbx)
 .Lback_to_host:
+	/*
+	 * Interrupt and exception gates leave DF and AC as the guest had
+	 * them: the host's C code must not run backwards string operations or
+	 * with SMAP lifted.
+	 */
+	cld
+	ASM_CLAC
 	/* %rbx: the area.  Host GS base, CR3 and stack, in that order. */
 	mov	AREA_HOST_GS_BASE(%rbx), %eax
 	mov	AREA_HOST_GS_BASE+4(%rbx), %edx
@@ -399,32 +406,44 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	and	$511, %eax
 	cmp	$256, %eax
 	je	.Lslow
+	/*
+	 * Copy the frame into the area first, in the guest-memory window;
+	 * check and use only the copy, so a fault leaves nothing changed and
+	 * another vCPU cannot change a value after its check.
+	 */
 	movq	$2, AREA_FAST_INFLIGHT(%rbx)
 	ASM_STAC
+	.irp	off, 0, 8, 16, 24, 32, 40, 48, 56
+	mov	\off(%rdi), %rax
+	mov	%rax, (AREA_IRET_FRAME + \off)(%rbx)
+	.endr
+	FAST_DONE
+	lea	AREA_IRET_FRAME(%rbx), %rdi	/* the copy, from here on */
+
 	mov	32(%rdi), %rax			/* cs */
 	cmp	$SW_USER_CS, %rax
 	je	2f
 	cmp	$SW_KERNEL_CS, %rax
-	jne	.Lfast_iret_refused
+	jne	.Lslow
 2:	mov	AREA_CANON_SHIFT(%rbx), %ecx
 	mov	24(%rdi), %rsi			/* rip */
 	mov	%rsi, %rdx
 	shl	%cl, %rdx
 	sar	%cl, %rdx
 	cmp	%rsi, %rdx
-	jne	.Lfast_iret_refused
+	jne	.Lslow
 	mov	48(%rdi), %rsi			/* rsp */
 	mov	%rsi, %rdx
 	shl	%cl, %rdx
 	sar	%cl, %rdx
 	cmp	%rsi, %rdx
-	jne	.Lfast_iret_refused
+	jne	.Lslow
 	/* Returning with interrupts on while one waits: C delivers it. */
 	mov	AREA_SHARED(%rbx), %rsi
 	testq	$X86_EFLAGS_IF, 40(%rdi)
 	jz	3f
 	cmpb	$0, 1(%rsi)			/* irq_pending */
-	jne	.Lfast_iret_refused
+	jne	.Lslow
 3:	mov	24(%rdi), %rax
 	mov	%rax, R0_RIP
 	mov	40(%rdi), %rax
@@ -442,7 +461,6 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	mov	%rax, AREA_SAVE_RCX(%rbx)
 	mov	32(%rdi), %rdx			/* cs, for below */
 	mov	40(%rdi), %rax			/* rflags, for the virtual IF */
-	FAST_DONE
 	xor	%ecx, %ecx
 	test	$X86_EFLAGS_IF, %eax
 	sete	%cl
@@ -465,10 +483,6 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	RESTORE_SAVED
 	add	$16, %rsp			/* vector, error code */
 	iretq
-
-.Lfast_iret_refused:
-	FAST_DONE
-	jmp	.Lslow
 
 /* Reached from a fault while AREA_FAST_INFLIGHT was set; %rbx is the area. */
 .Lfast_fault:

@@ -46,6 +46,14 @@ static void run_one(unsigned long which)
 	case 27: asm volatile("int3"); break;
 	case 28: asm volatile("mov %0, %%ss" : : "r" (0x18)); break;
 	case 29: asm volatile("xor %%edx, %%edx; divq %%rdx" : : "a" (1) : "rdx"); break;
+	/*
+	 * DF and AC set across host exits (timer ticks while spinning, then
+	 * the crash exit): the host must not run its string copies backwards
+	 * or with SMAP lifted.
+	 */
+	case 30: asm volatile("std; pushfq; orl $0x40000, (%%rsp); popfq; "
+			      "1: dec %%rcx; jnz 1b; ud2"
+			      : : "c" (100000000UL)); break;
 	default:
 		guest_shutdown(PVISOR_SHUTDOWN_POWEROFF, 200);
 	}

@@ -33,7 +33,7 @@ guest hypercalls $loops 0 "all checks passed, $loops calls" \
 	"hypercalls: $loops in a loop"
 
 # Privileged and sensitive instructions in guest-kernel mode: contained.
-names="cli sti hlt mov-from-cr0 mov-to-cr3 mov-to-cr4 lgdt lidt ltr lldt wrmsr rdmsr out in invlpg swapgs sysret sysenter mov-to-dr7 wbinvd clts int0x80 int0x20 int2 int18 ud2 iret-to-ring0 int3 mov-ss-ring0 divide-by-zero"
+names="cli sti hlt mov-from-cr0 mov-to-cr3 mov-to-cr4 lgdt lidt ltr lldt wrmsr rdmsr out in invlpg swapgs sysret sysenter mov-to-dr7 wbinvd clts int0x80 int0x20 int2 int18 ud2 iret-to-ring0 int3 mov-ss-ring0 divide-by-zero df-and-ac-across-exits"
 i=0
 for n in $names; do
 	case $n in
@@ -43,6 +43,7 @@ for n in $names; do
 	# SMAP refuses: a page fault there, #GP on hardware.  Both contained.
 	iret-to-ring0) want='#GP|page fault' ;;
 	divide-by-zero) want='#DE' ;;
+	df-and-ac-across-exits) want='#UD' ;;
 	*) want='#GP' ;;
 	esac
 	guest privileged $i 129 "$want" "privileged: $n faults in the guest, host unaffected"

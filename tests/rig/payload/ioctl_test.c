@@ -2,7 +2,9 @@
 /*
  * ioctl_test: checks /dev/pvisor from userspace, inside the rig's host VM.
  * Prints TAP.  With --hold-vm it instead creates a VM, prints its fd and
- * sleeps, so the rig can check that the module refuses to unload.
+ * sleeps, so the rig can check that the module refuses to unload.  With
+ * --two-vms it creates two VMs in this one process, closes the second, and
+ * runs a tiny guest in the first: the switcher must still be mapped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +55,72 @@ static int create_vm(int dev)
 	return ioctl(dev, PVISOR_CREATE_VM, &req);
 }
 
+/* A guest of a few bytes: shutdown(poweroff, 7). */
+static const unsigned char tiny_guest[] = {
+	0xb8, 0x04, 0x00, 0x00, 0x00,		/* mov $4, %eax */
+	0x31, 0xff,				/* xor %edi, %edi */
+	0xbe, 0x07, 0x00, 0x00, 0x00,		/* mov $7, %esi */
+	0x0f, 0x05,				/* syscall */
+	0xeb, 0xfe,				/* jmp . */
+};
+
+static int two_vms(int dev)
+{
+	struct pvisor_version v = { 0 };
+	struct pvisor_vcpu_create vc = { 0 };
+	struct pvisor_mem_region r;
+	struct pvisor_regs regs;
+	struct pvisor_run run;
+	unsigned long long *t, root;
+	unsigned char *mem;
+	unsigned int i, level;
+	int a, b, vcpu;
+
+	if (ioctl(dev, PVISOR_GET_VERSION, &v) < 0)
+		return 1;
+	a = create_vm(dev);
+	b = create_vm(dev);
+	if (a < 0 || b < 0)
+		return 1;
+	close(b);		/* must not take the switcher away from a */
+
+	mem = mmap(NULL, 4 << 20, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memcpy(mem + 0x100000, tiny_guest, sizeof(tiny_guest));
+	/* Identity map the first 1 GiB with 2 MiB pages, tables at 0x2000.. */
+	t = (unsigned long long *)(mem + 0x2000);
+	for (i = 0; i < 512; i++)
+		t[i] = ((unsigned long long)i << 21) | 0x83;
+	root = 0x2000;
+	for (level = 3; level <= v.host_paging_levels; level++) {
+		unsigned long long up = root + 0x1000;
+
+		((unsigned long long *)(mem + up))[0] = root | 0x3;
+		root = up;
+	}
+	r = (struct pvisor_mem_region) {
+		.slot = 0, .size = 4 << 20, .userspace_addr = (unsigned long)mem,
+	};
+	vcpu = ioctl(a, PVISOR_SET_MEM_REGION, &r) < 0 ? -1 :
+	       ioctl(a, PVISOR_CREATE_VCPU, &vc);
+	if (vcpu < 0)
+		return 1;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = 0x100000;
+	regs.rsp = 0x300000;
+	regs.rflags = 2;
+	regs.cr3_kernel = root;
+	if (ioctl(vcpu, PVISOR_SET_REGS, &regs) < 0)
+		return 1;
+	do {
+		memset(&run, 0, sizeof(run));
+		if (ioctl(vcpu, PVISOR_RUN, &run) < 0 && errno != EINTR)
+			return 1;
+	} while (run.exit_reason == PVISOR_EXIT_INTR);
+	printf("exit %u, code %u\n", run.exit_reason, run.shutdown.code);
+	return !(run.exit_reason == PVISOR_EXIT_SHUTDOWN && run.shutdown.code == 7);
+}
+
 int main(int argc, char **argv)
 {
 	struct pvisor_version v;
@@ -73,6 +141,9 @@ int main(int argc, char **argv)
 		pause();
 		return 0;
 	}
+
+	if (argc > 1 && !strcmp(argv[1], "--two-vms"))
+		return dev < 0 ? 1 : two_vms(dev);
 
 	printf("TAP version 13\n1..10\n");
 	result(dev >= 0, "open /dev/pvisor%s%s", dev < 0 ? ": " : "",

@@ -94,6 +94,14 @@ guest events 1 0 'syscall and protection fault delivered' \
 	"events without the direct switch: user mode, syscall, protection fault"
 echo 1 > /sys/module/pvisor/parameters/direct_switch
 
+# Two VMs in one process: closing one leaves the switcher to the other.
+if ./ioctl_test --two-vms >/tmp/out 2>&1; then
+	ok "two VMs in one process: closing one leaves the other runnable"
+else
+	not_ok "two VMs in one process: closing one leaves the other runnable"
+	sed 's/^/#   /' /tmp/out
+fi
+
 # Repeated VM creation and destruction: no growth (kmemleak checks at the end).
 i=0; bad=0
 while [ $i -lt 30 ]; do

@@ -315,6 +315,17 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 	mov	AREA_SAVE_RBX(%rbx), %rbx
 .endm
 
+/* A mode change: keep the live GS base in @save, load the one in @load. */
+.macro SWAP_GS_BASE save, load
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, \save(%rbx)
+	mov	%edx, \save+4(%rbx)
+	mov	\load(%rbx), %eax
+	mov	\load+4(%rbx), %edx
+	wrmsr
+.endm
+
 /* Leave the guest-memory window: SMAP back on, no fault is ours now. */
 .macro FAST_DONE
 	ASM_CLAC
@@ -371,13 +382,7 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	movb	$1, (%rsi)			/* delivery masks interrupts */
 
 	movq	$SW_MODE_KERNEL, AREA_MODE(%rbx)
-	mov	$MSR_GS_BASE, %ecx
-	rdmsr
-	mov	%eax, AREA_GS_USER(%rbx)
-	mov	%edx, AREA_GS_USER+4(%rbx)
-	mov	AREA_GS_KERNEL(%rbx), %eax
-	mov	AREA_GS_KERNEL+4(%rbx), %edx
-	wrmsr
+	SWAP_GS_BASE AREA_GS_USER, AREA_GS_KERNEL
 
 	mov	AREA_ENTRY_SYSCALL(%rbx), %rax
 	mov	%rax, R0_RIP
@@ -468,13 +473,7 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	cmp	$SW_USER_CS, %rdx
 	jne	4f
 	movq	$SW_MODE_USER, AREA_MODE(%rbx)
-	mov	$MSR_GS_BASE, %ecx
-	rdmsr
-	mov	%eax, AREA_GS_KERNEL(%rbx)
-	mov	%edx, AREA_GS_KERNEL+4(%rbx)
-	mov	AREA_GS_USER(%rbx), %eax
-	mov	AREA_GS_USER+4(%rbx), %edx
-	wrmsr
+	SWAP_GS_BASE AREA_GS_KERNEL, AREA_GS_USER
 	mov	AREA_ROOT_USER(%rbx), %rax
 	mov	%rax, %cr3
 4:	incq	AREA_FAST_IRETS(%rbx)

@@ -237,6 +237,39 @@ static ssize_t vcpu_read(struct file *file, char __user *buf, size_t len,
 	return done;
 }
 
+/*
+ * write(): console input for the guest, which reads it with
+ * PVISOR_HC_CONSOLE_READ; each write raises PVISOR_CONSOLE_VECTOR.  What
+ * does not fit in the ring is not taken (a short count), never dropped.
+ */
+static ssize_t vcpu_write(struct file *file, const char __user *buf,
+			  size_t len, loff_t *off)
+{
+	struct pvisor_vcpu *vcpu = file->private_data;
+	u8 chunk[64];
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = min(len - done, sizeof(chunk)), i;
+
+		if (copy_from_user(chunk, buf + done, n))
+			return done ? done : -EFAULT;
+		spin_lock(&vcpu->input_lock);
+		n = min_t(size_t, n, PVISOR_INPUT_RING -
+			  (vcpu->input_head - vcpu->input_tail));
+		for (i = 0; i < n; i++)
+			vcpu->input[vcpu->input_head++ % PVISOR_INPUT_RING] = chunk[i];
+		spin_unlock(&vcpu->input_lock);
+		done += n;
+		if (!n)
+			break;
+	}
+	if (!done)
+		return -EAGAIN;
+	pvisor_raise_irq(vcpu, PVISOR_CONSOLE_VECTOR);
+	return done;
+}
+
 static int vcpu_release(struct inode *inode, struct file *file)
 {
 	struct pvisor_vcpu *vcpu = file->private_data;
@@ -259,6 +292,7 @@ static const struct file_operations vcpu_fops = {
 	.owner = THIS_MODULE,
 	.release = vcpu_release,
 	.read = vcpu_read,
+	.write = vcpu_write,
 	.unlocked_ioctl = vcpu_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
@@ -285,6 +319,7 @@ static long ioctl_create_vcpu(struct pvisor_vm *vm, void __user *argp)
 	vcpu->mode = PVISOR_MODE_KERNEL;
 	vcpu->time_base = ktime_get_ns();
 	mutex_init(&vcpu->run_lock);
+	spin_lock_init(&vcpu->input_lock);
 	pvisor_timer_init(vcpu);
 	ret = pvisor_shadow_init(&vcpu->shadow);
 	if (!ret)

@@ -67,7 +67,7 @@ static long hc_version(struct pvisor_vcpu *vcpu, const u64 *arg)
 
 static long hc_features(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
-	return 0;	/* no optional feature is served by ABI version 0 yet */
+	return 0;	/* no optional feature is served yet */
 }
 
 /*
@@ -165,6 +165,32 @@ static long hc_console_write(struct pvisor_vcpu *vcpu, const u64 *arg)
 		console_append(vcpu, chunk, n);
 	}
 	return len;
+}
+
+/* Console input the launcher wrote (write() on the vCPU fd). */
+static long hc_console_read(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	u64 gpa = arg[0], len = arg[1];
+	u8 buf[PVISOR_INPUT_RING];
+	unsigned int n;
+
+	if (len > PVISOR_CONSOLE_WRITE_MAX)
+		return -EINVAL;
+	if (len && !pvisor_gpa_to_user(vcpu->vm, gpa, len, true))
+		return -EFAULT;
+	spin_lock(&vcpu->input_lock);
+	n = min_t(u64, len, vcpu->input_head - vcpu->input_tail);
+	n = min_t(unsigned int, n, sizeof(buf));
+	for (unsigned int i = 0; i < n; i++)
+		buf[i] = vcpu->input[(vcpu->input_tail + i) % PVISOR_INPUT_RING];
+	spin_unlock(&vcpu->input_lock);
+	if (n && pvisor_write_guest(vcpu->vm, gpa, buf, n))
+		return -EFAULT;
+	/* Consumed only once it reached the guest. */
+	spin_lock(&vcpu->input_lock);
+	vcpu->input_tail += n;
+	spin_unlock(&vcpu->input_lock);
+	return n;
 }
 
 static long hc_shutdown(struct pvisor_vcpu *vcpu, const u64 *arg)
@@ -392,6 +418,7 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_MMU_UPDATE,	hc_mmu_update,		2),
 	HC(PVISOR_HC_FLUSH_TLB,		hc_flush_tlb,		3),
 	HC(PVISOR_HC_CPUID,		hc_cpuid,		3),
+	HC(PVISOR_HC_CONSOLE_READ,	hc_console_read,	2),
 };
 
 /* The name of hypercall @nr for messages and traces ("?" if none). */

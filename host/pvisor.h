@@ -12,6 +12,7 @@
  *   shadow.c     the shadow MMU
  *   run.c        the vCPU run loop, exits, host events, guest FPU
  *   cpuid.c      the guest's filtered view of CPUID
+ *   emulate.c    the few guest instructions the module completes itself
  *   stats.c      debugfs counters
  *   trace.h      tracepoints
  */
@@ -24,6 +25,7 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/refcount.h>
+#include <linux/spinlock.h>
 #include <uapi/linux/pvisor.h>
 
 #include "switcher.h"
@@ -99,6 +101,8 @@ struct pvisor_sw_exit {
  * report can show the last lines the guest printed.
  */
 #define PVISOR_CONSOLE_RING	4096
+/* Console input the launcher wrote and the guest has not read yet. */
+#define PVISOR_INPUT_RING	256
 
 /*
  * The part of a vCPU that hypercalls read and change.  The switcher and
@@ -144,6 +148,10 @@ struct pvisor_vcpu {
 	char console[PVISOR_CONSOLE_RING];
 	u32 console_head;		/* total bytes ever written */
 	u32 console_tail;		/* total bytes read by the launcher */
+
+	spinlock_t input_lock;		/* input_*: write() runs beside RUN */
+	u8 input[PVISOR_INPUT_RING];
+	u32 input_head, input_tail;	/* total bytes written, read */
 };
 
 /* memory.c */
@@ -220,6 +228,10 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run);
 __printf(6, 7)
 void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
 		       u64 error, u64 info, const char *fmt, ...);
+
+/* emulate.c */
+bool pvisor_emulate_iret_to_self(struct pvisor_vcpu *vcpu);
+bool pvisor_emulate_port_io(struct pvisor_vcpu *vcpu);
 
 /* cpuid.c */
 void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out);

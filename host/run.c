@@ -29,6 +29,8 @@
 #include <asm/pkru.h>
 #include <asm/traps.h>
 
+#include <asm/trap_pf.h>
+
 #include "pvisor.h"
 #include "switcher.h"
 #include "trace.h"
@@ -313,10 +315,16 @@ static void handle_exception(struct pvisor_vcpu *vcpu, u64 cr2)
 					  cr2);
 			return;
 		}
+		/* A same-level iretq that QEMU's TCG pops as a supervisor. */
+		if ((f->error_code & X86_PF_PROT) && !(f->error_code & X86_PF_USER) &&
+		    pvisor_emulate_iret_to_self(vcpu))
+			return;
 		pvisor_deliver_exception(vcpu, X86_TRAP_PF, guest_error, cr2);
 		return;
 	}
 	pvisor_stat_inc(PVISOR_STAT_EXIT_EXCEPTION);
+	if (f->vector == X86_TRAP_GP && pvisor_emulate_port_io(vcpu))
+		return;
 	pvisor_deliver_exception(vcpu, f->vector, f->error_code, 0);
 }
 

@@ -4,6 +4,7 @@
  *   main.c    command line
  *   vm.c      /dev/pvisor, the VM, guest memory, the vCPU run loop
  *   loader.c  loading an ELF guest and its first page tables
+ *   linux.c   booting a Linux kernel built with guest-pv
  */
 #ifndef PVISOR_LAUNCHER_H
 #define PVISOR_LAUNCHER_H
@@ -28,5 +29,12 @@ int vm_inject_later(struct vm *vm, unsigned int vector, unsigned int delay_ms);
 
 /* Load an ELF64 guest; fills the entry point, sets up the boot registers. */
 int load_elf_guest(struct vm *vm, const char *path, struct pvisor_regs *regs);
+int load_elf_segments(struct vm *vm, const uint8_t *img, size_t size,
+		      const char *path, uint64_t limit);
+uint8_t *map_file(const char *path, size_t *size);
+
+/* Load a guest-pv vmlinux, its initrd and command line (linux.c). */
+int load_linux(struct vm *vm, const char *kernel, const char *initrd,
+	       const char *cmdline, struct pvisor_regs *regs);
 
 #endif

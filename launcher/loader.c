@@ -24,8 +24,9 @@
 #define PTE_PS	0x80ULL
 #define PAGE	4096ULL
 
-static int load_segments(struct vm *vm, const uint8_t *img, size_t size,
-			 const char *path)
+/* Copy each PT_LOAD segment to its p_paddr, all below @limit. */
+int load_elf_segments(struct vm *vm, const uint8_t *img, size_t size,
+		      const char *path, uint64_t limit)
 {
 	const Elf64_Ehdr *eh = (const void *)img;
 	unsigned int i;
@@ -40,17 +41,17 @@ static int load_segments(struct vm *vm, const uint8_t *img, size_t size,
 		return -1;
 	}
 	for (i = 0; i < eh->e_phnum; i++) {
-		const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff) + i;
+		const Elf64_Phdr *ph = (const Elf64_Phdr *)(img + eh->e_phoff) + i;
 
 		if (ph->p_type != PT_LOAD)
 			continue;
 		if (ph->p_filesz > ph->p_memsz || ph->p_offset > size ||
 		    ph->p_filesz > size - ph->p_offset ||
-		    ph->p_paddr > vm->mem_size / 2 ||
-		    ph->p_memsz > vm->mem_size / 2 - ph->p_paddr) {
-			fprintf(stderr, "pvisor-run: %s: segment %u (%#llx+%#llx) does not fit in the lower half of guest memory\n",
+		    ph->p_paddr > limit || ph->p_memsz > limit - ph->p_paddr) {
+			fprintf(stderr, "pvisor-run: %s: segment %u (%#llx+%#llx) does not fit below %#llx in guest memory (try a larger --mem)\n",
 				path, i, (unsigned long long)ph->p_paddr,
-				(unsigned long long)ph->p_memsz);
+				(unsigned long long)ph->p_memsz,
+				(unsigned long long)limit);
 			return -1;
 		}
 		memcpy(vm->mem + ph->p_paddr, img + ph->p_offset, ph->p_filesz);
@@ -84,26 +85,44 @@ static uint64_t build_page_tables(struct vm *vm)
 	return root;
 }
 
-int load_elf_guest(struct vm *vm, const char *path, struct pvisor_regs *regs)
+/* Map a whole file read-only; NULL after saying why. */
+uint8_t *map_file(const char *path, size_t *size)
 {
 	struct stat st;
 	uint8_t *img;
-	int fd, ret;
+	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		fprintf(stderr, "pvisor-run: cannot read %s: %s\n", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
-		return -1;
+		return NULL;
+	}
+	if (st.st_size == 0) {
+		fprintf(stderr, "pvisor-run: %s is empty\n", path);
+		close(fd);
+		return NULL;
 	}
 	img = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (img == MAP_FAILED) {
 		fprintf(stderr, "pvisor-run: cannot map %s: %s\n", path, strerror(errno));
-		return -1;
+		return NULL;
 	}
-	ret = load_segments(vm, img, st.st_size, path);
+	*size = st.st_size;
+	return img;
+}
+
+int load_elf_guest(struct vm *vm, const char *path, struct pvisor_regs *regs)
+{
+	size_t size;
+	uint8_t *img = map_file(path, &size);
+	int ret;
+
+	if (!img)
+		return -1;
+	ret = load_elf_segments(vm, img, size, path, vm->mem_size / 2);
 	if (!ret) {
 		memset(regs, 0, sizeof(*regs));
 		regs->rip = ((const Elf64_Ehdr *)img)->e_entry;
@@ -114,6 +133,6 @@ int load_elf_guest(struct vm *vm, const char *path, struct pvisor_regs *regs)
 		/* The guest learns its memory size from %rdi. */
 		regs->rdi = vm->mem_size;
 	}
-	munmap(img, st.st_size);
+	munmap(img, size);
 	return ret;
 }

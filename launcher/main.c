@@ -127,10 +127,14 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: pvisor-run --version\n"
 		"       pvisor-run --guest FILE [--mem SIZE] [--arg N] [--inject V@MS]\n"
+		"       pvisor-run --kernel VMLINUX [--initrd FILE] [--append TEXT] [--mem SIZE]\n"
 		"\n"
 		"  -V, --version     ask the loaded pvisor module for its version and capabilities\n"
 		"  -g, --guest FILE  run a freestanding ELF guest; exit with its shutdown code\n"
-		"  -m, --mem SIZE    guest memory, e.g. 16M or 1G (default 16M)\n"
+		"  -k, --kernel FILE boot a Linux vmlinux built with guest-pv\n"
+		"  -r, --initrd FILE its initial ramdisk\n"
+		"  -A, --append TEXT its command line\n"
+		"  -m, --mem SIZE    guest memory, e.g. 16M or 1G (default 16M, 256M for Linux)\n"
 		"  -a, --arg N       a number handed to a test guest in %%rsi\n"
 		"  -i, --inject V@MS raise interrupt vector V in the guest after MS ms\n"
 		"  -c, --cmdline     print the guest command-line fragment for the devices\n"
@@ -164,23 +168,40 @@ static unsigned int launcher_pkru(void)
 	return pkru;
 }
 
-static int run_guest(const char *path, unsigned long long mem,
+/* What to boot: a test guest, or a Linux kernel with its initrd and append. */
+struct boot {
+	const char *guest, *kernel, *initrd, *append;
+};
+
+static int load(struct vm *vm, const struct boot *b, struct pvisor_regs *regs)
+{
+	if (b->kernel)
+		return load_linux(vm, b->kernel, b->initrd,
+				  b->append ? b->append : "", regs);
+	return load_elf_guest(vm, b->guest, regs);
+}
+
+static int run_guest(const struct boot *b, unsigned long long mem,
 		     unsigned long long arg, unsigned int inject_vector,
 		     unsigned int inject_ms)
 {
+	unsigned long long min = b->kernel ? 32ULL << 20 : 4ULL << 20;
+	unsigned long long max = b->kernel ? 8ULL << 30 : 1ULL << 30;
 	struct pvisor_regs regs;
 	struct vm vm;
 	int ret = 125;
 
-	if (mem < (4ULL << 20) || mem > (1ULL << 30) || mem % 4096) {
-		fprintf(stderr, "pvisor-run: --mem must be 4M..1G in whole pages\n");
+	if (mem < min || mem > max || mem % (2ULL << 20)) {
+		fprintf(stderr, "pvisor-run: --mem must be %lluM..%lluG in whole 2M units\n",
+			min >> 20, max >> 30);
 		return 2;
 	}
-	if (!vm_open(&vm, mem) && !load_elf_guest(&vm, path, &regs)) {
+	if (!vm_open(&vm, mem) && !load(&vm, b, &regs)) {
 		unsigned long long canary = 0x5a5a5a5a5a5a5a5aULL, seen;
 		unsigned int pkru = launcher_pkru();
 
-		regs.rsi = arg;
+		if (b->guest)
+			regs.rsi = arg;
 		if (inject_vector && vm_inject_later(&vm, inject_vector, inject_ms))
 			fprintf(stderr, "pvisor-run: cannot start the injection thread\n");
 		/*
@@ -210,6 +231,9 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "version", no_argument, NULL, 'V' },
 		{ "guest", required_argument, NULL, 'g' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'r' },
+		{ "append", required_argument, NULL, 'A' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "arg", required_argument, NULL, 'a' },
 		{ "inject", required_argument, NULL, 'i' },
@@ -217,9 +241,9 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long long mem = 16ULL << 20, arg = 0;
+	unsigned long long mem = 0, arg = 0;
 	unsigned int inject_vector = 0, inject_ms = 0;
-	const char *guest = NULL;
+	struct boot boot = { NULL, NULL, NULL, NULL };
 	struct virtio_opts devices;
 	bool cmdline = false;
 	int c, ret;
@@ -229,12 +253,21 @@ int main(int argc, char **argv)
 	if (virtio_opts_parse_argv(&devices, &argc, argv) < 0)
 		return 2;
 
-	while ((c = getopt_long(argc, argv, "Vg:m:a:i:ch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Vg:k:r:A:m:a:i:ch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'V':
 			return show_version();
 		case 'g':
-			guest = optarg;
+			boot.guest = optarg;
+			break;
+		case 'k':
+			boot.kernel = optarg;
+			break;
+		case 'r':
+			boot.initrd = optarg;
+			break;
+		case 'A':
+			boot.append = optarg;
 			break;
 		case 'm':
 			mem = parse_size(optarg);
@@ -264,8 +297,14 @@ int main(int argc, char **argv)
 	}
 	if (cmdline)
 		ret = print_cmdline(&devices);
-	else if (guest)
-		ret = run_guest(guest, mem, arg, inject_vector, inject_ms);
+	else if (boot.guest && boot.kernel) {
+		fprintf(stderr, "pvisor-run: --guest and --kernel exclude each other\n");
+		ret = 2;
+	} else if (boot.guest || boot.kernel) {
+		if (!mem)
+			mem = boot.kernel ? 256ULL << 20 : 16ULL << 20;
+		ret = run_guest(&boot, mem, arg, inject_vector, inject_ms);
+	}
 	else {
 		usage(stderr);
 		ret = 2;

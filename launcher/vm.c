@@ -122,6 +122,49 @@ static void print_regs(const struct pvisor_regs *r)
 		r->cr3_kernel, r->cr3_user, r->fs_base, r->gs_base);
 }
 
+/* Translate a guest virtual address through the guest's own tables. */
+static int gva_to_gpa(const struct vm *vm, uint64_t root, uint64_t va,
+		      uint64_t *gpa)
+{
+	uint64_t table = root & 0x000ffffffffff000ULL;
+	int level;
+
+	for (level = vm->paging_levels; level >= 1; level--) {
+		unsigned int shift = 12 + 9 * (level - 1);
+		uint64_t e;
+
+		if (table + 4096 > vm->mem_size)
+			return -1;
+		memcpy(&e, vm->mem + table + ((va >> shift) & 511) * 8, 8);
+		if (!(e & 1))
+			return -1;
+		if (level == 1 || (level <= 3 && (e & 0x80))) {
+			uint64_t mask = (1ULL << shift) - 1;
+
+			*gpa = ((e & 0x000ffffffffff000ULL) & ~mask) | (va & mask);
+			return *gpa < vm->mem_size ? 0 : -1;
+		}
+		table = e & 0x000ffffffffff000ULL;
+	}
+	return -1;
+}
+
+/* The top of the guest's stack, for a post-mortem by hand (addr2line). */
+static void print_stack(const struct vm *vm, const struct pvisor_regs *r)
+{
+	uint64_t root = r->mode ? r->cr3_user : r->cr3_kernel, gpa, v;
+	unsigned int i;
+
+	fprintf(stderr, "  stack:");
+	for (i = 0; i < 24; i++) {
+		if (gva_to_gpa(vm, root, r->rsp + 8 * i, &gpa) || gpa + 8 > vm->mem_size)
+			break;
+		memcpy(&v, vm->mem + gpa, 8);
+		fprintf(stderr, "%s%016llx", i % 4 ? " " : "\n    ", (unsigned long long)v);
+	}
+	fprintf(stderr, "\n");
+}
+
 static void print_console_tail(const struct vm *vm)
 {
 	const char *p = vm->console_tail, *end = p + vm->console_len;
@@ -141,20 +184,48 @@ static void print_console_tail(const struct vm *vm)
 		fputc('\n', stderr);
 }
 
+/* SIGINT or SIGTERM asks us to stop; we say where the guest was first. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static int report_stop(struct vm *vm)
+{
+	struct pvisor_regs r;
+
+	drain_console(vm);
+	fprintf(stderr, "pvisor-run: stopped by signal %d (%s); the guest was at:\n",
+		(int)stop_signal, strsignal(stop_signal));
+	if (ioctl(vm->vcpu, PVISOR_GET_REGS, &r) == 0) {
+		print_regs(&r);
+		print_stack(vm, &r);
+	}
+	print_console_tail(vm);
+	return 128 + stop_signal;
+}
+
 /*
  * Run vCPU 0 from @regs until the guest shuts down (return its code) or
  * crashes (return 128 + reason, after reporting it).
  */
 int vm_run(struct vm *vm, struct pvisor_regs *regs)
 {
+	struct sigaction sa = { .sa_handler = on_stop_signal };
 	struct pvisor_run run;
 
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	if (ioctl(vm->vcpu, PVISOR_SET_REGS, regs) < 0) {
 		fprintf(stderr, "pvisor-run: PVISOR_SET_REGS: %s\n", strerror(errno));
 		return 125;
 	}
 	for (;;) {
 		memset(&run, 0, sizeof(run));
+		if (stop_signal)
+			return report_stop(vm);
 		if (ioctl(vm->vcpu, PVISOR_RUN, &run) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -184,6 +255,7 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 				run.crash.vector, (unsigned long long)run.crash.error_code,
 				(unsigned long long)run.crash.info);
 			print_regs(&run.regs);
+			print_stack(vm, &run.regs);
 			print_console_tail(vm);
 			return 128 + run.crash.reason;
 		default:

@@ -28,18 +28,8 @@ make -s -C "$src" O="$out" x86_64_defconfig >/dev/null
 "$src"/scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null
 make -s -C "$src" O="$out" olddefconfig >/dev/null
 
-# olddefconfig drops what it cannot satisfy without a word: check.
-bad=0
-while IFS= read -r line; do
-	case "$line" in
-	CONFIG_*=*)
-		grep -qx -- "$line" "$out/.config" || { echo "dropped: $line" >&2; bad=1; } ;;
-	"# CONFIG_"*" is not set")
-		opt=${line#\# }; opt=${opt%% *}
-		! grep -q "^$opt=" "$out/.config" || { echo "still set: $opt" >&2; bad=1; } ;;
-	esac
-done <"$frag"
-[ "$bad" = 0 ] || die "debug host config does not hold the fragment (see above)"
+check_config_fragment "$frag" "$out/.config" ||
+	die "debug host config does not hold the fragment (see above)"
 
 run_logged "$out/build.log" "building debug host kernel (about 13 min on 2 cores)" \
 	make -C "$src" O="$out" -j"$JOBS" bzImage modules

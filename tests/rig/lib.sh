@@ -53,3 +53,19 @@ linux_source_dir() {
 	fi
 	echo "$src"
 }
+
+# check_config_fragment FRAG CONFIG: olddefconfig drops what it cannot
+# satisfy without a word, so say which lines of FRAG CONFIG does not hold.
+check_config_fragment() {
+	local line opt bad=0
+	while IFS= read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qx -- "$line" "$2" || { echo "dropped: $line" >&2; bad=1; } ;;
+		"# CONFIG_"*" is not set")
+			opt=${line#\# }; opt=${opt%% *}
+			! grep -q "^$opt=" "$2" || { echo "still set: $opt" >&2; bad=1; } ;;
+		esac
+	done <"$1"
+	return $bad
+}

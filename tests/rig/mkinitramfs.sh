@@ -26,5 +26,9 @@ if ls "$PVISOR_TOP"/build/guests/*.elf >/dev/null 2>&1; then
 	mkdir -p "$stage/pvisor/guests"
 	cp "$PVISOR_TOP"/build/guests/*.elf "$stage/pvisor/guests/"
 fi
+if [ -f "$PVISOR_TOP/build/linux-guest/vmlinux" ]; then
+	mkdir -p "$stage/pvisor/linux"
+	cp "$PVISOR_TOP"/build/linux-guest/{vmlinux,initrd.cpio.gz} "$stage/pvisor/linux/"
+fi
 [ -f "$PVISOR_TOP/build/adhoc.sh" ] && cp "$PVISOR_TOP/build/adhoc.sh" "$stage/pvisor/"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

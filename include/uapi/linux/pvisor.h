@@ -18,15 +18,18 @@
 #ifndef _UAPI_LINUX_PVISOR_H
 #define _UAPI_LINUX_PVISOR_H
 
+#ifndef __ASSEMBLY__
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#endif
 
 /*
  * PVISOR_ABI_VERSION changes whenever a structure or a call changes in a
- * way an old caller could notice.  Version 0 is the development ABI: no
- * compatibility is promised between two development versions.
+ * way an old caller could notice.  Versions 0 and 1 are development ABIs:
+ * no compatibility is promised between two development versions.
+ * 1: boot protocol for Linux guests (section 4), PVISOR_HC_CONSOLE_READ.
  */
-#define PVISOR_ABI_VERSION		0
+#define PVISOR_ABI_VERSION		1
 
 /* Size checks: the header is the contract, so let the compiler hold it. */
 #ifdef __KERNEL__
@@ -55,6 +58,7 @@
 #define PVISOR_CAP_IRQFD		(1ULL << 6)  /* eventfds raise interrupts */
 
 /* PVISOR_GET_VERSION: on /dev/pvisor.  Set .flags to 0 before the call. */
+#ifndef __ASSEMBLY__
 struct pvisor_version {
 	__u32 abi_version;		/* out: PVISOR_ABI_VERSION of the module */
 	__u32 flags;			/* in: must be 0 */
@@ -68,13 +72,16 @@ struct pvisor_version {
 	__u64 reserved[4];		/* out: zero */
 };
 PVISOR_ABI_SIZE(struct pvisor_version, 104);
+#endif
 
 /* PVISOR_CREATE_VM: on /dev/pvisor; returns a new VM file descriptor. */
+#ifndef __ASSEMBLY__
 struct pvisor_vm_create {
 	__u32 flags;			/* in: must be 0 */
 	__u32 reserved;			/* in: must be 0 */
 };
 PVISOR_ABI_SIZE(struct pvisor_vm_create, 8);
+#endif
 
 /*
  * PVISOR_SET_MEM_REGION: on a VM fd.  Guest-physical memory is a range of
@@ -82,6 +89,7 @@ PVISOR_ABI_SIZE(struct pvisor_vm_create, 8);
  * may not overlap; all of gpa, size and userspace_addr are page aligned.
  * A size of 0 deletes the region in that slot.
  */
+#ifndef __ASSEMBLY__
 struct pvisor_mem_region {
 	__u32 slot;			/* in: < max_mem_regions */
 	__u32 flags;			/* in: PVISOR_MEM_* */
@@ -90,20 +98,24 @@ struct pvisor_mem_region {
 	__u64 userspace_addr;		/* in: launcher virtual address */
 };
 PVISOR_ABI_SIZE(struct pvisor_mem_region, 32);
+#endif
 #define PVISOR_MEM_READONLY		(1U << 0)  /* guest writes fault */
 
 /* PVISOR_CREATE_VCPU: on a VM fd; returns a new vCPU file descriptor. */
+#ifndef __ASSEMBLY__
 struct pvisor_vcpu_create {
 	__u32 vcpu_id;			/* in: < max_vcpus, unique in the VM */
 	__u32 flags;			/* in: must be 0 */
 };
 PVISOR_ABI_SIZE(struct pvisor_vcpu_create, 8);
+#endif
 
 /* Guest modes, as seen in pvisor_regs.mode. */
 #define PVISOR_MODE_KERNEL		0  /* guest kernel (CPL 3, kernel root) */
 #define PVISOR_MODE_USER		1  /* guest user (CPL 3, user root) */
 
 /* PVISOR_GET_REGS / PVISOR_SET_REGS: on a vCPU fd, while it is not running. */
+#ifndef __ASSEMBLY__
 struct pvisor_regs {
 	__u64 rax, rbx, rcx, rdx, rsi, rdi, rbp, rsp;
 	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
@@ -120,6 +132,7 @@ struct pvisor_regs {
 	__u64 reserved[3];
 };
 PVISOR_ABI_SIZE(struct pvisor_regs, 224);
+#endif
 
 /* Why PVISOR_RUN returned (pvisor_run.exit_reason). */
 #define PVISOR_EXIT_NONE		0
@@ -149,6 +162,7 @@ PVISOR_ABI_SIZE(struct pvisor_regs, 224);
  * launcher and describes it.  After a PVISOR_EXIT_MMIO read, the next call
  * sets PVISOR_RUN_MMIO_COMPLETE with the value in .mmio.data.
  */
+#ifndef __ASSEMBLY__
 struct pvisor_run {
 	__u32 flags;			/* in: PVISOR_RUN_* */
 	__u32 exit_reason;		/* out: PVISOR_EXIT_* */
@@ -175,13 +189,16 @@ struct pvisor_run {
 	char message[64];		/* out: NUL-terminated reason text */
 };
 PVISOR_ABI_SIZE(struct pvisor_run, 360);
+#endif
 
 /* PVISOR_INJECT_IRQ: on a vCPU fd; marks a virtual interrupt pending. */
+#ifndef __ASSEMBLY__
 struct pvisor_irq {
 	__u32 vector;			/* in: 32..255 */
 	__u32 flags;			/* in: must be 0 */
 };
 PVISOR_ABI_SIZE(struct pvisor_irq, 8);
+#endif
 
 #define PVISOR_GET_VERSION	_IOWR(PVISOR_IOCTL_TYPE, 0x00, struct pvisor_version)
 #define PVISOR_CREATE_VM	_IOW(PVISOR_IOCTL_TYPE, 0x01, struct pvisor_vm_create)
@@ -220,10 +237,15 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_HC_MMU_UPDATE		13  /* (gpa of pvisor_mmu_op[], n) -> n */
 #define PVISOR_HC_FLUSH_TLB		14  /* (PVISOR_FLUSH_*, va, npages) */
 #define PVISOR_HC_CPUID			15  /* (leaf, subleaf, gpa of out) */
-#define PVISOR_HC_NR			16
+#define PVISOR_HC_CONSOLE_READ		16  /* (gpa, len) -> bytes read */
+#define PVISOR_HC_NR			17
 
 /* The vector PVISOR_HC_SET_TIMER's timer raises. */
 #define PVISOR_TIMER_VECTOR		32
+/* The vector raised when console input arrives (PVISOR_HC_CONSOLE_READ). */
+#define PVISOR_CONSOLE_VECTOR		33
+/* Device interrupts injected by the launcher start here. */
+#define PVISOR_FIRST_DEVICE_VECTOR	34
 
 /* Largest payloads a single hypercall accepts. */
 #define PVISOR_CONSOLE_WRITE_MAX	1024
@@ -259,6 +281,7 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_MMU_UNPIN_TABLE		2  /* value = gpa of a freed table page */
 #define PVISOR_MMU_NR			3
 
+#ifndef __ASSEMBLY__
 struct pvisor_mmu_op {
 	__u32 op;			/* PVISOR_MMU_* */
 	__u32 level;			/* 1 (PTE) .. 5 (PML5) */
@@ -266,18 +289,22 @@ struct pvisor_mmu_op {
 	__u64 value;
 };
 PVISOR_ABI_SIZE(struct pvisor_mmu_op, 24);
+#endif
 
 /* PVISOR_HC_CPUID result, written to the gpa given. */
+#ifndef __ASSEMBLY__
 struct pvisor_cpuid {
 	__u32 eax, ebx, ecx, edx;
 };
 PVISOR_ABI_SIZE(struct pvisor_cpuid, 16);
+#endif
 
 /*
  * PVISOR_HC_SET_ENTRIES: guest-kernel virtual addresses where the switcher
  * delivers events.  An address of 0 means "no handler": such an event
  * crashes the guest with PVISOR_CRASH_TRIPLE_FAULT.
  */
+#ifndef __ASSEMBLY__
 struct pvisor_entries {
 	__u64 flags;			/* must be 0 */
 	__u64 syscall;			/* `syscall` from guest user */
@@ -286,6 +313,7 @@ struct pvisor_entries {
 	__u64 reserved[6];
 };
 PVISOR_ABI_SIZE(struct pvisor_entries, 328);
+#endif
 
 /*
  * The per-vCPU shared page: one page of guest memory, registered with
@@ -298,6 +326,7 @@ PVISOR_ABI_SIZE(struct pvisor_entries, 328);
  * again (a seqcount).  Guest ns = system_ns + ((tsc - tsc_stamp) << shift
  * (or >> -shift) * tsc_mul >> 32).
  */
+#ifndef __ASSEMBLY__
 struct pvisor_shared {
 	__u8 irq_mask;			/* guest: nonzero = virtual IF clear */
 	__u8 irq_pending;		/* host: an interrupt waits */
@@ -317,5 +346,46 @@ struct pvisor_shared {
 	__u64 reserved[20];
 };
 PVISOR_ABI_SIZE(struct pvisor_shared, 256);
+#endif
+
+/* ------------------------------------------------------------------------
+ * 4. Booting a Linux guest (guest-pv).
+ *
+ * The kernel image is an ELF file (vmlinux) whose notes of name "pvisor"
+ * say where the paravirtual entry point is.  The launcher loads each
+ * PT_LOAD segment at its physical address, writes a pvisor_boot_info and
+ * page tables into the reserved tail of guest memory, and starts the vCPU
+ * in guest-kernel mode at the entry point with:
+ *
+ *	rdi	guest-physical address of the pvisor_boot_info, below 1 MiB
+ *	cr3	those page tables: the kernel image at 0xffffffff80000000 +
+ *		its physical address (the first 1 GiB), and all of guest
+ *		memory at the direct-map base (0xffff888000000000 with 4-level
+ *		paging, 0xff11000000000000 with 5-level), 2 MiB pages
+ *	rsp	0 (the guest picks its own stack); virtual interrupts masked
+ * ------------------------------------------------------------------------
+ */
+#define PVISOR_ELFNOTE_NAME		"pvisor"
+#define PVISOR_ELFNOTE_ENTRY		1  /* desc: u64 entry virtual address */
+#define PVISOR_ELFNOTE_ABI		2  /* desc: u32 PVISOR_ABI_VERSION */
+
+#define PVISOR_BOOT_MAGIC		0x746f6f6272767670ULL /* "pvvrboot" */
+#define PVISOR_CMDLINE_MAX		2048
+
+#ifndef __ASSEMBLY__
+struct pvisor_boot_info {
+	__u64 magic;			/* PVISOR_BOOT_MAGIC */
+	__u32 abi_version;		/* PVISOR_ABI_VERSION */
+	__u32 paging_levels;		/* 4 or 5: the guest must use the same */
+	__u64 mem_size;			/* guest RAM is [0, mem_size) */
+	__u64 reserved_start;		/* [reserved_start, mem_size): launcher's */
+	__u64 cmdline_gpa;		/* NUL-terminated, PVISOR_CMDLINE_MAX bytes */
+	__u64 initrd_gpa;		/* 0: none */
+	__u64 initrd_size;
+	__u64 root_gpa;			/* the page tables the vCPU starts on */
+	__u64 reserved[8];
+};
+PVISOR_ABI_SIZE(struct pvisor_boot_info, 128);
+#endif
 
 #endif /* _UAPI_LINUX_PVISOR_H */

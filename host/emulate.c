@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The few guest instructions the module completes itself.
+ *
+ * iretq to the same privilege level.  Linux's sync_core() serialises with
+ * an iretq to the next instruction (iret_to_self), which a CPU executes at
+ * CPL 3 like any other.  QEMU's TCG, however, pops that frame with
+ * supervisor-mode accesses, which SMAP refuses on our U=1 shadow pages, and
+ * the guest would see a #PF no hardware ever raises.  When such a fault
+ * hits an iretq in guest-kernel mode, the module performs the return as the
+ * CPU would have: the frame must name the selectors the guest runs on (a
+ * same-level return), and IF and IOPL stay as they are, as at CPL 3.
+ *
+ * Port I/O.  A guest kernel has no ports: there is no hardware behind
+ * them.  Rather than an oops in every driver that probes a legacy port
+ * (the 8250 UART, the DMA controller), in and out from guest-kernel mode
+ * behave as they do on a machine where nothing answers: in reads all
+ * ones, out is dropped.  Only the plain forms are served (in/out with an
+ * immediate port or dx, any width); ins/outs and everything from guest
+ * user mode stay a #GP for the guest.
+ */
+#include <asm/processor-flags.h>
+
+#include "pvisor.h"
+
+/* Read @n <= 8 bytes at guest virtual @va through the kernel's tables. */
+static int read_guest_bytes(struct pvisor_vcpu *vcpu, u64 va, u8 *buf,
+			    unsigned int n)
+{
+	u64 words[2];
+	u64 base = va & ~7ULL;
+
+	if (pvisor_read_guest_va(vcpu, base, &words[0]))
+		return -EFAULT;
+	if ((va & 7) + n > 8 && pvisor_read_guest_va(vcpu, base + 8, &words[1]))
+		return -EFAULT;
+	memcpy(buf, (u8 *)words + (va & 7), n);
+	return 0;
+}
+
+bool pvisor_emulate_iret_to_self(struct pvisor_vcpu *vcpu)
+{
+	const u64 fixed = X86_EFLAGS_IF | X86_EFLAGS_IOPL | X86_EFLAGS_VM |
+			  X86_EFLAGS_VIF | X86_EFLAGS_VIP;
+	struct pvisor_frame *f = &vcpu->frame;
+	u64 frame[5];		/* rip, cs, rflags, rsp, ss */
+	unsigned int i;
+	u8 insn[2];
+
+	if (vcpu->mode != PVISOR_MODE_KERNEL || !IS_ALIGNED(f->rsp, 8) ||
+	    read_guest_bytes(vcpu, f->rip, insn, sizeof(insn)) ||
+	    insn[0] != 0x48 || insn[1] != 0xcf)		/* REX.W iret */
+		return false;
+	for (i = 0; i < ARRAY_SIZE(frame); i++)
+		if (pvisor_read_guest_va(vcpu, f->rsp + 8 * i, &frame[i]))
+			return false;
+	if (frame[1] != f->cs || frame[4] != f->ss ||
+	    !pvisor_is_canonical(frame[0]) || !pvisor_is_canonical(frame[3]))
+		return false;
+	f->rip = frame[0];
+	f->rflags = (f->rflags & fixed) | (frame[2] & ~fixed) | X86_EFLAGS_FIXED;
+	f->rsp = frame[3];
+	return true;
+}
+
+bool pvisor_emulate_port_io(struct pvisor_vcpu *vcpu)
+{
+	struct pvisor_frame *f = &vcpu->frame;
+	unsigned int len = 1, size;
+	bool opsize = false;
+	u8 insn[3];
+
+	if (vcpu->mode != PVISOR_MODE_KERNEL || f->error_code ||
+	    read_guest_bytes(vcpu, f->rip, insn, sizeof(insn)))
+		return false;
+	if (insn[0] == 0x66) {
+		opsize = true;
+		memmove(insn, insn + 1, 2);
+		len++;
+	}
+	switch (insn[0]) {
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7:	/* port in imm8 */
+		len++;
+		break;
+	case 0xec: case 0xed: case 0xee: case 0xef:	/* port in dx */
+		break;
+	default:
+		return false;
+	}
+	size = (insn[0] & 1) ? (opsize ? 2 : 4) : 1;
+	if (!(insn[0] & 2)) {				/* in: nothing answers */
+		if (size == 4)
+			f->rax = U32_MAX;		/* 32-bit writes zero-extend */
+		else
+			f->rax |= size == 2 ? U16_MAX : U8_MAX;
+	}
+	f->rip += len;
+	return true;
+}

@@ -20,6 +20,11 @@ full=$( { echo "$base"; find "$gp/arch" -type f | sort | xargs cat;
 	cat "$PVISOR_TOP/include/uapi/linux/pvisor.h"; } | sha256sum | cut -c1-16)
 dir=$PVISOR_CACHE/guest-$base
 
+# One build at a time: the rig and a developer may both ask for it.
+mkdir -p "$PVISOR_CACHE"
+exec 9>"$PVISOR_CACHE/guest-build.lock"
+flock 9
+
 if [ -f "$dir/.done-$full" ]; then
 	echo "$dir/build"
 	exit 0
@@ -27,6 +32,9 @@ fi
 
 if [ ! -f "$dir/.tree" ]; then
 	src=$(linux_source_dir)
+	# Trees of older inputs are 2 GB each: keep only this one.
+	find "$PVISOR_CACHE" -maxdepth 1 -name 'guest-????????????????' -type d \
+		! -path "$dir" -exec rm -rf {} +
 	rm -rf "$dir" && mkdir -p "$dir"
 	say "copying linux-source $srcver for the guest"
 	cp -a "$src" "$dir/src"

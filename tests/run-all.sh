@@ -37,6 +37,9 @@ step "build: pvisor.ko for the stock host ($kver)" \
 	tests/rig/build-module.sh "/lib/modules/$kver/build" build/mod-stock
 step "build: launcher and payloads" make -s launcher payload
 step "build: launcher device model" make -s -C launcher/virtio all
+# The guest kernel: ~5 minutes on 2 cores the first time; cached after.
+step "build: the Linux guest (guest-pv on linux-source-6.12) and its initramfs" \
+	tests/rig/build-guest.sh
 
 # The debug host kernel takes ~13 minutes the first time; cached after.
 debug_dir=$(tests/rig/build-debug-kernel.sh) || debug_dir=
@@ -97,6 +100,11 @@ for leg in "${legs[@]}"; do
 	say "VM leg $1"
 	tests/rig/run-vm.sh "$@" | emit
 done
+
+case " ${RIG_LEGS:-native-guest} " in *" native-guest "*)
+	say "the guest kernel, natively"
+	tests/rig/boot-native.sh | emit ;;
+esac
 
 if [ "${RIG_SELFCHECK:-1}" = 1 ]; then
 	say "rig self-check: planted faults must fail their legs"

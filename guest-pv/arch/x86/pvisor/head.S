@@ -33,14 +33,27 @@ SYM_CODE_START(pvisor_startup)
 	ANNOTATE_NOENDBR
 	cld
 	leaq	__top_init_kernel_stack(%rip), %rsp
-	call	pvisor_start_kernel
-	ud2
+	/* A zero return address ends unwinding; the C code never returns. */
+	pushq	$0
+	jmp	pvisor_start_kernel
 SYM_CODE_END(pvisor_startup)
 
 	ELFNOTE(pvisor, PVISOR_ELFNOTE_ENTRY, .quad pvisor_startup)
 	ELFNOTE(pvisor, PVISOR_ELFNOTE_ABI, .long PVISOR_ABI_VERSION)
 
 	.text
+/*
+ * The hypercall instruction, out of line: objtool wants an unwind hint
+ * after a `syscall`, which inline assembly in C cannot give it.
+ * In: rax, rdi, rsi, rdx, r10, r8.  Out: rax.  Clobbers rcx, r11.
+ */
+SYM_FUNC_START(pvisor_hypercall_insn)
+	UNWIND_HINT_SAVE
+	syscall
+	UNWIND_HINT_RESTORE
+	RET
+SYM_FUNC_END(pvisor_hypercall_insn)
+
 /*
  * Return to the context in the hardware-shaped frame at %rsp
  * [rip, cs, rflags, rsp, ss]: the IRET hypercall pops rax, r11 and rcx
@@ -53,8 +66,7 @@ SYM_CODE_START(pvisor_iret)
 	pushq	%r11
 	pushq	%rax
 	movl	$PVISOR_HC_IRET, %eax
-	syscall
-	ud2
+	syscall		/* never returns: the host pops the frame or ends us */
 SYM_CODE_END(pvisor_iret)
 
 /* common_interrupt_return jumps here for the way back to user mode. */

@@ -13,6 +13,7 @@
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>
+#include <asm/asm.h>
 
 static __always_inline long pvisor_hypercall(unsigned long nr,
 					     unsigned long a0,
@@ -24,9 +25,9 @@ static __always_inline long pvisor_hypercall(unsigned long nr,
 	register unsigned long a4 asm("r8") = 0;
 	long ret;
 
-	asm volatile("syscall"
+	asm volatile("call pvisor_hypercall_insn"
 		     : "=a" (ret), "+D" (a0), "+S" (a1), "+d" (a2),
-		       "+r" (a3), "+r" (a4)
+		       "+r" (a3), "+r" (a4), ASM_CALL_CONSTRAINT
 		     : "0" (nr)
 		     : "rcx", "r11", "memory");
 	return ret;
@@ -52,6 +53,12 @@ void __init pvisor_console_init(void);
 u64 pvisor_clock_ns(void);
 void pvisor_timer_interrupt(void);
 void pvisor_console_interrupt(void);
+
+/* Callee-save paravirt operations (irq.c, mmu.c). */
+__visible unsigned long pvisor_save_fl(void);
+__visible void pvisor_irq_disable(void);
+__visible void pvisor_irq_enable(void);
+__visible unsigned long pvisor_read_cr2(void);
 
 /* Entry and exit code (head.S, entry_64.S). */
 asmlinkage void pvisor_iret(void);

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * In-guest tests of the Linux guest: the process-level mechanisms a
+ * CPL-3 kernel must get right on top of pvisor (system calls, faults
+ * turned into signals, page tables under fork and mprotect, threads).
+ * Prints TAP; exits non-zero if any test failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int failed, n;
+
+static void result(int ok, const char *what)
+{
+	printf("%sok %d - %s\n", ok ? "" : "not ", ++n, what);
+	failed |= !ok;
+}
+
+/* Run @fn in a child; return its wait status. */
+static int in_child(void (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		fn();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+/* Addresses in volatile variables, so the compiler cannot see them. */
+static volatile int *volatile null_ptr = (int *)16;
+static volatile unsigned long *volatile kernel_ptr =
+	(unsigned long *)0xffffffff81000000UL;
+
+static void touch_null(void)
+{
+	*null_ptr = 1;
+}
+
+static void divide_by_zero(void)
+{
+	unsigned int q, zero = 0;
+
+	/* In asm: the compiler turns 1 / x into a compare, with no divide. */
+	asm volatile("divl %2" : "=a" (q) : "a" (1), "r" (zero) : "rdx");
+	printf("%u\n", q);
+}
+
+static void write_readonly(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	p[0] = 1;
+}
+
+static void touch_kernel(void)
+{
+	(void)*kernel_ptr;
+}
+
+static void *thread_fn(void *arg)
+{
+	return (void *)((long)arg * 2);
+}
+
+static int counter;
+
+static void *thread_add(void *arg)
+{
+	int i;
+
+	for (i = 0; i < 100000; i++)
+		__atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
+	return arg;
+}
+
+static sigjmp_buf jb;
+
+static void on_segv(int sig)
+{
+	siglongjmp(jb, sig);
+}
+
+int main(void)
+{
+	int status, fds[2], i;
+	char buf[64], *p;
+	pid_t pid;
+	void *ret;
+	pthread_t t[4];
+	struct sigaction sa = { .sa_handler = on_segv };
+
+	result(syscall(SYS_getpid) == getpid() && getpid() > 1, "getpid");
+
+	/* fork, exit, wait */
+	pid = fork();
+	if (pid == 0)
+		_exit(42);
+	result(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 42,
+	       "fork, exit code through wait");
+
+	/* exec */
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exit 7", (char *)NULL);
+		_exit(99);
+	}
+	result(pid > 0 && waitpid(pid, &status, 0) == pid &&
+	       WIFEXITED(status) && WEXITSTATUS(status) == 7, "fork and exec");
+
+	/* faults become signals */
+	status = in_child(touch_null);
+	result(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	       "SIGSEGV on a NULL write");
+	status = in_child(divide_by_zero);
+	result(WIFSIGNALED(status) && WTERMSIG(status) == SIGFPE,
+	       "SIGFPE on divide by zero");
+	status = in_child(write_readonly);
+	result(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	       "SIGSEGV on a write to a read-only mapping");
+	status = in_child(touch_kernel);
+	result(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	       "SIGSEGV on a user read of kernel memory");
+
+	/* a handled SIGSEGV returns through sigreturn */
+	sigaction(SIGSEGV, &sa, NULL);
+	if (sigsetjmp(jb, 1) == 0) {
+		touch_null();
+		result(0, "SIGSEGV handler runs and longjmps out");
+	} else {
+		result(1, "SIGSEGV handler runs and longjmps out");
+	}
+	signal(SIGSEGV, SIG_DFL);
+
+	/* mmap, mprotect, munmap */
+	p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (i = 0; i < (1 << 20); i += 4096)
+		p[i] = (char)i;
+	status = 1;
+	for (i = 0; i < (1 << 20); i += 4096)
+		status &= p[i] == (char)i;
+	result(p != MAP_FAILED && status, "mmap 1 MiB, write and read back");
+	result(mprotect(p, 4096, PROT_READ) == 0, "mprotect to read-only");
+	pid = fork();
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL);
+		p[0] = 1;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	result(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	       "mprotect'ed page faults on write");
+	result(munmap(p, 1 << 20) == 0, "munmap");
+	pid = fork();
+	if (pid == 0) {
+		p[8192] = 1;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	result(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	       "unmapped memory faults");
+
+	/* copy-on-write after fork */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	strcpy(p, "parent");
+	pid = fork();
+	if (pid == 0) {
+		strcpy(p, "child");
+		_exit(strcmp(p, "child") ? 1 : 0);
+	}
+	waitpid(pid, &status, 0);
+	result(WIFEXITED(status) && !WEXITSTATUS(status) && !strcmp(p, "parent"),
+	       "copy-on-write: child and parent see their own page");
+
+	/* threads */
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, thread_fn, (void *)(long)i);
+	status = 1;
+	for (i = 0; i < 4; i++)
+		status &= !pthread_join(t[i], &ret) && (long)ret == 2 * i;
+	result(status, "four threads (clone) return their results");
+	for (i = 0; i < 4; i++)
+		pthread_create(&t[i], NULL, thread_add, NULL);
+	for (i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	result(counter == 400000, "threads share memory (atomic counter)");
+
+	/* pipes */
+	status = pipe(fds) == 0;
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(write(fds[1], "through the pipe", 17) == 17 ? 0 : 1);
+	}
+	close(fds[1]);
+	memset(buf, 0, sizeof(buf));
+	status &= read(fds[0], buf, sizeof(buf)) == 17;
+	waitpid(pid, NULL, 0);
+	result(status && !strcmp(buf, "through the pipe"), "pipe between processes");
+
+	/* /proc */
+	i = open("/proc/self/status", O_RDONLY);
+	status = i >= 0 && read(i, buf, sizeof(buf) - 1) > 0;
+	buf[sizeof(buf) - 1] = 0;
+	result(status && strstr(buf, "Name:"), "/proc/self/status");
+
+	printf("1..%d\n", n);
+	return failed;
+}

@@ -14,7 +14,7 @@ src=$(linux_source_dir)
 # Every C file and header the project keeps in host/ and guest-pv/.  ENOSYS
 # is ignored because a hypercall is a system call into the hypervisor, and
 # -ENOSYS for an unknown hypercall number is exactly its meaning.
-files=$(git ls-files 'host/*.[ch]' 'guest-pv/*.[ch]' 2>/dev/null ||
+files=$(git ls-files 'host/*.[ch]' 'guest-pv/*.[chS]' 2>/dev/null ||
 	ls host/*.[ch])
 out=$("$src/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,ENOSYS -f $files 2>&1 |

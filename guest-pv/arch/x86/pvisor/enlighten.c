@@ -498,7 +498,7 @@ static void __init pvisor_init_paging_mode(void)
 	}
 #endif
 	if (pvisor_boot.paging_levels != (pgtable_l5_enabled() ? 5 : 4))
-		pvisor_early_die("pvisor: this kernel cannot use the host's paging mode (build it with CONFIG_X86_5LEVEL)\n");
+		pvisor_early_die("pvisor: rebuild with CONFIG_X86_5LEVEL for this host\n");
 }
 
 asmlinkage __visible void __init __noreturn pvisor_start_kernel(u64 boot_gpa)

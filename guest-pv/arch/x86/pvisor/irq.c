@@ -25,6 +25,7 @@ __visible unsigned long pvisor_save_fl(void)
 {
 	return READ_ONCE(pvisor_shared.irq_mask) ? 0 : X86_EFLAGS_IF;
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvisor_save_fl);
 
 __visible void pvisor_irq_disable(void)
@@ -32,6 +33,7 @@ __visible void pvisor_irq_disable(void)
 	WRITE_ONCE(pvisor_shared.irq_mask, 1);
 	barrier();
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvisor_irq_disable);
 
 __visible void pvisor_irq_enable(void)
@@ -42,6 +44,7 @@ __visible void pvisor_irq_enable(void)
 	if (READ_ONCE(pvisor_shared.irq_pending))
 		pvisor_hc0(PVISOR_HC_IRQ_ENABLE);
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvisor_irq_enable);
 
 static void pvisor_safe_halt(void)

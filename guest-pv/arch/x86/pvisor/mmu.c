@@ -64,13 +64,17 @@ static void pvisor_write_cr3(unsigned long cr3)
 	pvisor_cr3 = cr3;
 	/* One set of tables: the host gives user mode only U=1 mappings. */
 	ret = pvisor_hc2(PVISOR_HC_NEW_CR3, root, root);
-	BUG_ON(ret);
+	/* Going on with the old tables would corrupt memory. */
+	if (ret)
+		panic("pvisor: the host refused page tables at %#lx: %ld\n",
+		      root, ret);
 }
 
 __visible unsigned long pvisor_read_cr2(void)
 {
 	return READ_ONCE(pvisor_shared.cr2);
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(pvisor_read_cr2);
 
 static void pvisor_write_cr2(unsigned long cr2)

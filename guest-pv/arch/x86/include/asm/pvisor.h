@@ -62,7 +62,7 @@ __visible unsigned long pvisor_read_cr2(void);
 
 /* Entry and exit code (head.S, entry_64.S). */
 asmlinkage void pvisor_iret(void);
-extern void early_pv_iret_patch(void);
+void early_pv_iret_patch(void);
 asmlinkage void pvisor_entry_syscall(void);
 asmlinkage void pvisor_exc_divide_error(void);
 asmlinkage void pvisor_exc_int3(void);

@@ -65,6 +65,7 @@ static int hc_test_init(struct kunit *test)
 	mutex_init(&t->vm.lock);
 	t->vm.id = 1000;
 	t->vcpu.vm = &t->vm;
+	spin_lock_init(&t->vcpu.input_lock);
 	t->vcpu.time_base = ktime_get_ns();
 	pvisor_timer_init(&t->vcpu);
 	t->saved_levels = pvisor_host.paging_levels;
@@ -242,6 +243,28 @@ static void console_write_copies_guest_bytes(struct kunit *test)
 			(long)-EFAULT);
 	KUNIT_EXPECT_EQ(test, t->vcpu.console_head, (u32)sizeof(msg) - 1);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_WRITE, gpa, 0, 0), 0L);
+}
+
+static void console_read_hands_over_input(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	u64 gpa = GUEST_BASE + 200;
+	char got[8] = { 0 };
+
+	memcpy(t->vcpu.input, "abcdef", 6);
+	t->vcpu.input_head = 6;
+	/* Invalid: nothing is taken. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_READ, gpa,
+				 PVISOR_CONSOLE_WRITE_MAX + 1, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_READ,
+				 GUEST_BASE + GUEST_SIZE - 2, 4, 0), (long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, t->vcpu.input_tail, 0U);
+	/* Up to len bytes, in order, then the rest. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_READ, gpa, 4, 0), 4L);
+	KUNIT_ASSERT_EQ(test, copy_from_user(got, t->mem + 200, 4), 0UL);
+	KUNIT_EXPECT_MEMEQ(test, got, "abcd", 4);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_READ, gpa, 8, 0), 2L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CONSOLE_READ, gpa, 8, 0), 0L);
 }
 
 static void console_ring_keeps_the_latest_bytes(struct kunit *test)
@@ -710,6 +733,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(shared_page_is_checked),
 	KUNIT_CASE(console_write_copies_guest_bytes),
 	KUNIT_CASE(console_ring_keeps_the_latest_bytes),
+	KUNIT_CASE(console_read_hands_over_input),
 	KUNIT_CASE(shutdown_records_type_and_code),
 	KUNIT_CASE(canonical_follows_paging_mode),
 	KUNIT_CASE(kernel_stack_stays_out_of_the_hole),

@@ -26,6 +26,7 @@ int vm_open(struct vm *vm, uint64_t mem_size);
 int vm_run(struct vm *vm, struct pvisor_regs *regs);
 void vm_close(struct vm *vm);
 int vm_inject_later(struct vm *vm, unsigned int vector, unsigned int delay_ms);
+int vm_forward_console_input(struct vm *vm);
 
 /* Load an ELF64 guest; fills the entry point, sets up the boot registers. */
 int load_elf_guest(struct vm *vm, const char *path, struct pvisor_regs *regs);

@@ -202,6 +202,8 @@ static int run_guest(const struct boot *b, unsigned long long mem,
 
 		if (b->guest)
 			regs.rsi = arg;
+		else if (vm_forward_console_input(&vm))
+			fprintf(stderr, "pvisor-run: cannot start the console input thread\n");
 		if (inject_vector && vm_inject_later(&vm, inject_vector, inject_ms))
 			fprintf(stderr, "pvisor-run: cannot start the injection thread\n");
 		/*

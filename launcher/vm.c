@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <pthread.h>
 #include <sys/mman.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -295,6 +296,72 @@ int vm_inject_later(struct vm *vm, unsigned int vector, unsigned int delay_ms)
 
 	inj = (struct injection) { vm->vcpu, vector, delay_ms };
 	if (pthread_create(&t, NULL, inject_later, &inj))
+		return -1;
+	pthread_detach(t);
+	return 0;
+}
+
+/*
+ * Console input: what the user types goes to the guest (write() on the
+ * vCPU fd, read by the guest with PVISOR_HC_CONSOLE_READ).  On a terminal,
+ * keys go through raw (Ctrl-C reaches the guest's shell); Ctrl-] leaves.
+ */
+#define ESCAPE_KEY	0x1d	/* Ctrl-] */
+
+static struct termios saved_tio;
+static int tio_saved;
+
+static void restore_terminal(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+}
+
+static void *forward_input(void *arg)
+{
+	struct vm *vm = arg;
+	char buf[64];
+	ssize_t n, done;
+
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0) {
+		if (tio_saved && memchr(buf, ESCAPE_KEY, n)) {
+			restore_terminal();
+			fprintf(stderr, "\npvisor-run: Ctrl-] pressed, leaving the guest\n");
+			kill(getpid(), SIGTERM);
+			return NULL;
+		}
+		for (done = 0; done < n;) {
+			ssize_t w = write(vm->vcpu, buf + done, n - done);
+
+			if (w > 0)
+				done += w;
+			else if (w < 0 && errno != EAGAIN && errno != EINTR)
+				return NULL;
+			else
+				usleep(10000);	/* the guest has not read yet */
+		}
+	}
+	return NULL;
+}
+
+int vm_forward_console_input(struct vm *vm)
+{
+	struct termios tio;
+	pthread_t t;
+
+	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
+		tio = saved_tio;
+		tio.c_lflag &= ~(ICANON | ECHO | ISIG | IEXTEN);
+		tio.c_iflag &= ~(ICRNL | IXON);
+		tio.c_cc[VMIN] = 1;
+		tio.c_cc[VTIME] = 0;
+		if (tcsetattr(STDIN_FILENO, TCSANOW, &tio) == 0) {
+			tio_saved = 1;
+			atexit(restore_terminal);
+			fprintf(stderr, "pvisor-run: console attached; Ctrl-] leaves\n");
+		}
+	}
+	if (pthread_create(&t, NULL, forward_input, vm))
 		return -1;
 	pthread_detach(t);
 	return 0;

@@ -26,6 +26,17 @@ else
 	not_ok "linux: in-guest tests (exit $rc)"; show tests
 fi
 
+# The guest-side KUnit suite ran at boot: its KTAP is on the guest console.
+tr -d '\r' </tmp/tests.out |
+	sed -nE 's/^\[[ 0-9.]+\] +((not )?ok) [0-9]+ (hc_[a-z_0-9]+)$/\1 - linux: guest KUnit: \3/p'
+summary=$(grep -oE 'pvisor_guest_hypercall: pass:[0-9]+ fail:[0-9]+ skip:[0-9]+' /tmp/tests.out)
+case "$summary" in
+*"fail:0 skip:0") [ "${summary#*pass:}" != "0 fail:0 skip:0" ] &&
+	ok "linux: guest KUnit suite pvisor_guest_hypercall ($summary)" ||
+	not_ok "linux: guest KUnit suite ran no case" ;;
+*) not_ok "linux: guest KUnit suite pvisor_guest_hypercall (${summary:-no summary on the console})" ;;
+esac
+
 for mem in 64M 1G; do
 	linux "mem$mem" "$mem" pvboot
 	if [ "$rc" = 0 ] && grep -q 'guest: booted with MemTotal' "/tmp/mem$mem.out"; then
@@ -34,6 +45,17 @@ for mem in 64M 1G; do
 		not_ok "linux: boot with $mem (exit $rc)"; show "mem$mem"
 	fi
 done
+
+# The shell on hvc0 takes its input from pvisor-run's stdin.
+printf 'echo shell-says-$((6 * 7))\npoweroff -f\n' |
+	timeout 300 ./pvisor-run --kernel linux/vmlinux --initrd linux/initrd.cpio.gz \
+		--mem 128M --append "console=hvc0" >/tmp/shell.out 2>&1
+rc=$?
+if [ "$rc" = 0 ] && grep -q 'shell-says-42' /tmp/shell.out; then
+	ok "linux: the shell on hvc0 runs what is typed into pvisor-run"
+else
+	not_ok "linux: shell on hvc0 (exit $rc)"; show shell
+fi
 
 linux panic 128M pvpanic
 if [ "$rc" = 1 ] && grep -q 'guest shut down: panic, code 1' /tmp/panic.out &&

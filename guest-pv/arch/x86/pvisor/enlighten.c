@@ -525,6 +525,8 @@ asmlinkage __visible void __init __noreturn pvisor_start_kernel(u64 boot_gpa)
 		pvisor_early_die("pvisor: bad memory layout in the boot info\n");
 	pvisor_init_paging_mode();
 
+	/* Linux boots with interrupts off: say so before the host looks. */
+	pvisor_shared.irq_mask = 1;
 	if (pvisor_hc1(PVISOR_HC_SET_SHARED_PAGE, __pa_symbol(&pvisor_shared)))
 		pvisor_early_die("pvisor: the host refused the shared page\n");
 	early_boot_irqs_disabled = true;

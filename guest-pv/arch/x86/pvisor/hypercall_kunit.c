@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: every pvisor hypercall, called from the guest kernel with valid
+ * and invalid arguments.  The host-side suite (host/pvisor_kunit.c) tests
+ * the handlers against fake guest memory; this one goes through the real
+ * switcher and the real module, from a real Linux guest.  Calls whose
+ * valid form would disturb the running kernel (SHUTDOWN, HALT, SET_TIMER,
+ * IRET) are called only in forms that must fail or that change nothing.
+ */
+#include <kunit/test.h>
+#include <linux/mm.h>
+#include <linux/sched/task_stack.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/tlbflush.h>
+#include <asm/pvisor.h>
+
+/* An address guest memory never reaches (the ABI caps it below 2^46). */
+#define NO_SUCH_GPA	(1ULL << 45)
+
+static long hc5(unsigned long nr, unsigned long a0, unsigned long a1,
+		unsigned long a2, unsigned long a3, unsigned long a4)
+{
+	register unsigned long r10 asm("r10") = a3;
+	register unsigned long r8 asm("r8") = a4;
+	long ret;
+
+	asm volatile("call pvisor_hypercall_insn"
+		     : "=a" (ret), "+D" (a0), "+S" (a1), "+d" (a2),
+		       "+r" (r10), "+r" (r8), ASM_CALL_CONSTRAINT
+		     : "0" (nr)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
+
+static void *page;	/* one page of guest memory for buffers */
+
+static int hc_init(struct kunit *test)
+{
+	/* Natively, `syscall` in the kernel would be anything but a hypercall. */
+	if (!pvisor_guest)
+		kunit_skip(test, "not running under pvisor");
+	page = (void *)get_zeroed_page(GFP_KERNEL);
+	return page ? 0 : -ENOMEM;
+}
+
+static void hc_exit(struct kunit *test)
+{
+	if (page)
+		free_page((unsigned long)page);
+	page = NULL;
+}
+
+static void hc_version_and_features(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvisor_hc0(PVISOR_HC_VERSION), PVISOR_ABI_VERSION);
+	KUNIT_EXPECT_GE(test, pvisor_hc0(PVISOR_HC_FEATURES), 0);
+	/* Arguments a call does not take must be zero. */
+	KUNIT_EXPECT_EQ(test, hc5(PVISOR_HC_VERSION, 1, 0, 0, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc5(PVISOR_HC_VERSION, 0, 0, 0, 0, 1), -EINVAL);
+}
+
+static void hc_unknown_numbers(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvisor_hc0(PVISOR_HC_NR), -ENOSYS);
+	KUNIT_EXPECT_EQ(test, pvisor_hc0(1000), -ENOSYS);
+	KUNIT_EXPECT_EQ(test, pvisor_hc0(~0UL), -ENOSYS);
+}
+
+static void hc_console_write(struct kunit *test)
+{
+	strscpy(page, "pvisor kunit: console write\n", PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_CONSOLE_WRITE, __pa(page), 28), 28);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_CONSOLE_WRITE, __pa(page), 0), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_CONSOLE_WRITE, __pa(page),
+					 PVISOR_CONSOLE_WRITE_MAX + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_CONSOLE_WRITE, NO_SUCH_GPA, 8),
+			-EFAULT);
+}
+
+static void hc_console_read(struct kunit *test)
+{
+	KUNIT_EXPECT_GE(test, pvisor_hc2(PVISOR_HC_CONSOLE_READ, __pa(page), 0), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_CONSOLE_READ, __pa(page),
+					 PVISOR_CONSOLE_WRITE_MAX + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_CONSOLE_READ, NO_SUCH_GPA, 8),
+			-EFAULT);
+}
+
+static void hc_shared_page(struct kunit *test)
+{
+	/* Registering the page already in use changes nothing. */
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_SHARED_PAGE,
+					 __pa_symbol(&pvisor_shared)), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_SHARED_PAGE,
+					 __pa_symbol(&pvisor_shared) + 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_SHARED_PAGE, NO_SUCH_GPA),
+			-EFAULT);
+}
+
+static void hc_shutdown_timer_halt(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_SHUTDOWN, PVISOR_SHUTDOWN_NR, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_SHUTDOWN, 0, 1ULL << 32), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc5(PVISOR_HC_SET_TIMER, 0, 1, 0, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hc5(PVISOR_HC_HALT, 1, 0, 0, 0, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc0(PVISOR_HC_IRQ_ENABLE), 0);
+}
+
+static void hc_stack(struct kunit *test)
+{
+	unsigned long sp0 = current_top_of_stack();
+
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_STACK, sp0), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_STACK, sp0 - 8), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_STACK, 1ULL << 62), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_STACK, 0), -EINVAL);
+}
+
+static void hc_segment_bases(struct kunit *test)
+{
+	u64 fs;
+
+	rdmsrl(MSR_FS_BASE, fs);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_SET_SEGMENT_BASE,
+					 PVISOR_SEG_FS, fs), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_SET_SEGMENT_BASE,
+					 PVISOR_SEG_NR, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_SET_SEGMENT_BASE,
+					 PVISOR_SEG_FS, 1ULL << 62), -EINVAL);
+}
+
+static void hc_entries(struct kunit *test)
+{
+	struct pvisor_entries *e = page;
+
+	memset(e, 0, sizeof(*e));
+	e->flags = 1;
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_ENTRIES, __pa(e)), -EINVAL);
+	e->flags = 0;
+	e->syscall = 1ULL << 62;	/* not canonical */
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_ENTRIES, __pa(e)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_SET_ENTRIES, NO_SUCH_GPA), -EFAULT);
+}
+
+static void hc_new_cr3(struct kunit *test)
+{
+	unsigned long root = __read_cr3() & CR3_ADDR_MASK;
+
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, root, root), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, root + 8, root), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, NO_SUCH_GPA, 0), -EFAULT);
+}
+
+static void hc_mmu_update(struct kunit *test)
+{
+	struct pvisor_mmu_op *op = page;
+
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op),
+					 PVISOR_MMU_BATCH_MAX + 1), -EINVAL);
+	memset(op, 0, sizeof(*op));
+	op->op = PVISOR_MMU_NR;
+	op->level = 1;
+	op->entry_gpa = __pa(page) + 64;
+	KUNIT_EXPECT_LT(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op), 1), 0);
+	op->op = PVISOR_MMU_SET_ENTRY;
+	op->entry_gpa = NO_SUCH_GPA;
+	KUNIT_EXPECT_LT(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op), 1), 0);
+	KUNIT_EXPECT_LT(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, NO_SUCH_GPA, 1), 0);
+}
+
+static void hc_flush_tlb(struct kunit *test)
+{
+	unsigned long va = (unsigned long)page;
+
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE, va, 1), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_RANGE, va, 4), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_NR, 0, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, va, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE, va, 2),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_RANGE, va, 0),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE,
+					 1ULL << 62, 1), -EINVAL);
+}
+
+static void hc_cpuid(struct kunit *test)
+{
+	struct pvisor_cpuid *out = page;
+
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0x40000000, 0, __pa(out)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(&out->ebx, "pvisorpvisor", 12), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0x40000001, 0, __pa(out)), 0);
+	KUNIT_EXPECT_EQ(test, out->eax, PVISOR_ABI_VERSION);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 1ULL << 32, 0, __pa(out)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0, 0, NO_SUCH_GPA), -EFAULT);
+}
+
+static struct kunit_case pvisor_hypercall_cases[] = {
+	KUNIT_CASE(hc_version_and_features),
+	KUNIT_CASE(hc_unknown_numbers),
+	KUNIT_CASE(hc_console_write),
+	KUNIT_CASE(hc_console_read),
+	KUNIT_CASE(hc_shared_page),
+	KUNIT_CASE(hc_shutdown_timer_halt),
+	KUNIT_CASE(hc_stack),
+	KUNIT_CASE(hc_segment_bases),
+	KUNIT_CASE(hc_entries),
+	KUNIT_CASE(hc_new_cr3),
+	KUNIT_CASE(hc_mmu_update),
+	KUNIT_CASE(hc_flush_tlb),
+	KUNIT_CASE(hc_cpuid),
+	{}
+};
+
+static struct kunit_suite pvisor_guest_hypercall_suite = {
+	.name = "pvisor_guest_hypercall",
+	.init = hc_init,
+	.exit = hc_exit,
+	.test_cases = pvisor_hypercall_cases,
+};
+kunit_test_suite(pvisor_guest_hypercall_suite);
+

@@ -309,8 +309,11 @@ static long hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg)
 	default:
 		return -EINVAL;
 	}
-	/* Shadows are rebuilt on demand, so every flush drops them all. */
-	pvisor_shadow_zap(&vcpu->shadow);
+	/* Shadows are rebuilt on demand: drop what the flush names. */
+	if (op == PVISOR_FLUSH_ALL)
+		pvisor_shadow_zap(&vcpu->shadow);
+	else
+		pvisor_shadow_invalidate(&vcpu->shadow, va, npages);
 	return 0;
 }
 

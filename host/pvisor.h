@@ -74,8 +74,11 @@ struct pvisor_shadow {
 	unsigned int nr_pinned;
 	struct pvisor_sw_map *swmap;	/* the hole subtree of this vCPU */
 	int last_cpu;			/* whose area swmap maps, or -1 */
-	u64 fills, zaps;
+	u64 fills, zaps, invalidations;
 };
+
+/* Longer flushes drop every shadow entry instead of walking page by page. */
+#define PVISOR_SHADOW_INVALIDATE_MAX	64
 
 /* The guest state a round trip needs beyond the frame (switcher.c). */
 struct pvisor_sw_guest {
@@ -194,6 +197,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 int pvisor_shadow_init(struct pvisor_shadow *s);
 void pvisor_shadow_destroy(struct pvisor_shadow *s);
 void pvisor_shadow_zap(struct pvisor_shadow *s);
+void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages);
 u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 			u32 *guest_error);

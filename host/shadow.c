@@ -21,8 +21,12 @@
  * D in the leaf on a write.  A leaf whose D bit is still clear is shadowed
  * read-only, so the first write faults here and sets it.
  *
- * Invalidation is deliberately blunt for now: a CR3 load or a TLB flush
- * drops every shadow entry ("zap") and the fault path rebuilds what is used.
+ * Invalidation: a CR3 load or a full flush drops every shadow entry
+ * ("zap") and the fault path rebuilds what is used.  A flush of one page or
+ * a short range clears just those leaves in both roots, as INVLPG drops
+ * just those TLB entries; the pages they mapped stay pinned until the next
+ * zap (at the latest when the pin table fills), which costs memory, never
+ * correctness: nothing maps them any more.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -99,6 +103,43 @@ void pvisor_shadow_zap(struct pvisor_shadow *s)
 	s->zaps++;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap);
+
+/* Clear the shadow leaf for @va in @root, if there is one. */
+static void shadow_clear_leaf(struct page *root, u64 va)
+{
+	u64 *table = page_address(root);
+	int level;
+
+	for (level = pvisor_host.paging_levels; level > 1; level--) {
+		u64 e = table[index_at(va, level)];
+
+		if (!(e & _PAGE_PRESENT))
+			return;
+		table = phys_to_virt(e & PTE_PFN_MASK);
+	}
+	table[index_at(va, 1)] = 0;
+}
+
+/* Forget the translations of @npages pages from @va (both modes). */
+void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages)
+{
+	u64 i;
+
+	if (!s->root[0])
+		return;
+	if (npages > PVISOR_SHADOW_INVALIDATE_MAX) {
+		pvisor_shadow_zap(s);
+		return;
+	}
+	for (i = 0; i < npages; i++, va += PAGE_SIZE) {
+		if (index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT)
+			continue;	/* never the guest's */
+		shadow_clear_leaf(s->root[0], va);
+		shadow_clear_leaf(s->root[1], va);
+	}
+	s->invalidations++;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_invalidate);
 
 void pvisor_shadow_destroy(struct pvisor_shadow *s)
 {

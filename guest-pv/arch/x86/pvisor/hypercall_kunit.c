@@ -18,20 +18,7 @@
 /* An address guest memory never reaches (the ABI caps it below 2^46). */
 #define NO_SUCH_GPA	(1ULL << 45)
 
-static long hc5(unsigned long nr, unsigned long a0, unsigned long a1,
-		unsigned long a2, unsigned long a3, unsigned long a4)
-{
-	register unsigned long r10 asm("r10") = a3;
-	register unsigned long r8 asm("r8") = a4;
-	long ret;
-
-	asm volatile("call pvisor_hypercall_insn"
-		     : "=a" (ret), "+D" (a0), "+S" (a1), "+d" (a2),
-		       "+r" (r10), "+r" (r8), ASM_CALL_CONSTRAINT
-		     : "0" (nr)
-		     : "rcx", "r11", "memory");
-	return ret;
-}
+#define hc5 pvisor_hypercall5
 
 static void *page;	/* one page of guest memory for buffers */
 

@@ -15,14 +15,15 @@
 #include <linux/types.h>
 #include <asm/asm.h>
 
-static __always_inline long pvisor_hypercall(unsigned long nr,
-					     unsigned long a0,
-					     unsigned long a1,
-					     unsigned long a2)
+static __always_inline long pvisor_hypercall5(unsigned long nr,
+					      unsigned long a0,
+					      unsigned long a1,
+					      unsigned long a2,
+					      unsigned long arg3,
+					      unsigned long arg4)
 {
-	/* Arguments a call does not take must be zero: r10 and r8 too. */
-	register unsigned long a3 asm("r10") = 0;
-	register unsigned long a4 asm("r8") = 0;
+	register unsigned long a3 asm("r10") = arg3;
+	register unsigned long a4 asm("r8") = arg4;
 	long ret;
 
 	asm volatile("call pvisor_hypercall_insn"
@@ -33,10 +34,11 @@ static __always_inline long pvisor_hypercall(unsigned long nr,
 	return ret;
 }
 
-#define pvisor_hc0(nr)			pvisor_hypercall(nr, 0, 0, 0)
-#define pvisor_hc1(nr, a)		pvisor_hypercall(nr, a, 0, 0)
-#define pvisor_hc2(nr, a, b)		pvisor_hypercall(nr, a, b, 0)
-#define pvisor_hc3(nr, a, b, c)		pvisor_hypercall(nr, a, b, c)
+/* Arguments a call does not take must be zero: these pass zeros. */
+#define pvisor_hc0(nr)			pvisor_hypercall5(nr, 0, 0, 0, 0, 0)
+#define pvisor_hc1(nr, a)		pvisor_hypercall5(nr, a, 0, 0, 0, 0)
+#define pvisor_hc2(nr, a, b)		pvisor_hypercall5(nr, a, b, 0, 0, 0)
+#define pvisor_hc3(nr, a, b, c)		pvisor_hypercall5(nr, a, b, c, 0, 0)
 
 #ifdef CONFIG_PVISOR_GUEST
 extern bool pvisor_guest;

@@ -16,7 +16,7 @@
 #include <asm/pvisor.h>
 
 /* An address guest memory never reaches (the ABI caps it below 2^46). */
-#define NO_SUCH_GPA	(1ULL << 45)
+#define NO_SUCH_GPA	BIT_ULL(45)
 
 #define hc5 pvisor_hypercall5
 
@@ -212,5 +212,6 @@ static struct kunit_suite pvisor_guest_hypercall_suite = {
 	.exit = hc_exit,
 	.test_cases = pvisor_hypercall_cases,
 };
+
 kunit_test_suite(pvisor_guest_hypercall_suite);
 

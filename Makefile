@@ -7,6 +7,7 @@
 #   make check      everything the README's test command runs
 #   make demo       the README's demo
 #   make bench      benchmarks in the rig's host VM, as ratios to native
+#   make soak       the Linux guest under load for SOAK_SECONDS (default 600)
 #
 # KDIR defaults to the running kernel's build tree when it has one, else to
 # the Debian 6.12 headers that tests/rig/setup.sh installs.
@@ -46,9 +47,12 @@ demo:
 bench:
 	scripts/bench.sh
 
+soak:
+	scripts/soak.sh
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C launcher clean
 	rm -rf build
 
-.PHONY: all modules launcher payload lint check demo bench clean
+.PHONY: all modules launcher payload lint check demo bench soak clean

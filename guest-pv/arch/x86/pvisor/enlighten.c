@@ -348,9 +348,7 @@ static void __init pvisor_init_platform(void)
 	x86_platform.realmode_reserve = x86_init_noop;
 	x86_platform.realmode_init = x86_init_noop;
 	x86_platform.set_wallclock = pvisor_set_wallclock;
-	x86_platform.legacy.rtc = 0;
-	x86_platform.legacy.i8042 = X86_LEGACY_I8042_PLATFORM_ABSENT;
-	x86_platform.legacy.reserve_bios_regions = 0;
+	/* The legacy devices: see pvisor_arch_setup(), after the PC quirks. */
 	legacy_pic = &null_legacy_pic;
 
 	machine_ops.power_off = pvisor_power_off;

@@ -28,7 +28,7 @@ modules:
 launcher:
 	$(MAKE) -C launcher
 
-payload: build/payload/ioctl_test build/payload/bench_native
+payload: build/payload/ioctl_test build/payload/bench_native build/payload/vsock_client
 	$(MAKE) -C tests/guests
 
 build/payload/%: tests/rig/payload/%.c include/uapi/linux/pvisor.h

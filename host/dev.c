@@ -45,7 +45,7 @@ void pvisor_fill_version(struct pvisor_version *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->abi_version = PVISOR_ABI_VERSION;
-	v->capabilities = PVISOR_CAP_VM;
+	v->capabilities = PVISOR_CAP_VM | PVISOR_CAP_IOEVENTFD;
 	if (pvisor_host.paging_levels == 5)
 		v->capabilities |= PVISOR_CAP_LA57_HOST;
 	if (pvisor_host.pti)
@@ -80,6 +80,7 @@ static void vm_put(struct pvisor_vm *vm)
 {
 	if (!refcount_dec_and_test(&vm->refs))
 		return;
+	pvisor_mmio_vm_destroy(vm);
 	pvisor_sw_uninstall(vm->mm);
 	mmdrop(vm->mm);
 	mutex_destroy(&vm->lock);
@@ -155,14 +156,17 @@ static long ioctl_run(struct pvisor_vcpu *vcpu, void __user *argp)
 
 	if (current->mm != vcpu->vm->mm)
 		return -EPERM;
-	if (copy_from_user(&run, argp, sizeof(run.flags)))
+	if (copy_from_user(&run, argp, sizeof(run)))
 		return -EFAULT;
-	if (run.flags)
+	if (run.flags & ~PVISOR_RUN_MMIO_COMPLETE)
 		return -EINVAL;
 	if (!mutex_trylock(&vcpu->run_lock))
 		return -EBUSY;
+	ret = pvisor_mmio_complete(vcpu, run.flags & PVISOR_RUN_MMIO_COMPLETE,
+				   run.mmio.data);
 	memset(&run, 0, sizeof(run));
-	ret = pvisor_vcpu_run(vcpu, &run);
+	if (!ret)
+		ret = pvisor_vcpu_run(vcpu, &run);
 	mutex_unlock(&vcpu->run_lock);
 	if (!ret && copy_to_user(argp, &run, sizeof(run)))
 		ret = -EFAULT;
@@ -368,6 +372,13 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 	case PVISOR_CREATE_VCPU:
 		return ioctl_create_vcpu(vm, argp);
+	case PVISOR_IOEVENTFD: {
+		struct pvisor_ioeventfd req;
+
+		if (copy_from_user(&req, argp, sizeof(req)))
+			return -EFAULT;
+		return pvisor_ioeventfd(vm, &req);
+	}
 	default:
 		return -ENOTTY;
 	}

@@ -24,8 +24,11 @@ static bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
 /* Check a request on its own, before looking at the other regions. */
 static int check_region_request(const struct pvisor_mem_region *req)
 {
-	if (req->flags & ~PVISOR_MEM_READONLY)
+	if (req->flags & ~(PVISOR_MEM_READONLY | PVISOR_MEM_MMIO))
 		return -EINVAL;
+	if ((req->flags & PVISOR_MEM_MMIO) &&
+	    ((req->flags & PVISOR_MEM_READONLY) || req->userspace_addr))
+		return -EINVAL;		/* MMIO slots have no memory */
 	if (req->slot >= PVISOR_MAX_MEM_REGIONS)
 		return -EINVAL;
 	if (req->size == 0)
@@ -70,7 +73,8 @@ int pvisor_mem_set_region(struct pvisor_vm *vm,
 
 		if (i == req->slot || !r->size)
 			continue;
-		total += r->size;
+		if (!(r->flags & PVISOR_MEM_MMIO))
+			total += r->size;
 		if (req->size && ranges_overlap(r->gpa, r->size,
 						req->guest_phys_addr,
 						req->size)) {
@@ -78,7 +82,8 @@ int pvisor_mem_set_region(struct pvisor_vm *vm,
 			goto out;
 		}
 	}
-	if (total + req->size > PVISOR_MAX_GUEST_MEMORY) {
+	if (!(req->flags & PVISOR_MEM_MMIO) &&
+	    total + req->size > PVISOR_MAX_GUEST_MEMORY) {
 		ret = -ENOSPC;
 		goto out;
 	}
@@ -123,7 +128,8 @@ void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 		if (!r->size || gpa < r->gpa || gpa - r->gpa > r->size - len ||
 		    len > r->size)
 			continue;
-		if (write && (r->flags & PVISOR_MEM_READONLY))
+		if ((r->flags & PVISOR_MEM_MMIO) ||
+		    (write && (r->flags & PVISOR_MEM_READONLY)))
 			break;
 		uaddr = u64_to_user_ptr(r->hva + (gpa - r->gpa));
 		break;
@@ -132,6 +138,27 @@ void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 	return uaddr;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_gpa_to_user);
+
+/* Is @gpa inside an MMIO slot? */
+bool pvisor_gpa_is_mmio(struct pvisor_vm *vm, u64 gpa)
+{
+	bool mmio = false;
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < PVISOR_MAX_MEM_REGIONS; i++) {
+		const struct pvisor_region *r = &vm->regions[i];
+
+		if (r->size && (r->flags & PVISOR_MEM_MMIO) &&
+		    gpa >= r->gpa && gpa - r->gpa < r->size) {
+			mmio = true;
+			break;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return mmio;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_gpa_is_mmio);
 
 /* Copy guest memory into a host buffer.  Return: 0 or -EFAULT. */
 int pvisor_read_guest(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len)

@@ -13,6 +13,7 @@
  *   run.c        the vCPU run loop, exits, host events, guest FPU
  *   cpuid.c      the guest's filtered view of CPUID
  *   emulate.c    the few guest instructions the module completes itself
+ *   mmio.c       MMIO: decoding device-register accesses, ioeventfds
  *   stats.c      debugfs counters
  *   trace.h      tracepoints
  */
@@ -21,6 +22,7 @@
 
 #include <linux/bits.h>
 #include <linux/types.h>
+#include <linux/eventfd.h>
 #include <linux/hrtimer.h>
 #include <linux/mutex.h>
 #include <linux/wait.h>
@@ -55,6 +57,13 @@ struct pvisor_region {
 	u32 flags;			/* PVISOR_MEM_* */
 };
 
+/* A guest write that signals an eventfd instead of exiting (mmio.c). */
+struct pvisor_ioeventfd_entry {
+	u64 gpa;
+	u32 len;			/* 0: any width */
+	struct eventfd_ctx *ctx;
+};
+
 struct pvisor_vm {
 	struct mutex lock;		/* protects regions, vcpu_ids */
 	struct pvisor_region regions[PVISOR_MAX_MEM_REGIONS];
@@ -62,6 +71,8 @@ struct pvisor_vm {
 	unsigned int id;		/* for messages and debugfs */
 	refcount_t refs;		/* the VM fd and each vCPU */
 	struct mm_struct *mm;		/* the launcher's, with the hole mapped */
+	struct pvisor_ioeventfd_entry ioeventfds[PVISOR_MAX_IOEVENTFDS];
+	unsigned int nr_ioeventfds;	/* under lock */
 };
 
 #define PVISOR_MAX_LEVELS	5
@@ -76,6 +87,9 @@ struct pvisor_shadow {
 	int last_cpu;			/* whose area swmap maps, or -1 */
 	u64 fills, zaps, invalidations;
 };
+
+/* pvisor_shadow_fault(): the access is to an MMIO slot (vcpu->mmio.gpa). */
+#define PVISOR_FAULT_MMIO	2
 
 /* Longer flushes drop every shadow entry instead of walking page by page. */
 #define PVISOR_SHADOW_INVALIDATE_MAX	64
@@ -99,6 +113,27 @@ struct pvisor_sw_exit {
 	u64 fault_rip, fault_error;
 };
 
+/* A decoded guest instruction that touched MMIO (mmio.c). */
+struct pvisor_mmio_insn {
+	u8 len;				/* instruction bytes */
+	u8 size;			/* access width: 1, 2, 4 or 8 */
+	u8 dst_size;			/* loads: register width written */
+	u8 reg;				/* register operand, ModRM numbering */
+	bool is_write, has_imm, high_byte, zero_extend;
+	u64 imm;			/* stores of an immediate */
+};
+
+/* The MMIO access a vCPU is in the middle of. */
+struct pvisor_mmio {
+	u64 gpa;
+	u64 data;			/* stores: the value */
+	u32 len;
+	bool is_write;
+	bool exit;			/* the launcher must hear of it */
+	bool read_pending;		/* waits for PVISOR_RUN_MMIO_COMPLETE */
+	struct pvisor_mmio_insn insn;
+};
+
 /*
  * Guest console output is kept per vCPU in a small ring, so that a crash
  * report can show the last lines the guest printed.
@@ -120,6 +155,7 @@ struct pvisor_vcpu {
 	u32 mode;			/* PVISOR_MODE_* */
 	struct pvisor_frame frame;	/* registers while not running */
 	struct pvisor_shadow shadow;
+	struct pvisor_mmio mmio;
 	u8 *fpu;			/* xsave/fxsave image, page aligned */
 
 	/* Events (events.c). */
@@ -165,6 +201,19 @@ void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 int pvisor_read_guest(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len);
 int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src,
 		       u64 len);
+bool pvisor_gpa_is_mmio(struct pvisor_vm *vm, u64 gpa);
+
+/* mmio.c */
+int pvisor_mmio_decode(const u8 *insn, unsigned int avail,
+		       struct pvisor_mmio_insn *d);
+u64 pvisor_mmio_write_value(struct pvisor_frame *f,
+			    const struct pvisor_mmio_insn *d);
+void pvisor_mmio_read_result(struct pvisor_frame *f,
+			     const struct pvisor_mmio_insn *d, u64 data);
+void pvisor_mmio_fault(struct pvisor_vcpu *vcpu);
+int pvisor_mmio_complete(struct pvisor_vcpu *vcpu, bool complete, u64 data);
+int pvisor_ioeventfd(struct pvisor_vm *vm, const struct pvisor_ioeventfd *req);
+void pvisor_mmio_vm_destroy(struct pvisor_vm *vm);
 
 /* hypercall.c */
 void pvisor_release_shared_page(struct pvisor_vcpu *vcpu);
@@ -265,6 +314,8 @@ enum pvisor_stat {
 	PVISOR_STAT_DIRECT_SYSCALLS,
 	PVISOR_STAT_DIRECT_IRETS,
 	PVISOR_STAT_DIRECT_FALLBACKS,
+	PVISOR_STAT_EXIT_MMIO,
+	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_NR
 };
 

@@ -308,6 +308,10 @@ static void handle_exception(struct pvisor_vcpu *vcpu, u64 cr2)
 		ret = pvisor_shadow_fault(vcpu, cr2, f->error_code, &guest_error);
 		if (ret == 0)
 			return;
+		if (ret == PVISOR_FAULT_MMIO) {
+			pvisor_mmio_fault(vcpu);
+			return;
+		}
 		if (ret < 0) {
 			pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_MEMORY, f->vector,
 					  f->error_code, cr2,
@@ -372,6 +376,15 @@ static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 		run->crash.error_code = vcpu->crash_error;
 		run->crash.info = vcpu->crash_info;
 		strscpy(run->message, vcpu->crash_message, sizeof(run->message));
+		return true;
+	}
+	if (vcpu->mmio.exit) {
+		vcpu->mmio.exit = false;
+		run->exit_reason = PVISOR_EXIT_MMIO;
+		run->mmio.gpa = vcpu->mmio.gpa;
+		run->mmio.data = vcpu->mmio.data;
+		run->mmio.len = vcpu->mmio.len;
+		run->mmio.is_write = vcpu->mmio.is_write;
 		return true;
 	}
 	if (vcpu->shutdown_requested) {

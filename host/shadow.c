@@ -254,7 +254,8 @@ static int shadow_install(struct pvisor_shadow *s, struct page *root, u64 va,
  * @guest_error: out: the error code to deliver if the guest must see it
  *
  * Return: 0 if the shadow now maps @va (resume the guest), 1 if the fault
- * is the guest's own (deliver #PF with @guest_error), -EFAULT if the
+ * is the guest's own (deliver #PF with @guest_error), PVISOR_FAULT_MMIO if
+ * @va maps an MMIO slot (the address is in vcpu->mmio.gpa), -EFAULT if the
  * guest's tables point outside its memory, -ENOMEM.
  */
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
@@ -307,8 +308,15 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 
 	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE,
 				 w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY));
-	if (!hva)
-		return -EFAULT;
+	if (!hva) {
+		u64 gpa = w.frame_gpa | (va & ~PAGE_MASK);
+
+		/* Device registers: never shadowed, each access emulated. */
+		if (!pvisor_gpa_is_mmio(vcpu->vm, gpa))
+			return -EFAULT;
+		vcpu->mmio.gpa = gpa;
+		return PVISOR_FAULT_MMIO;
+	}
 	if (s->nr_pinned == MAX_PINNED)
 		pvisor_shadow_zap(s);
 	leaf = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;

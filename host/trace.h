@@ -71,6 +71,33 @@ TRACE_EVENT(pvisor_exit,
 		      __entry->rip, __entry->error)
 );
 
+TRACE_EVENT(pvisor_mmio,
+	    TP_PROTO(unsigned int vm, unsigned int vcpu, u64 gpa,
+		     unsigned int len, bool is_write, u64 data, bool in_kernel),
+	    TP_ARGS(vm, vcpu, gpa, len, is_write, data, in_kernel),
+	    TP_STRUCT__entry(__field(unsigned int, vm)
+			     __field(unsigned int, vcpu)
+			     __field(u64, gpa)
+			     __field(unsigned int, len)
+			     __field(bool, is_write)
+			     __field(u64, data)
+			     __field(bool, in_kernel)
+	    ),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->gpa = gpa;
+			   __entry->len = len;
+			   __entry->is_write = is_write;
+			   __entry->data = data;
+			   __entry->in_kernel = in_kernel;
+	    ),
+	    TP_printk("vm%u/%u %s%u gpa=%#llx data=%#llx %s",
+		      __entry->vm, __entry->vcpu,
+		      __entry->is_write ? "write" : "read", __entry->len * 8,
+		      __entry->gpa, __entry->data,
+		      __entry->in_kernel ? "ioeventfd" : "exit")
+);
+
 #endif /* PVISOR_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

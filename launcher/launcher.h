@@ -5,6 +5,7 @@
  *   vm.c      /dev/pvisor, the VM, guest memory, the vCPU run loop
  *   loader.c  loading an ELF guest and its first page tables
  *   linux.c   booting a Linux kernel built with guest-pv
+ *   devices.c the virtio devices (launcher/virtio/) attached to the VM
  */
 #ifndef PVISOR_LAUNCHER_H
 #define PVISOR_LAUNCHER_H
@@ -13,6 +14,9 @@
 #include <stdint.h>
 #include <linux/pvisor.h>
 
+struct virtio_set;
+struct virtio_opts;
+
 struct vm {
 	int dev, fd, vcpu;
 	uint8_t *mem;			/* guest-physical 0 in our memory */
@@ -20,6 +24,7 @@ struct vm {
 	unsigned int paging_levels;	/* the host's, and so the guest's */
 	char console_tail[2048];	/* the last console output, for crashes */
 	size_t console_len;
+	struct virtio_set *devices;	/* NULL: no virtio devices */
 };
 
 int vm_open(struct vm *vm, uint64_t mem_size);
@@ -37,5 +42,13 @@ uint8_t *map_file(const char *path, size_t *size);
 /* Load a guest-pv vmlinux, its initrd and command line (linux.c). */
 int load_linux(struct vm *vm, const char *kernel, const char *initrd,
 	       const char *cmdline, struct pvisor_regs *regs);
+
+/* The virtio devices (devices.c). */
+int devices_attach(struct vm *vm, const struct virtio_opts *opts);
+int devices_cmdline(const struct vm *vm, const char *append, char *buf,
+		    size_t size);
+int devices_start(struct vm *vm);
+void devices_mmio(struct vm *vm, struct pvisor_run *run);
+void devices_detach(struct vm *vm);
 
 #endif

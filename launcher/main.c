@@ -97,8 +97,7 @@ static int show_version(void)
 /*
  * --cmdline: open every device's backend as a run would (so a missing disk
  * or a taken socket is reported now) and print the guest command-line
- * fragment that announces them.  Wiring the devices to a running guest
- * comes with MMIO exits in the module.
+ * fragment that announces them (a run appends it to --append itself).
  */
 static int print_cmdline(const struct virtio_opts *opts)
 {
@@ -175,15 +174,19 @@ struct boot {
 
 static int load(struct vm *vm, const struct boot *b, struct pvisor_regs *regs)
 {
-	if (b->kernel)
-		return load_linux(vm, b->kernel, b->initrd,
-				  b->append ? b->append : "", regs);
-	return load_elf_guest(vm, b->guest, regs);
+	char cmdline[PVISOR_CMDLINE_MAX];
+
+	if (!b->kernel)
+		return load_elf_guest(vm, b->guest, regs);
+	if (devices_cmdline(vm, b->append ? b->append : "", cmdline,
+			    sizeof(cmdline)))
+		return -1;
+	return load_linux(vm, b->kernel, b->initrd, cmdline, regs);
 }
 
-static int run_guest(const struct boot *b, unsigned long long mem,
-		     unsigned long long arg, unsigned int inject_vector,
-		     unsigned int inject_ms)
+static int run_guest(const struct boot *b, const struct virtio_opts *devices,
+		     unsigned long long mem, unsigned long long arg,
+		     unsigned int inject_vector, unsigned int inject_ms)
 {
 	unsigned long long min = b->kernel ? 32ULL << 20 : 4ULL << 20;
 	unsigned long long max = b->kernel ? 8ULL << 30 : 1ULL << 30;
@@ -196,13 +199,15 @@ static int run_guest(const struct boot *b, unsigned long long mem,
 			min >> 20, max >> 30);
 		return 2;
 	}
-	if (!vm_open(&vm, mem) && !load(&vm, b, &regs)) {
+	if (!vm_open(&vm, mem) && !devices_attach(&vm, devices) &&
+	    !load(&vm, b, &regs) && !devices_start(&vm)) {
 		unsigned long long canary = 0x5a5a5a5a5a5a5a5aULL, seen;
 		unsigned int pkru = launcher_pkru();
 
 		if (b->guest)
 			regs.rsi = arg;
-		else if (vm_forward_console_input(&vm))
+		else if (devices->console != VIRTIO_CONSOLE_STDIO &&
+			 vm_forward_console_input(&vm))
 			fprintf(stderr, "pvisor-run: cannot start the console input thread\n");
 		if (inject_vector && vm_inject_later(&vm, inject_vector, inject_ms))
 			fprintf(stderr, "pvisor-run: cannot start the injection thread\n");
@@ -224,6 +229,7 @@ static int run_guest(const struct boot *b, unsigned long long mem,
 			ret = 124;
 		}
 	}
+	devices_detach(&vm);
 	vm_close(&vm);
 	return ret;
 }
@@ -305,7 +311,8 @@ int main(int argc, char **argv)
 	} else if (boot.guest || boot.kernel) {
 		if (!mem)
 			mem = boot.kernel ? 256ULL << 20 : 16ULL << 20;
-		ret = run_guest(&boot, mem, arg, inject_vector, inject_ms);
+		ret = run_guest(&boot, &devices, mem, arg, inject_vector,
+				inject_ms);
 	}
 	else {
 		usage(stderr);

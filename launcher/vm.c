@@ -223,8 +223,8 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 		fprintf(stderr, "pvisor-run: PVISOR_SET_REGS: %s\n", strerror(errno));
 		return 125;
 	}
+	memset(&run, 0, sizeof(run));
 	for (;;) {
-		memset(&run, 0, sizeof(run));
 		if (stop_signal)
 			return report_stop(vm);
 		if (ioctl(vm->vcpu, PVISOR_RUN, &run) < 0) {
@@ -233,7 +233,12 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 			fprintf(stderr, "pvisor-run: PVISOR_RUN: %s\n", strerror(errno));
 			return 125;
 		}
+		/* A read's answer (devices_mmio()) rides on the next call. */
+		run.flags = 0;
 		switch (run.exit_reason) {
+		case PVISOR_EXIT_MMIO:
+			devices_mmio(vm, &run);
+			break;
 		case PVISOR_EXIT_CONSOLE:
 			drain_console(vm);
 			break;

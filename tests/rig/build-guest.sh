@@ -8,4 +8,4 @@ b=$("$PVISOR_TOP/guest-pv/build.sh")
 out=$PVISOR_TOP/build/linux-guest
 mkdir -p "$out"
 cp "$b/vmlinux" "$b/arch/x86/boot/bzImage" "$out/"
-"$PVISOR_TOP/tests/rig/mkguestinitrd.sh" "$out/initrd.cpio.gz"
+"$PVISOR_TOP/tests/rig/mkguestinitrd.sh" "$out/initrd.cpio.gz" "$out/rootfs.ext4"

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# mkguestinitrd.sh OUT: pack the pvisor Linux guest's initramfs: busybox,
-# tests/rig/guest/init and the in-guest tests (a static C program and a
-# shell script).
+# mkguestinitrd.sh OUT [ROOTFS]: pack the pvisor Linux guest's initramfs:
+# busybox, tests/rig/guest/init and the in-guest tests (static C programs
+# and shell scripts).  With ROOTFS, also write the same tree as an ext4
+# image there (mke2fs -d: no root needed), for root=/dev/vda.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$1
+out=$1 rootfs=${2:-}
 bb=/bin/busybox
 [ -x "$bb" ] || die "$bb missing: run tests/rig/setup.sh (package busybox-static)"
 stage=$(mktemp -d)
@@ -15,6 +16,15 @@ cp "$bb" "$stage/bin/busybox"
 cp "$PVISOR_TOP/tests/rig/guest/init" "$stage/init"
 chmod +x "$stage/init"
 cp -r "$PVISOR_TOP"/tests/rig/guest/tests/. "$stage/tests/"
-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
-	-o "$stage/tests/pvtest" "$PVISOR_TOP/tests/rig/guest/pvtest.c"
+for prog in pvtest vsock_echo; do
+	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
+		-o "$stage/tests/$prog" "$PVISOR_TOP/tests/rig/guest/$prog.c"
+done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+if [ -n "$rootfs" ]; then
+	command -v mke2fs >/dev/null ||
+		die "mke2fs missing: run tests/rig/setup.sh (package e2fsprogs)"
+	mkdir -p "$stage/mnt" "$stage/data"
+	rm -f "$rootfs"
+	mke2fs -q -F -t ext4 -L pvroot -d "$stage" -E root_owner=0:0 "$rootfs" 64M >/dev/null
+fi

@@ -20,7 +20,7 @@ for ko in pvisor.ko pvisor_kunit.ko; do
 done
 [ -f "$stage/pvisor/pvisor.ko" ] || die "no pvisor.ko in $moddir"
 cp "$PVISOR_TOP/launcher/pvisor-run" "$PVISOR_TOP/build/payload/ioctl_test" \
-	"$PVISOR_TOP/build/payload/bench_native" \
+	"$PVISOR_TOP/build/payload/bench_native" "$PVISOR_TOP/build/payload/vsock_client" \
 	"$stage/pvisor/"
 if ls "$PVISOR_TOP"/build/guests/*.elf >/dev/null 2>&1; then
 	mkdir -p "$stage/pvisor/guests"
@@ -29,6 +29,8 @@ fi
 if [ -f "$PVISOR_TOP/build/linux-guest/vmlinux" ]; then
 	mkdir -p "$stage/pvisor/linux"
 	cp "$PVISOR_TOP"/build/linux-guest/{vmlinux,initrd.cpio.gz} "$stage/pvisor/linux/"
+	[ -f "$PVISOR_TOP/build/linux-guest/rootfs.ext4" ] &&
+		cp "$PVISOR_TOP/build/linux-guest/rootfs.ext4" "$stage/pvisor/linux/"
 fi
 [ -f "$PVISOR_TOP/build/adhoc.sh" ] && cp "$PVISOR_TOP/build/adhoc.sh" "$stage/pvisor/"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

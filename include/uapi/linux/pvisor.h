@@ -28,8 +28,10 @@
  * way an old caller could notice.  Versions 0 and 1 are development ABIs:
  * no compatibility is promised between two development versions.
  * 1: boot protocol for Linux guests (section 4), PVISOR_HC_CONSOLE_READ.
+ * 2: MMIO regions (PVISOR_MEM_MMIO), PVISOR_EXIT_MMIO completed through
+ *    PVISOR_RUN_MMIO_COMPLETE, PVISOR_IOEVENTFD.
  */
-#define PVISOR_ABI_VERSION		1
+#define PVISOR_ABI_VERSION		2
 
 /* Size checks: the header is the contract, so let the compiler hold it. */
 #ifdef __KERNEL__
@@ -100,6 +102,33 @@ struct pvisor_mem_region {
 PVISOR_ABI_SIZE(struct pvisor_mem_region, 32);
 #endif
 #define PVISOR_MEM_READONLY		(1U << 0)  /* guest writes fault */
+/*
+ * An MMIO slot holds no memory (userspace_addr must be 0): a guest-kernel
+ * load or store there is decoded by the module and either completed in the
+ * kernel (PVISOR_IOEVENTFD) or returned as PVISOR_EXIT_MMIO.  An access to
+ * an address in no slot at all still ends the guest (PVISOR_CRASH_BAD_MEMORY).
+ */
+#define PVISOR_MEM_MMIO			(1U << 1)
+
+/*
+ * PVISOR_IOEVENTFD: on a VM fd.  A guest write of len bytes (0: any width)
+ * to gpa, inside an MMIO slot, signals the eventfd instead of exiting: the
+ * write costs one guest exit and no return to the launcher.  The written
+ * value is dropped.  PVISOR_IOEVENTFD_DEASSIGN removes the entry with the
+ * same gpa, len and fd.  At most PVISOR_MAX_IOEVENTFDS per VM.
+ */
+#ifndef __ASSEMBLY__
+struct pvisor_ioeventfd {
+	__u64 gpa;			/* in: a byte of an MMIO slot */
+	__u32 len;			/* in: 0, 1, 2, 4 or 8 */
+	__s32 fd;			/* in: an eventfd */
+	__u32 flags;			/* in: PVISOR_IOEVENTFD_* */
+	__u32 reserved;			/* in: must be 0 */
+};
+PVISOR_ABI_SIZE(struct pvisor_ioeventfd, 24);
+#endif
+#define PVISOR_IOEVENTFD_DEASSIGN	(1U << 0)
+#define PVISOR_MAX_IOEVENTFDS		32
 
 /* PVISOR_CREATE_VCPU: on a VM fd; returns a new vCPU file descriptor. */
 #ifndef __ASSEMBLY__
@@ -160,7 +189,11 @@ PVISOR_ABI_SIZE(struct pvisor_regs, 224);
 /*
  * PVISOR_RUN: on a vCPU fd.  Runs the guest until something needs the
  * launcher and describes it.  After a PVISOR_EXIT_MMIO read, the next call
- * sets PVISOR_RUN_MMIO_COMPLETE with the value in .mmio.data.
+ * must set PVISOR_RUN_MMIO_COMPLETE with the value in .mmio.data (the low
+ * .mmio.len bytes count); the module writes it to the guest's register and
+ * steps over the instruction.  A write is complete when it is reported.
+ * PVISOR_RUN fails with EINVAL if a read waits and the flag is missing, or
+ * the flag is set and no read waits.
  */
 #ifndef __ASSEMBLY__
 struct pvisor_run {
@@ -208,6 +241,7 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_SET_REGS		_IOW(PVISOR_IOCTL_TYPE, 0x21, struct pvisor_regs)
 #define PVISOR_RUN		_IOWR(PVISOR_IOCTL_TYPE, 0x22, struct pvisor_run)
 #define PVISOR_INJECT_IRQ	_IOW(PVISOR_IOCTL_TYPE, 0x23, struct pvisor_irq)
+#define PVISOR_IOEVENTFD	_IOW(PVISOR_IOCTL_TYPE, 0x12, struct pvisor_ioeventfd)
 
 /* ------------------------------------------------------------------------
  * 2. Hypercalls.
@@ -244,8 +278,13 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_TIMER_VECTOR		32
 /* The vector raised when console input arrives (PVISOR_HC_CONSOLE_READ). */
 #define PVISOR_CONSOLE_VECTOR		33
-/* Device interrupts injected by the launcher start here. */
+/*
+ * Device interrupts injected by the launcher start here.  A guest-pv
+ * kernel maps vector PVISOR_FIRST_DEVICE_VECTOR + i - 1 to its Linux IRQ
+ * i, for i = 1 .. PVISOR_DEVICE_IRQS.
+ */
 #define PVISOR_FIRST_DEVICE_VECTOR	34
+#define PVISOR_DEVICE_IRQS		32
 
 /* Largest payloads a single hypercall accepts. */
 #define PVISOR_CONSOLE_WRITE_MAX	1024

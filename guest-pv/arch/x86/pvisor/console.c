@@ -61,6 +61,19 @@ static const struct hv_ops pvisor_hvc_ops = {
 
 static struct hvc_struct *pvisor_hvc;
 
+/*
+ * pvisor.hvc=off leaves hvc0 to a virtio console: the console hypercalls
+ * then carry only the boot console, until the real console takes over.
+ */
+static bool pvisor_hvc_off __initdata;
+
+static int __init pvisor_hvc_param(char *arg)
+{
+	pvisor_hvc_off = arg && !strcmp(arg, "off");
+	return 0;
+}
+early_param("pvisor.hvc", pvisor_hvc_param);
+
 void pvisor_console_interrupt(void)
 {
 	if (pvisor_hvc)
@@ -69,7 +82,7 @@ void pvisor_console_interrupt(void)
 
 static int __init pvisor_hvc_console_init(void)
 {
-	if (!pvisor_guest)
+	if (!pvisor_guest || pvisor_hvc_off)
 		return 0;
 	hvc_instantiate(0, 0, &pvisor_hvc_ops);
 	return 0;
@@ -80,7 +93,7 @@ static int __init pvisor_hvc_init(void)
 {
 	struct hvc_struct *hp;
 
-	if (!pvisor_guest)
+	if (!pvisor_guest || pvisor_hvc_off)
 		return 0;
 	hp = hvc_alloc(0, 0, &pvisor_hvc_ops, 64);
 	if (IS_ERR(hp))

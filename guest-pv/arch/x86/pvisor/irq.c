@@ -61,6 +61,30 @@ void __init pvisor_init_irq_ops(void)
 	pv_ops.irq.halt = pvisor_safe_halt;
 }
 
+/*
+ * Device interrupts (virtio-mmio's "virtio_mmio.device=4K@ADDR:IRQ") are
+ * Linux IRQs 1..PVISOR_DEVICE_IRQS, one per vector from
+ * PVISOR_FIRST_DEVICE_VECTOR.  The host raises each event once (an edge)
+ * and has nothing to mask or acknowledge: the dummy chip, with the edge
+ * flow handler, which remembers an edge that comes while the line is
+ * disabled and replays it when it is enabled again.
+ */
+static int __init pvisor_device_irqs_init(void)
+{
+	unsigned int irq;
+
+	if (!pvisor_guest)
+		return 0;
+	for (irq = 1; irq <= PVISOR_DEVICE_IRQS; irq++) {
+		if (!irq_to_desc(irq) && irq_alloc_desc_at(irq, NUMA_NO_NODE) < 0)
+			return -ENOMEM;
+		irq_set_chip_and_handler_name(irq, &dummy_irq_chip,
+					      handle_edge_irq, "pvisor");
+	}
+	return 0;
+}
+arch_initcall(pvisor_device_irqs_init);
+
 static unsigned int pvisor_unknown_vectors;
 
 DEFINE_IDTENTRY_IRQ(pvisor_interrupt)

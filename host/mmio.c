@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO: guest loads and stores to device registers.
+ *
+ * The launcher declares the guest-physical ranges of its devices as MMIO
+ * slots (PVISOR_MEM_MMIO): they hold no memory, so the shadow MMU never
+ * maps them and every access faults into the module.  shadow.c recognises
+ * the slot and hands the fault here with the guest-physical address.
+ *
+ * We then fetch the instruction at the guest's rip (through the guest
+ * kernel's page tables, once, into a local buffer) and decode it.  Only the
+ * mov forms that the kernel's readb/readw/readl/readq and writeb/.../writeq
+ * compile to are accepted, at every width, plus movzx loads and immediate
+ * stores; anything else touching MMIO ends the guest with the instruction
+ * bytes in the message.  The decoded access is then either
+ *
+ *   - completed here: a write that matches a registered ioeventfd (the
+ *     virtio QueueNotify register) signals the eventfd, which wakes the
+ *     device thread; the guest resumes at the next instruction after one
+ *     exit and no return to userspace; or
+ *   - handed to the launcher as PVISOR_EXIT_MMIO.  A write is done once
+ *     reported; a read waits for PVISOR_RUN_MMIO_COMPLETE, whose data we
+ *     put in the destination register before stepping over the instruction.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/eventfd.h>
+#include <kunit/visibility.h>
+#include <asm/trapnr.h>
+
+#include "pvisor.h"
+#include "trace.h"
+
+/* --- decoding ------------------------------------------------------------ */
+
+#define PREFIX_OPSIZE	0x66
+#define PREFIX_ADDRSIZE	0x67
+
+/* Length of a ModRM memory operand (ModRM, SIB, displacement), or 0. */
+static unsigned int modrm_len(const u8 *p, unsigned int avail)
+{
+	unsigned int mod, rm, len = 1;
+
+	if (avail < 1)
+		return 0;
+	mod = p[0] >> 6;
+	rm = p[0] & 7;
+	if (mod == 3)
+		return 0;		/* a register: never MMIO */
+	if (rm == 4) {
+		if (avail < 2)
+			return 0;
+		len++;
+		if (mod == 0 && (p[1] & 7) == 5)
+			len += 4;	/* SIB without base: disp32 */
+	} else if (mod == 0 && rm == 5) {
+		len += 4;		/* rip-relative */
+	}
+	if (mod == 1)
+		len += 1;
+	else if (mod == 2)
+		len += 4;
+	return len <= avail ? len : 0;
+}
+
+/**
+ * pvisor_mmio_decode() - decode a guest instruction that touched MMIO
+ * @insn: the instruction bytes, copied from the guest
+ * @avail: how many bytes of @insn are valid
+ * @d: out: the decoded access
+ *
+ * Return: 0, or -EINVAL for anything but the accepted mov forms.
+ */
+int pvisor_mmio_decode(const u8 *insn, unsigned int avail,
+		       struct pvisor_mmio_insn *d)
+{
+	unsigned int i = 0, m, opsize = 4;
+	bool opsize16 = false;
+	u8 rex = 0, op;
+
+	memset(d, 0, sizeof(*d));
+	for (; i < avail && i < 4; i++) {
+		if (insn[i] == PREFIX_OPSIZE)
+			opsize16 = true;
+		else if (insn[i] != PREFIX_ADDRSIZE)
+			break;
+	}
+	if (i < avail && (insn[i] & 0xf0) == 0x40)
+		rex = insn[i++];
+	if (i >= avail)
+		return -EINVAL;
+	if (rex & 8)
+		opsize = 8;
+	else if (opsize16)
+		opsize = 2;
+
+	op = insn[i++];
+	switch (op) {
+	case 0x88:			/* mov r8, m8 */
+	case 0x8a:			/* mov m8, r8 */
+		d->size = 1;
+		d->dst_size = 1;
+		d->is_write = op == 0x88;
+		break;
+	case 0x89:			/* mov r, m */
+	case 0x8b:			/* mov m, r */
+		d->size = opsize;
+		d->dst_size = opsize;
+		d->is_write = op == 0x89;
+		break;
+	case 0xc6:			/* mov imm8, m8 */
+	case 0xc7:			/* mov imm, m */
+		d->size = op == 0xc6 ? 1 : opsize;
+		d->is_write = true;
+		d->has_imm = true;
+		break;
+	case 0x0f:			/* movzx m8/m16, r */
+		if (i >= avail || (insn[i] != 0xb6 && insn[i] != 0xb7))
+			return -EINVAL;
+		d->size = insn[i++] == 0xb6 ? 1 : 2;
+		d->dst_size = opsize;
+		d->zero_extend = true;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	m = modrm_len(insn + i, avail - i);
+	if (!m)
+		return -EINVAL;
+	d->reg = ((insn[i] >> 3) & 7) | ((rex & 4) << 1);
+	if (d->has_imm && (insn[i] & 0x38))
+		return -EINVAL;		/* c6/c7 /1../7 are not mov */
+	/* Without REX, byte registers 4..7 are ah, ch, dh, bh. */
+	d->high_byte = d->size == 1 && !d->zero_extend && !rex && d->reg >= 4;
+	i += m;
+
+	if (d->has_imm) {
+		unsigned int n = min(d->size, 4U);
+		u64 imm = 0;
+
+		if (i + n > avail)
+			return -EINVAL;
+		memcpy(&imm, insn + i, n);
+		if (d->size == 8)	/* imm32, sign-extended */
+			imm = (u64)(s64)(s32)imm;
+		d->imm = imm;
+		i += n;
+	}
+	d->len = i;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_mmio_decode);
+
+/* Register @n (the ModRM numbering: rax, rcx, rdx, rbx, rsp, ...) in @f. */
+static u64 *frame_reg(struct pvisor_frame *f, unsigned int n)
+{
+	u64 *regs[16] = {
+		&f->rax, &f->rcx, &f->rdx, &f->rbx, &f->rsp, &f->rbp, &f->rsi,
+		&f->rdi, &f->r8, &f->r9, &f->r10, &f->r11, &f->r12, &f->r13,
+		&f->r14, &f->r15,
+	};
+
+	return regs[n & 15];
+}
+
+static u64 width_mask(unsigned int size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+/* The value a decoded store writes. */
+u64 pvisor_mmio_write_value(struct pvisor_frame *f,
+			    const struct pvisor_mmio_insn *d)
+{
+	u64 v;
+
+	if (d->has_imm)
+		v = d->imm;
+	else if (d->high_byte)
+		v = *frame_reg(f, d->reg - 4) >> 8;
+	else
+		v = *frame_reg(f, d->reg);
+	return v & width_mask(d->size);
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_mmio_write_value);
+
+/* Put the result of a decoded load in its register, as the CPU would. */
+void pvisor_mmio_read_result(struct pvisor_frame *f,
+			     const struct pvisor_mmio_insn *d, u64 data)
+{
+	u64 *r;
+
+	data &= width_mask(d->size);
+	if (d->high_byte) {
+		r = frame_reg(f, d->reg - 4);
+		*r = (*r & ~0xff00ULL) | (data << 8);
+		return;
+	}
+	r = frame_reg(f, d->reg);
+	if (d->dst_size >= 4)		/* 32-bit results clear the top half */
+		*r = data;
+	else
+		*r = (*r & ~width_mask(d->dst_size)) | data;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_mmio_read_result);
+
+/* --- ioeventfds ------------------------------------------------------------ */
+
+static bool ioeventfd_same(const struct pvisor_ioeventfd_entry *e,
+			   const struct pvisor_ioeventfd *req,
+			   struct eventfd_ctx *ctx)
+{
+	return e->ctx == ctx && e->gpa == req->gpa && e->len == req->len;
+}
+
+/* PVISOR_IOEVENTFD: add or remove one entry. */
+int pvisor_ioeventfd(struct pvisor_vm *vm, const struct pvisor_ioeventfd *req)
+{
+	struct pvisor_ioeventfd_entry *e;
+	struct eventfd_ctx *ctx;
+	unsigned int i;
+	int ret = 0;
+
+	if (req->flags & ~PVISOR_IOEVENTFD_DEASSIGN || req->reserved)
+		return -EINVAL;
+	if (req->len && req->len != 1 && req->len != 2 && req->len != 4 &&
+	    req->len != 8)
+		return -EINVAL;
+	if (!pvisor_gpa_is_mmio(vm, req->gpa))
+		return -EINVAL;
+	ctx = eventfd_ctx_fdget(req->fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
+
+	mutex_lock(&vm->lock);
+	if (req->flags & PVISOR_IOEVENTFD_DEASSIGN) {
+		ret = -ENOENT;
+		for (i = 0; i < vm->nr_ioeventfds; i++) {
+			e = &vm->ioeventfds[i];
+			if (!ioeventfd_same(e, req, ctx))
+				continue;
+			eventfd_ctx_put(e->ctx);
+			*e = vm->ioeventfds[--vm->nr_ioeventfds];
+			ret = 0;
+			break;
+		}
+		goto out;
+	}
+	for (i = 0; i < vm->nr_ioeventfds; i++) {
+		e = &vm->ioeventfds[i];
+		if (e->gpa == req->gpa && (!e->len || !req->len ||
+					   e->len == req->len)) {
+			ret = -EEXIST;
+			goto out;
+		}
+	}
+	if (vm->nr_ioeventfds == PVISOR_MAX_IOEVENTFDS) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	vm->ioeventfds[vm->nr_ioeventfds++] = (struct pvisor_ioeventfd_entry) {
+		.gpa = req->gpa, .len = req->len, .ctx = ctx,
+	};
+	ctx = NULL;			/* the entry holds the reference */
+out:
+	mutex_unlock(&vm->lock);
+	if (ctx)
+		eventfd_ctx_put(ctx);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_ioeventfd);
+
+void pvisor_mmio_vm_destroy(struct pvisor_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_ioeventfds; i++)
+		eventfd_ctx_put(vm->ioeventfds[i].ctx);
+	vm->nr_ioeventfds = 0;
+}
+
+/* Signal the eventfd registered for this write, if there is one. */
+static bool ioeventfd_signal(struct pvisor_vm *vm, u64 gpa, unsigned int len)
+{
+	bool found = false;
+	unsigned int i;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < vm->nr_ioeventfds; i++) {
+		const struct pvisor_ioeventfd_entry *e = &vm->ioeventfds[i];
+
+		if (e->gpa == gpa && (!e->len || e->len == len)) {
+			eventfd_signal(e->ctx);
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&vm->lock);
+	return found;
+}
+
+/* --- the fault --------------------------------------------------------------- */
+
+#define INSN_FETCH	24	/* three aligned words: any 15 bytes at rip */
+
+/* Copy up to INSN_FETCH bytes from rip & ~7; return how many follow rip. */
+static unsigned int fetch_insn(struct pvisor_vcpu *vcpu, u8 *buf)
+{
+	u64 rip = vcpu->frame.rip, start = rip & ~7ULL, w;
+	unsigned int i, got = 0;
+
+	for (i = 0; i < INSN_FETCH / 8; i++) {
+		if (pvisor_read_guest_va(vcpu, start + 8 * i, &w))
+			break;
+		memcpy(buf + 8 * i, &w, 8);
+		got += 8;
+	}
+	return got > rip - start ? got - (rip - start) : 0;
+}
+
+/**
+ * pvisor_mmio_fault() - emulate the instruction that faulted on MMIO
+ * @vcpu: the vCPU; vcpu->mmio.gpa holds the address shadow.c found
+ *
+ * Completes the access in the kernel, or leaves it in vcpu->mmio for the
+ * launcher (mmio.exit set), or crashes the guest with the reason.
+ */
+void pvisor_mmio_fault(struct pvisor_vcpu *vcpu)
+{
+	struct pvisor_mmio *m = &vcpu->mmio;
+	struct pvisor_frame *f = &vcpu->frame;
+	u8 buf[INSN_FETCH];
+	unsigned int avail;
+	const u8 *insn;
+
+	if (vcpu->mode != PVISOR_MODE_KERNEL) {
+		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_MMIO, X86_TRAP_PF, 0,
+				  m->gpa, "MMIO at %#llx from guest user mode",
+				  m->gpa);
+		return;
+	}
+	avail = fetch_insn(vcpu, buf);
+	insn = buf + (f->rip & 7);
+	if (pvisor_mmio_decode(insn, min(avail, 15U), &m->insn)) {
+		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_MMIO, X86_TRAP_PF, 0,
+				  m->gpa, "not a mov to MMIO %#llx: %*phN",
+				  m->gpa, (int)min(avail, 8U), insn);
+		return;
+	}
+	m->len = m->insn.size;
+	m->is_write = m->insn.is_write;
+	m->data = m->is_write ? pvisor_mmio_write_value(f, &m->insn) : 0;
+	if (m->gpa & (m->len - 1)) {
+		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_MMIO, X86_TRAP_PF, 0,
+				  m->gpa, "misaligned %u-byte MMIO at %#llx",
+				  m->len, m->gpa);
+		return;
+	}
+	if (m->is_write && ioeventfd_signal(vcpu->vm, m->gpa, m->len)) {
+		trace_pvisor_mmio(vcpu->vm->id, vcpu->id, m->gpa, m->len, true,
+				  m->data, true);
+		pvisor_stat_inc(PVISOR_STAT_MMIO_IOEVENTFD);
+		f->rip += m->insn.len;
+		return;
+	}
+	trace_pvisor_mmio(vcpu->vm->id, vcpu->id, m->gpa, m->len, m->is_write,
+			  m->data, false);
+	pvisor_stat_inc(PVISOR_STAT_EXIT_MMIO);
+	m->exit = true;
+	if (m->is_write)
+		f->rip += m->insn.len;
+	else
+		m->read_pending = true;
+}
+
+/* PVISOR_RUN_MMIO_COMPLETE: the launcher's answer to a read. */
+int pvisor_mmio_complete(struct pvisor_vcpu *vcpu, bool complete, u64 data)
+{
+	struct pvisor_mmio *m = &vcpu->mmio;
+
+	if (complete != m->read_pending)
+		return -EINVAL;
+	if (!complete)
+		return 0;
+	m->read_pending = false;
+	pvisor_mmio_read_result(&vcpu->frame, &m->insn, data);
+	vcpu->frame.rip += m->insn.len;
+	return 0;
+}

@@ -1,0 +1,62 @@
+#!/bin/sh
+# devices.sh ROLE: the in-guest half of the device tests (tests/rig/vm/
+# devices.sh runs the host half).  Every result is a "guest: ..." line the
+# host half looks for; nothing here decides pass or fail on its own.
+role=$1
+token=$(sed -n 's/.*pvtoken=\([A-Za-z0-9]*\).*/\1/p' /proc/cmdline)
+
+# ip ME PEER: bring up eth0 as 10.0.2.ME and wait for PEER to answer.
+net_up() {
+	ip link set lo up
+	ip link set eth0 up && ip addr add "10.0.2.$1/24" dev eth0 || return 1
+	i=0
+	until ping -c 1 -W 1 "10.0.2.$2" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 90 ] || { echo "guest: no answer from 10.0.2.$2"; return 1; }
+	done
+	ping -c 3 "10.0.2.$2" | grep -q ' 0% packet loss' && echo "guest: ping 10.0.2.$2 ok"
+}
+
+case $role in
+disk)
+	# The root disk: write, sync, report.  The host reads it back later.
+	grep -q ' / ext4 rw' /proc/mounts && echo "guest: root is ext4 on vda, read-write"
+	echo "$token" >/data/token && sync && echo "guest: synced $token"
+	# A read-only second disk refuses writes.
+	if [ -b /dev/vdb ]; then
+		if dd if=/dev/zero of=/dev/vdb bs=512 count=1 conv=fsync 2>/dev/null; then
+			echo "guest: read-only disk accepted a write"
+		else
+			echo "guest: read-only disk refused the write"
+		fi
+		[ "$(cat /sys/block/vdb/ro)" = 1 ] && echo "guest: vdb is marked read-only"
+	fi
+	# rng: bytes from /dev/hwrng, and virtio is the source.
+	n=$(dd if=/dev/hwrng bs=64 count=1 2>/dev/null | od -An -tx1 | tr -d ' \n' | wc -c)
+	[ "$n" = 128 ] && echo "guest: hwrng gave 64 bytes from $(cat /sys/class/misc/hw_random/rng_current)"
+	# Big enough to cross many descriptors: read back what we wrote.
+	dd if=/dev/urandom of=/data/big bs=64k count=16 2>/dev/null && sync
+	echo 3 >/proc/sys/vm/drop_caches
+	[ "$(md5sum </data/big)" = "$(dd if=/data/big bs=64k 2>/dev/null | md5sum)" ] &&
+		echo "guest: 1 MiB file written and read back"
+	dmesg | grep -E 'WARNING|BUG|Oops|virtio.*(error|failed)' && echo "guest: dmesg has warnings"
+	grep -qw pvhang /proc/cmdline && { echo "guest: waiting to be killed"; sleep 1000; } ;;
+check)
+	echo "guest: token on disk is $(cat /data/token 2>/dev/null)" ;;
+neta)
+	net_up 1 2 || exit 1
+	sleep 1000 | nc -l -p 5000 >/tmp/got
+	echo "guest: received $(wc -c </tmp/got) bytes md5 $(md5sum </tmp/got | cut -d' ' -f1)" ;;
+netb)
+	net_up 2 1 || exit 1
+	dd if=/dev/urandom of=/tmp/f bs=1k count=512 2>/dev/null
+	echo "guest: sending $(wc -c </tmp/f) bytes md5 $(md5sum </tmp/f | cut -d' ' -f1)"
+	i=0
+	until nc 10.0.2.1 5000 </tmp/f; do
+		i=$((i + 1)); [ $i -lt 30 ] || { echo "guest: cannot reach the listener"; exit 1; }
+		sleep 1
+	done
+	echo "guest: sent" ;;
+vsock)
+	/tests/vsock_echo 1234 ;;
+esac

@@ -59,6 +59,11 @@ int devices_attach(struct vm *vm, const struct virtio_opts *opts)
 
 	if (!nr_requested(opts))
 		return 0;
+	if (vm->mem_size > VIRTIO_MMIO_BASE_DEFAULT) {
+		fprintf(stderr, "pvisor-run: with devices, --mem can be at most %lluM: their registers start at %#llx\n",
+			VIRTIO_MMIO_BASE_DEFAULT >> 20, VIRTIO_MMIO_BASE_DEFAULT);
+		return -1;
+	}
 	virtio_gmem_init(&gm, vm->mem, vm->mem_size, 0);
 	vm->devices = virtio_set_create(opts, &gm, VIRTIO_MMIO_BASE_DEFAULT,
 					VIRTIO_IRQ_BASE_DEFAULT);

@@ -2,8 +2,9 @@
 # `make bench`: boot the rig's stock host VM (QEMU/TCG) with PTI off and on,
 # and in each run the native baselines and the pvisor guest benchmarks
 # (tests/rig/vm/bench.sh).  Prints ns per operation, ratios to native in the
-# same boot, and host exits per operation.  Also the launcher's device-model
-# benchmark, in userspace.
+# same boot, and host exits per operation; then a Linux guest's virtio disk
+# and network against the host VM's own I/O (tests/rig/vm/bench-devices.sh).
+# Also the launcher's device-model benchmark, in userspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/rig/lib.sh
@@ -12,6 +13,7 @@ tests/rig/setup.sh >/dev/null
 kver=$(stock_kver)
 tests/rig/build-module.sh "/lib/modules/$kver/build" build/mod-stock
 make -s launcher payload
+tests/rig/build-guest.sh
 tests/rig/mkinitramfs.sh build/stock.cpio.gz build/mod-stock/host
 for leg in "bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on"; do
 	set -- $leg
@@ -20,5 +22,9 @@ for leg in "bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on
 		die "benchmark VM failed; see build/rig/$1.console"
 	sed -n 's/\r$//; /^\(bench\|ratio\)/p' "build/rig/$1.results"
 done
+say "devices in a Linux guest: virtio disk and network against the host VM (cpu max)"
+RIG_TIMEOUT=1500 tests/rig/run-vm.sh bench-devices "/boot/vmlinuz-$kver" build/stock.cpio.gz max bench-devices >/dev/null ||
+	die "device benchmark VM failed; see build/rig/bench-devices.console and .results"
+sed -n 's/\r$//; /^\(bench\|ratio\)/p' build/rig/bench-devices.results
 say "launcher device model (userspace)"
 make -s -C launcher/virtio bench

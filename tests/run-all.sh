@@ -94,6 +94,8 @@ tests/rig/mkinitramfs.sh build/stock.cpio.gz build/mod-stock/host ||
 	echo "not ok - initramfs for the stock host" | emit
 [ -n "$debug_dir" ] && { tests/rig/mkinitramfs.sh build/debug.cpio.gz build/mod-debug/host ||
 	echo "not ok - initramfs for the debug host" | emit; }
+# A suite leg boots a dozen Linux guests; the debug host is slow at it.
+export RIG_TIMEOUT=${RIG_TIMEOUT:-1500}
 for leg in "${legs[@]}"; do
 	set -- $leg
 	case " ${RIG_LEGS:-$1} " in *" $1 "*) ;; *) continue ;; esac

@@ -32,5 +32,9 @@ if [ -f "$PVISOR_TOP/build/linux-guest/vmlinux" ]; then
 	[ -f "$PVISOR_TOP/build/linux-guest/rootfs.ext4" ] &&
 		cp "$PVISOR_TOP/build/linux-guest/rootfs.ext4" "$stage/pvisor/linux/"
 fi
+# The stock kernel's tun module (TUN is built into the debug kernel), for
+# the tap backend test.
+tun=/lib/modules/$(stock_kver)/kernel/drivers/net/tun.ko.xz
+[ -f "$tun" ] && xz -dc "$tun" >"$stage/pvisor/tun.ko"
 [ -f "$PVISOR_TOP/build/adhoc.sh" ] && cp "$PVISOR_TOP/build/adhoc.sh" "$stage/pvisor/"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

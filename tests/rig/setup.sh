@@ -9,6 +9,8 @@ pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod perl
 	# the test rig: QEMU (TCG), the initramfs, the kernels
 	qemu-system-x86 busybox-static cpio gzip xz-utils file
+	# the Linux guest's root disk image (mke2fs -d)
+	e2fsprogs
 	linux-source-6.12 linux-headers-6.12-amd64
 	# lint
 	sparse

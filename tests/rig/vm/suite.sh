@@ -4,5 +4,6 @@
 rc=0
 /pvisor/vm/guests.sh || rc=1
 /pvisor/vm/linux.sh || rc=1
+/pvisor/vm/devices.sh || rc=1
 /pvisor/vm/modtest.sh || rc=1
 exit $rc

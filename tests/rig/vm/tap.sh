@@ -15,3 +15,22 @@ check() {
 		dmesg | tail -n 20 | sed 's/^/#   dmesg: /'
 	fi
 }
+# tun_ready: make /dev/net/tun available (the stock kernel has it as a module).
+tun_ready() {
+	[ -e /dev/net/tun ] || insmod /pvisor/tun.ko 2>/dev/null
+	[ -e /dev/net/tun ] || { mkdir -p /dev/net; mknod /dev/net/tun c 10 200 2>/dev/null; }
+	[ -e /dev/net/tun ]
+}
+# tap_configure_when_up NAME ADDR/BITS: pvisor-run creates the tap device
+# NAME when it starts; give it ADDR as soon as it appears (run it in the
+# background before pvisor-run).  Gives up after 60 s.
+tap_configure_when_up() {
+	i=0
+	while [ $i -lt 120 ]; do
+		if ip link show "$1" >/dev/null 2>&1; then
+			ip addr add "$2" dev "$1" && ip link set "$1" up
+			return
+		fi
+		sleep 0.5; i=$((i + 1))
+	done
+}

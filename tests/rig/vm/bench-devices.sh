@@ -1,0 +1,74 @@
+#!/bin/sh
+# `make bench`, devices part, inside the rig's host VM: the virtio disk and
+# network of a Linux guest against the same I/O from the host VM itself.
+# Guest timings come from the guest's clock (/proc/uptime, 10 ms); exits
+# and launcher wakeups per I/O are the difference between two runs of
+# different lengths, so boot and shutdown cancel out.  A benchmark, not a
+# test: it only fails if something could not run.
+. /pvisor/vm/tap.sh
+cd /pvisor || exit 1
+grep -q '^pvisor ' /proc/modules || insmod pvisor.ko || { not_ok "insmod"; exit 1; }
+[ -f linux/rootfs.ext4 ] || { skip "device bench" "no guest root image"; exit 0; }
+stats=/sys/kernel/debug/pvisor/stats
+stat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" $stats; }
+now() { cut -d' ' -f1 /proc/uptime; }
+mbs() { awk -v kib="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.1f", kib / 1024 / d }'; }
+
+cp linux/rootfs.ext4 /tmp/root.img
+n=64
+# Native: the same file, from the host VM (direct I/O, like the guest).
+dd if=/dev/zero of=/tmp/bench.img bs=64k count=$((n * 5)) 2>/dev/null
+t0=$(now); dd if=/dev/zero of=/tmp/bench.img bs=64k count=$n oflag=direct conv=notrunc 2>/dev/null
+t1=$(now); dd if=/tmp/bench.img of=/dev/null bs=64k count=$n iflag=direct 2>/dev/null; t2=$(now)
+nw=$(mbs $((n * 64)) "$t0" "$t1") nr=$(mbs $((n * 64)) "$t1" "$t2")
+echo "bench native disk: write $nw MB/s, read $nr MB/s ($n x 64 KiB, tmpfs file, O_DIRECT)"
+
+# guest_disk COUNT: boot, run the disk role, record stats deltas.
+guest_disk() {
+	e0=$(stat exits) m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
+	./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img --disk /tmp/bench.img \
+		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchdisk pvbench=$1" \
+		>/tmp/bench-disk.out 2>&1 || { not_ok "guest disk bench ($1)"; return 1; }
+	exits=$(( $(stat exits) - e0 )) mmio=$(( $(stat exits_mmio) - m0 )) kicks=$(( $(stat mmio_ioeventfd) - i0 ))
+	line=$(grep 'guest: bench disk' /tmp/bench-disk.out)
+}
+guest_disk $n || exit 1
+set -- $line
+gw=$(mbs $((n * 64)) "$9" "${10}") gr=$(mbs $((n * 64)) "${12}" "${13}")
+ex1=$exits mm1=$mmio k1=$kicks
+guest_disk $((n * 5)) || exit 1
+ios=$((n * 2 * 4))	# the extra requests: 4n writes and 4n reads
+echo "bench guest disk: write $gw MB/s, read $gr MB/s"
+awk -v gw="$gw" -v gr="$gr" -v nw="$nw" -v nr="$nr" 'BEGIN {
+	printf "ratio guest/native disk write throughput: %.2f\n", gw / nw
+	printf "ratio guest/native disk read throughput: %.2f\n", gr / nr }'
+awk -v e=$((exits - ex1)) -v m=$((mmio - mm1)) -v k=$((kicks - k1)) -v n=$ios 'BEGIN {
+	printf "bench guest disk per 64 KiB request: %.1f host exits, %.2f launcher MMIO exits, %.2f ioeventfd kicks\n",
+		e / n, m / n, k / n }'
+
+# Network: two guests over unix datagram sockets, 4 MiB with nc.
+cp linux/rootfs.ext4 /tmp/root2.img
+rm -f /tmp/ba.sock /tmp/bb.sock
+./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root2.img \
+	--net socket=/tmp/ba.sock,peer=/tmp/bb.sock \
+	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchneta" >/tmp/ba.out 2>&1 &
+apid=$!
+m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
+./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img \
+	--net socket=/tmp/bb.sock,peer=/tmp/ba.sock \
+	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchnetb" >/tmp/bb.out 2>&1
+wait $apid
+set -- $(grep 'guest: bench net 4 MiB' /tmp/bb.out)
+if [ -n "${6:-}" ]; then
+	echo "bench guest-to-guest network: $(mbs 4096 "$5" "$6") MB/s (4 MiB over nc, socket backend; both guests' boots in the exit counts)"
+	# Native: the same transfer over loopback in the host VM.
+	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
+	nc -l -p 5001 -e /bin/sh -c 'cat >/dev/null' &
+	sleep 1
+	t0=$(now); nc 127.0.0.1 5001 </tmp/f; t1=$(now)
+	echo "bench native loopback network: $(mbs 4096 "$t0" "$t1") MB/s"
+else
+	not_ok "guest network bench"; tail -n 20 /tmp/bb.out
+fi
+ok "device bench ran"
+exit $failed

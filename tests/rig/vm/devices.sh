@@ -1,0 +1,152 @@
+#!/bin/sh
+# Devices in the running Linux guest, inside the rig's host VM: the launcher's
+# virtio devices attached through MMIO exits, with stock guest drivers.  The
+# guest half is tests/rig/guest/tests/devices.sh (selected by pvdev=ROLE).
+. /pvisor/vm/tap.sh
+cd /pvisor || exit 1
+if [ ! -f linux/rootfs.ext4 ]; then
+	skip "devices" "no guest root image in the initramfs (guest-pv build failed?)"
+	exit 0
+fi
+grep -q '^pvisor ' /proc/modules || insmod pvisor.ko || { not_ok "insmod pvisor.ko"; exit 1; }
+
+# guest NAME ROLE "DEVICE OPTIONS" [APPEND]: boot from /tmp/root.img; output
+# in /tmp/NAME.out, exit code in $rc.
+guest() {
+	# shellcheck disable=SC2086
+	timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M \
+		--disk /tmp/root.img $3 \
+		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=$2 $4" \
+		>"/tmp/$1.out" 2>&1
+	rc=$?
+}
+show() { sed 's/^/#   /' "/tmp/$1.out" | tail -n 30; }
+# expect NAME TEXT DESCRIPTION: ok if the guest said TEXT.
+expect() {
+	if grep -qF "$2" "/tmp/$1.out"; then ok "devices: $3"; else not_ok "devices: $3"; show "$1"; fi
+}
+# clean NAME: the guest's kernel log has no warnings and no device errors.
+clean() {
+	if grep -E 'WARNING|BUG:|Oops|virtio.*(error|failed)|dmesg has warnings' "/tmp/$1.out"; then
+		not_ok "devices: $1: guest kernel log clean"; show "$1"
+	else
+		ok "devices: $1: guest kernel log clean"
+	fi
+}
+
+cp linux/rootfs.ext4 /tmp/root.img
+cp linux/rootfs.ext4 /tmp/ro.img
+token=t$$x$(date +%s)
+guest disk disk "--disk /tmp/ro.img,ro --rng" "pvtoken=$token"
+[ "$rc" = 0 ] && ok "devices: boots from an ext4 root on virtio-blk, powers off (exit 0)" ||
+	{ not_ok "devices: root-disk boot (exit $rc)"; show disk; }
+expect disk "guest: root is ext4 on vda, read-write" "root=/dev/vda is the ext4 image, mounted read-write"
+expect disk "guest: synced $token" "the guest writes and syncs a file on its root disk"
+expect disk "guest: read-only disk refused the write" "a read-only disk refuses writes in the guest"
+expect disk "guest: vdb is marked read-only" "the guest sees the read-only disk as read-only"
+expect disk "guest: hwrng gave 64 bytes from virtio_rng.0" "/dev/hwrng gives bytes from virtio-rng"
+expect disk "guest: 256 KiB file written and read back" "a 256 KiB file is written, dropped from the cache and read back intact"
+clean disk
+if grep -c "$token" /tmp/root.img >/dev/null; then
+	ok "devices: the synced data is in the image file after shutdown"
+else
+	not_ok "devices: the synced data is in the image file after shutdown"
+fi
+guest check check ""
+expect check "guest: token on disk is $token" "a second boot from the image reads the data back"
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	# Each guest exit costs ~0.3 ms on the debug host: one boot with every
+	# device kind is what fits; the stock legs run the rest.
+	skip "devices: launcher SIGKILL after sync, network, tap, vsock, virtio console" \
+		"the debug host makes each guest exit ~0.3 ms; this runs on the stock legs"
+	exit $failed
+fi
+
+# A launcher SIGKILLed after the guest's sync loses nothing.
+token2=k$$y$(date +%s)
+./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img \
+	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=disk pvtoken=$token2 pvhang" \
+	>/tmp/kill.out 2>&1 &
+pid=$!
+i=0
+while ! grep -q "guest: waiting to be killed" /tmp/kill.out && [ $i -lt 300 ]; do
+	sleep 1; i=$((i + 1))
+done
+kill -9 $pid; wait $pid 2>/dev/null
+expect kill "guest: synced $token2" "guest syncs, then its launcher is SIGKILLed"
+guest check2 check ""
+expect check2 "guest: token on disk is $token2" "data synced before a launcher SIGKILL is in the image"
+[ "$(cat /sys/module/pvisor/refcnt)" = 0 ] && ok "devices: module refcount back to 0 after the SIGKILL" ||
+	not_ok "devices: module refcount $(cat /sys/module/pvisor/refcnt) after the SIGKILL"
+
+# Two guests linked by unix datagram sockets: ping and a file with a checksum.
+cp linux/rootfs.ext4 /tmp/root2.img
+rm -f /tmp/neta.sock /tmp/netb.sock
+timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root2.img \
+	--net socket=/tmp/neta.sock,peer=/tmp/netb.sock \
+	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=neta" >/tmp/neta.out 2>&1 &
+apid=$!
+guest netb netb "--net socket=/tmp/netb.sock,peer=/tmp/neta.sock"
+wait $apid
+arc=$?
+expect neta "guest: ping 10.0.2.2 ok" "guest A pings guest B over the socket backend"
+expect netb "guest: ping 10.0.2.1 ok" "guest B pings guest A over the socket backend"
+sent=$(sed -n 's/.*guest: sending \([0-9]* bytes md5 [0-9a-f]*\).*/\1/p' /tmp/netb.out)
+got=$(sed -n 's/.*guest: received \([0-9]* bytes md5 [0-9a-f]*\).*/\1/p' /tmp/neta.out)
+if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$rc" = 0 ] && [ "$arc" = 0 ]; then
+	ok "devices: a 512 KiB file crosses from guest B to guest A intact ($got)"
+else
+	not_ok "devices: file transfer: sent '$sent', received '$got' (exits $rc, $arc)"
+	show neta; show netb
+fi
+clean neta
+clean netb
+
+# The tap backend, from the host VM (the rig is root here): pvisor-run
+# creates pvtap0, this VM gives it 10.0.2.1 and receives a file on it.
+if tun_ready; then
+	tap_configure_when_up pvtap0 10.0.2.1/24 &
+	nc -l -p 5000 -e /bin/sh -c 'cat >/tmp/tap-got' &
+	ncpid=$!
+	guest tap netb "--net tap=pvtap0"
+	kill $ncpid 2>/dev/null
+	expect tap "guest: ping 10.0.2.1 ok" "the tap backend: the guest pings the host VM"
+	sent=$(sed -n 's/.*guest: sending \([0-9]*\) bytes md5 \([0-9a-f]*\).*/\1 \2/p' /tmp/tap.out)
+	got="$(wc -c </tmp/tap-got 2>/dev/null) $(md5sum </tmp/tap-got 2>/dev/null | cut -d' ' -f1)"
+	[ -n "$sent" ] && [ "$sent" = "$got" ] &&
+		ok "devices: the tap backend: a file from the guest reaches the host VM intact" ||
+		{ not_ok "devices: tap file: sent '$sent', received '$got'"; show tap; }
+else
+	not_ok "devices: the tap backend: no /dev/net/tun in the host VM (tun.ko missing from the initramfs?)"
+fi
+
+# vsock: a host program talks to a guest listener through the AF_UNIX socket.
+rm -f /tmp/vsock.sock
+timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img \
+	--vsock cid=3,uds=/tmp/vsock.sock \
+	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=vsock" >/tmp/vsock.out 2>&1 &
+vpid=$!
+reply=$(./vsock_client /tmp/vsock.sock 1234 "hello-from-the-host-$$" 2>&1)
+wait $vpid
+vrc=$?
+if [ "$reply" = "echo: hello-from-the-host-$$" ] && [ "$vrc" = 0 ]; then
+	ok "devices: vsock: host to guest listener and back ($reply)"
+else
+	not_ok "devices: vsock: reply '$reply' (guest exit $vrc)"; show vsock
+fi
+
+# The shell on the virtio console (hvc0); pvisor-run serves it on stdio.
+(sleep 20
+ echo 'echo console-$((6 * 7)) on $(cat /sys/class/tty/console/active) bound $(ls /sys/bus/virtio/drivers/virtio_console | grep -c virtio)'
+ echo 'poweroff -f') |
+	timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img --console stdio \
+		--append "console=hvc0 root=/dev/vda rw init=/init" >/tmp/vcons.out 2>&1
+crc=$?
+if grep -q 'console-42 on hvc0 bound 1' /tmp/vcons.out && [ "$crc" = 0 ]; then
+	ok "devices: the shell runs on the virtio console (hvc0)"
+else
+	not_ok "devices: the shell on the virtio console (exit $crc)"; show vcons
+fi
+
+exit $failed

@@ -63,7 +63,7 @@ if [ -n "${6:-}" ]; then
 	echo "bench guest-to-guest network: $(mbs 4096 "$5" "$6") MB/s (4 MiB over nc, socket backend; both guests' boots in the exit counts)"
 	# Native: the same transfer over loopback in the host VM.
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
-	nc -l -p 5001 -e /bin/sh -c 'cat >/dev/null' &
+	nc -l -p 5001 -e /bin/sh -c 'cat >/dev/null' >/dev/null 2>&1 &
 	sleep 1
 	t0=$(now); nc 127.0.0.1 5001 </tmp/f; t1=$(now)
 	echo "bench native loopback network: $(mbs 4096 "$t0" "$t1") MB/s"

@@ -21,10 +21,11 @@ check "pvisor-run --version" ./pvisor-run --version
 cp linux/rootfs.ext4 /tmp/disk.img
 if tun_ready; then
 	# pvisor-run creates pvtap0; this VM is 10.0.2.1 on it.
-	tap_configure_when_up pvtap0 10.0.2.1/24 &
+	# (Background jobs keep off stdout: the rig waits for it to close.)
+	tap_configure_when_up pvtap0 10.0.2.1/24 >/dev/null 2>&1 &
 	net="--net tap=pvtap0"
 	(while :; do echo "hello from the host VM, over virtio-net and a tap device" |
-		nc -l -p 7000 >/dev/null; done) &
+		nc -l -p 7000; done) >/dev/null 2>&1 &
 	server=$!
 else
 	say "no /dev/net/tun in this VM: the guest's network is unconnected"
@@ -67,7 +68,7 @@ else
 fi
 [ "$rc" = 0 ] && ok "the Linux guest ran and powered off (exit 0)" ||
 	not_ok "the Linux guest exited with $rc"
-[ -n "${server:-}" ] && kill "$server" 2>/dev/null
+[ -n "${server:-}" ] && { kill "$server"; killall nc; } 2>/dev/null
 say "\$ grep -E 'exits|mmio|direct' /sys/kernel/debug/pvisor/stats"
 grep -E 'exits|mmio|direct' /sys/kernel/debug/pvisor/stats | sed 's/^/demo:   /'
 say "\$ rmmod pvisor"

@@ -59,7 +59,7 @@ else
 		echo "$cmd"; sleep 4
 	 done) | $run --append "$append" >/tmp/demo-guest.out 2>&1
 	rc=$?
-	grep -v '^\[' /tmp/demo-guest.out | sed 's/^/demo:   /'
+	grep -v '^\[' /tmp/demo-guest.out | sed 's/\x1b\[6n//g; s/^/demo:   /'
 	grep -q 'hello from the host VM' /tmp/demo-guest.out &&
 		ok "the guest reaches the host VM over its network" ||
 		not_ok "the guest reaches the host VM over its network"

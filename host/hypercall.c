@@ -272,18 +272,22 @@ static long hc_set_entries(struct pvisor_vcpu *vcpu, const u64 *arg)
 
 static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
-	u64 kroot = arg[0], uroot = arg[1];
+	u64 kroot = arg[0], uroot = arg[1], flags = arg[2];
 
-	if (!PAGE_ALIGNED(kroot) || !PAGE_ALIGNED(uroot))
+	if (!PAGE_ALIGNED(kroot) || !PAGE_ALIGNED(uroot) ||
+	    (flags & ~PVISOR_CR3_SAME_KERNEL_HALF))
 		return -EINVAL;
 	if (!pvisor_gpa_to_user(vcpu->vm, kroot, PAGE_SIZE, false))
 		return -EFAULT;
 	/* A user root of 0 means "no user mappings", e.g. for kernel threads. */
 	if (uroot && !pvisor_gpa_to_user(vcpu->vm, uroot, PAGE_SIZE, false))
 		return -EFAULT;
+	if (flags & PVISOR_CR3_SAME_KERNEL_HALF)
+		pvisor_shadow_zap_user_half(&vcpu->shadow);
+	else
+		pvisor_shadow_zap(&vcpu->shadow);
 	vcpu->cr3_kernel = kroot;
 	vcpu->cr3_user = uroot;
-	pvisor_shadow_zap(&vcpu->shadow);
 	return 0;
 }
 
@@ -417,7 +421,7 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	 * interrupted context's values on their way back: none is checked.
 	 */
 	HC(PVISOR_HC_IRET,		hc_iret,		5),
-	HC(PVISOR_HC_NEW_CR3,		hc_new_cr3,		2),
+	HC(PVISOR_HC_NEW_CR3,		hc_new_cr3,		3),
 	HC(PVISOR_HC_MMU_UPDATE,	hc_mmu_update,		2),
 	HC(PVISOR_HC_FLUSH_TLB,		hc_flush_tlb,		3),
 	HC(PVISOR_HC_CPUID,		hc_cpuid,		3),

@@ -85,11 +85,18 @@ struct pvisor_shadow {
 	unsigned int nr_pinned;
 	struct pvisor_sw_map *swmap;	/* the hole subtree of this vCPU */
 	int last_cpu;			/* whose area swmap maps, or -1 */
+	unsigned int nr_tables;		/* on the tables list */
 	u64 fills, zaps, invalidations;
 };
 
 /* pvisor_shadow_fault(): the access is to an MMIO slot (vcpu->mmio.gpa). */
 #define PVISOR_FAULT_MMIO	2
+
+/*
+ * Shadow tables a user-half zap leaves on the list until the next full zap;
+ * past this many (16 MiB per vCPU) the next CR3 load zaps everything.
+ */
+#define PVISOR_SHADOW_TABLES_MAX	4096
 
 /* Longer flushes drop every shadow entry instead of walking page by page. */
 #define PVISOR_SHADOW_INVALIDATE_MAX	64
@@ -246,6 +253,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 int pvisor_shadow_init(struct pvisor_shadow *s);
 void pvisor_shadow_destroy(struct pvisor_shadow *s);
 void pvisor_shadow_zap(struct pvisor_shadow *s);
+void pvisor_shadow_zap_user_half(struct pvisor_shadow *s);
 void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages);
 u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,

@@ -407,6 +407,10 @@ static void new_cr3_roots_must_be_guest_pages(struct kunit *test)
 				 GUEST_BASE + PAGE_SIZE, 0), 0L);
 	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_kernel, GUEST_BASE);
 	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_user, GUEST_BASE + PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
+				 PVISOR_CR3_SAME_KERNEL_HALF), 0L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
+				 2), (long)-EINVAL);
 }
 
 static void version_ioctl_reports_limits(struct kunit *test)
@@ -652,6 +656,34 @@ static void shadow_refuses_what_the_guest_denies(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
 }
 
+/* A CR3 load with SAME_KERNEL_HALF drops the user half only, until full. */
+static void shadow_cr3_load_keeps_the_kernel_half(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_shadow *s = &t->vcpu.shadow;
+	u64 *kroot = page_address(s->root[0]), *uroot = page_address(s->root[1]);
+	u64 hole = kroot[256];
+
+	/* Stand-in top-level entries: the zap never follows them. */
+	kroot[1] = 0x1001;
+	kroot[300] = 0x2001;
+	uroot[1] = 0x3001;
+	uroot[300] = 0x4001;
+	pvisor_shadow_zap_user_half(s);
+	KUNIT_EXPECT_EQ(test, kroot[1], 0ULL);
+	KUNIT_EXPECT_EQ(test, kroot[300], 0x2001ULL);
+	KUNIT_EXPECT_EQ(test, uroot[1], 0ULL);
+	KUNIT_EXPECT_EQ(test, uroot[300], 0ULL);
+	KUNIT_EXPECT_EQ(test, kroot[256], hole);
+	KUNIT_EXPECT_EQ(test, uroot[256], hole);
+	/* With too many tables left behind, everything goes. */
+	s->nr_tables = PVISOR_SHADOW_TABLES_MAX + 1;
+	pvisor_shadow_zap_user_half(s);
+	KUNIT_EXPECT_EQ(test, kroot[300], 0ULL);
+	KUNIT_EXPECT_EQ(test, s->nr_tables, 0U);
+	KUNIT_EXPECT_EQ(test, kroot[256], hole);
+}
+
 static void shadow_never_maps_outside_guest_memory(struct kunit *test)
 {
 	struct hc_test *t = test->priv;
@@ -863,6 +895,7 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
 	KUNIT_CASE(shadow_never_maps_outside_guest_memory),
+	KUNIT_CASE(shadow_cr3_load_keeps_the_kernel_half),
 	{}
 };
 

@@ -21,8 +21,10 @@
  * D in the leaf on a write.  A leaf whose D bit is still clear is shadowed
  * read-only, so the first write faults here and sets it.
  *
- * Invalidation: a CR3 load or a full flush drops every shadow entry
- * ("zap") and the fault path rebuilds what is used.  A flush of one page or
+ * Invalidation: a full flush drops every shadow entry ("zap") and the fault
+ * path rebuilds what is used; so does a CR3 load, unless the guest says the
+ * new root's kernel half is the old one's (Linux's always is), when only the
+ * user half goes.  A flush of one page or
  * a short range clears just those leaves in both roots, as INVLPG drops
  * just those TLB entries; the pages they mapped stay pinned until the next
  * zap (at the latest when the pin table fills), which costs memory, never
@@ -53,8 +55,10 @@ static struct page *shadow_table_alloc(struct pvisor_shadow *s)
 {
 	struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
-	if (p)
+	if (p) {
 		list_add(&p->lru, &s->tables);
+		s->nr_tables++;
+	}
 	return p;
 }
 
@@ -97,12 +101,43 @@ void pvisor_shadow_zap(struct pvisor_shadow *s)
 		list_del(&p->lru);
 		__free_page(p);
 	}
+	s->nr_tables = 0;
 	/* Pages mapped writable may have been written: mark them dirty. */
 	unpin_user_pages_dirty_lock(s->pinned, s->nr_pinned, true);
 	s->nr_pinned = 0;
 	s->zaps++;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap);
+
+/*
+ * A CR3 load that keeps the kernel half (PVISOR_CR3_SAME_KERNEL_HALF): drop
+ * the translations of the user half (top-level slots below the switcher's)
+ * of the kernel-mode root and everything of the user-mode root (the user
+ * root may have changed, and user mode has no business in the upper half),
+ * and keep the kernel half of the kernel-mode root.  The dropped subtrees stay on the tables
+ * list, unreachable, and their pages pinned, until the next full zap, which
+ * comes at the latest when either list fills.
+ */
+void pvisor_shadow_zap_user_half(struct pvisor_shadow *s)
+{
+	unsigned int i, r;
+
+	if (!s->root[0])
+		return;
+	if (s->nr_tables > PVISOR_SHADOW_TABLES_MAX) {
+		pvisor_shadow_zap(s);
+		return;
+	}
+	for (r = 0; r < 2; r++) {
+		u64 *root = page_address(s->root[r]);
+
+		for (i = 0; i < PTRS_PER_PGD; i++)
+			if (i < SW_TOP_SLOT || (r == 1 && i != SW_TOP_SLOT))
+				root[i] = 0;
+	}
+	s->zaps++;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap_user_half);
 
 /* Clear the shadow leaf for @va in @root, if there is one. */
 static void shadow_clear_leaf(struct page *root, u64 va)

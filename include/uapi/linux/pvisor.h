@@ -29,7 +29,7 @@
  * no compatibility is promised between two development versions.
  * 1: boot protocol for Linux guests (section 4), PVISOR_HC_CONSOLE_READ.
  * 2: MMIO regions (PVISOR_MEM_MMIO), PVISOR_EXIT_MMIO completed through
- *    PVISOR_RUN_MMIO_COMPLETE, PVISOR_IOEVENTFD.
+ *    PVISOR_RUN_MMIO_COMPLETE, PVISOR_IOEVENTFD, PVISOR_CR3_SAME_KERNEL_HALF.
  */
 #define PVISOR_ABI_VERSION		2
 
@@ -267,7 +267,7 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_HC_SET_SEGMENT_BASE	9   /* (PVISOR_SEG_*, base) */
 #define PVISOR_HC_SET_ENTRIES		10  /* (gpa of pvisor_entries) */
 #define PVISOR_HC_IRET			11  /* () pop an event frame */
-#define PVISOR_HC_NEW_CR3		12  /* (kernel root gpa, user root gpa) */
+#define PVISOR_HC_NEW_CR3		12  /* (kernel root, user root, PVISOR_CR3_*) */
 #define PVISOR_HC_MMU_UPDATE		13  /* (gpa of pvisor_mmu_op[], n) -> n */
 #define PVISOR_HC_FLUSH_TLB		14  /* (PVISOR_FLUSH_*, va, npages) */
 #define PVISOR_HC_CPUID			15  /* (leaf, subleaf, gpa of out) */
@@ -299,6 +299,15 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_SEG_GS_KERNEL		1  /* GS base in guest-kernel mode */
 #define PVISOR_SEG_GS_USER		2  /* GS base in guest-user mode */
 #define PVISOR_SEG_NR			3
+
+/*
+ * PVISOR_HC_NEW_CR3 flags.  SAME_KERNEL_HALF: the upper half of the new
+ * kernel root (top-level slots 256..511) maps what the old one mapped, as
+ * Linux's page tables always do; the host then keeps its translations for
+ * kernel addresses, as the CPU keeps global TLB entries across a CR3 load.
+ * A guest that says so falsely sees its old kernel mappings, nothing else.
+ */
+#define PVISOR_CR3_SAME_KERNEL_HALF	(1ULL << 0)
 
 /* PVISOR_HC_FLUSH_TLB operations. */
 #define PVISOR_FLUSH_ALL		0  /* everything, both roots */

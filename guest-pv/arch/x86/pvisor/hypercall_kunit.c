@@ -136,6 +136,9 @@ static void hc_new_cr3(struct kunit *test)
 	unsigned long root = __read_cr3() & CR3_ADDR_MASK;
 
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, root, root), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_NEW_CR3, root, root,
+					 PVISOR_CR3_SAME_KERNEL_HALF), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_NEW_CR3, root, root, 2), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, root + 8, root), -EINVAL);
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, NO_SUCH_GPA, 0), -EFAULT);
 }

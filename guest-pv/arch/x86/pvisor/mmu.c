@@ -62,8 +62,15 @@ static void pvisor_write_cr3(unsigned long cr3)
 	long ret;
 
 	pvisor_cr3 = cr3;
-	/* One set of tables: the host gives user mode only U=1 mappings. */
-	ret = pvisor_hc2(PVISOR_HC_NEW_CR3, root, root);
+	/*
+	 * One set of tables: the host gives user mode only U=1 mappings.  The
+	 * kernel half of every Linux pgd is the same (sync_global_pgds()), so
+	 * the host may keep its kernel translations, as the CPU keeps global
+	 * TLB entries.  (The first switch, from the launcher's tables, is in
+	 * pvisor_start_kernel() without the flag.)
+	 */
+	ret = pvisor_hc3(PVISOR_HC_NEW_CR3, root, root,
+			 PVISOR_CR3_SAME_KERNEL_HALF);
 	/* Going on with the old tables would corrupt memory. */
 	if (ret)
 		panic("pvisor: the host refused page tables at %#lx: %ld\n",

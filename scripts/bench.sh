@@ -21,6 +21,11 @@ for leg in "bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on
 	tests/rig/run-vm.sh "$1" "/boot/vmlinuz-$kver" build/stock.cpio.gz "$2" bench "${3:-}" >/dev/null ||
 		die "benchmark VM failed; see build/rig/$1.console"
 	sed -n 's/\r$//; /^\(bench\|ratio\)/p' "build/rig/$1.results"
+	say "$1: a Linux guest against the same programs natively"
+	RIG_TIMEOUT=1500 tests/rig/run-vm.sh "$1-linux" "/boot/vmlinuz-$kver" build/stock.cpio.gz "$2" \
+		bench-linux "${3:-}" >/dev/null ||
+		die "Linux benchmark VM failed; see build/rig/$1-linux.console and .results"
+	sed -n 's/\r$//; /^\(bench\|ratio\)/p' "build/rig/$1-linux.results"
 done
 say "devices in a Linux guest: virtio disk and network against the host VM (cpu max)"
 RIG_TIMEOUT=1500 tests/rig/run-vm.sh bench-devices "/boot/vmlinuz-$kver" build/stock.cpio.gz max bench-devices >/dev/null ||

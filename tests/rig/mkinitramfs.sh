@@ -29,6 +29,8 @@ fi
 if [ -f "$PVISOR_TOP/build/linux-guest/vmlinux" ]; then
 	mkdir -p "$stage/pvisor/linux"
 	cp "$PVISOR_TOP"/build/linux-guest/{vmlinux,initrd.cpio.gz} "$stage/pvisor/linux/"
+	[ -f "$PVISOR_TOP/build/linux-guest/pvbench" ] &&
+		cp "$PVISOR_TOP/build/linux-guest/pvbench" "$stage/pvisor/"
 	[ -f "$PVISOR_TOP/build/linux-guest/rootfs.ext4" ] &&
 		cp "$PVISOR_TOP/build/linux-guest/rootfs.ext4" "$stage/pvisor/linux/"
 fi

@@ -27,7 +27,7 @@ echo "bench native disk: write $nw MB/s, read $nr MB/s ($n x 64 KiB, tmpfs file,
 guest_disk() {
 	e0=$(stat exits) m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
 	./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img --disk /tmp/bench.img \
-		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchdisk pvbench=$1" \
+		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchdisk pvdiskn=$1" \
 		>/tmp/bench-disk.out 2>&1 || { not_ok "guest disk bench ($1)"; return 1; }
 	exits=$(( $(stat exits) - e0 )) mmio=$(( $(stat exits_mmio) - m0 )) kicks=$(( $(stat mmio_ioeventfd) - i0 ))
 	line=$(grep 'guest: bench disk' /tmp/bench-disk.out)

@@ -68,8 +68,8 @@ esac
 now() { cut -d' ' -f1 /proc/uptime; }
 case $role in
 benchdisk)
-	# pvbench=N: N 64 KiB direct writes to /dev/vdb, then N direct reads.
-	n=$(sed -n 's/.*pvbench=\([0-9]*\).*/\1/p' /proc/cmdline)
+	# pvdiskn=N: N 64 KiB direct writes to /dev/vdb, then N direct reads.
+	n=$(sed -n 's/.*pvdiskn=\([0-9]*\).*/\1/p' /proc/cmdline)
 	t0=$(now)
 	dd if=/dev/zero of=/dev/vdb bs=64k count="$n" oflag=direct 2>/dev/null
 	t1=$(now)

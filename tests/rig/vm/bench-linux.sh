@@ -1,0 +1,40 @@
+#!/bin/sh
+# `make bench`, Linux part, inside the rig's host VM: the same static
+# program (tests/rig/guest/pvbench.c) natively in this VM and inside a
+# pvisor Linux guest, one operation per guest boot.  Exits and hypercalls
+# per operation are the module's counters for that boot minus those of a
+# boot that does nothing (N = 0).  A benchmark, not a test.
+. /pvisor/vm/tap.sh
+cd /pvisor || exit 1
+grep -q '^pvisor ' /proc/modules || insmod pvisor.ko || { not_ok "insmod"; exit 1; }
+[ -x pvbench ] || { skip "linux bench" "no guest kernel in the initramfs"; exit 0; }
+stats=/sys/kernel/debug/pvisor/stats
+stat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" $stats; }
+
+# guest OP N: boot, run it; sets ns, exits, hcalls, faults, boot_s.
+guest() {
+	e0=$(stat exits) h0=$(stat hypercalls) f0=$(stat exits_page_fault)
+	./pvisor-run --kernel linux/vmlinux --initrd linux/initrd.cpio.gz --mem 256M \
+		--append "console=hvc0 quiet pvbench=$1:$2" >/tmp/pvb.out 2>&1 ||
+		{ not_ok "guest bench $1"; tail -n 20 /tmp/pvb.out; return 1; }
+	exits=$(( $(stat exits) - e0 )) hcalls=$(( $(stat hypercalls) - h0 ))
+	faults=$(( $(stat exits_page_fault) - f0 ))
+	ns=$(sed -n "s/^pvbench $1 \([0-9]*\) ns\/op.*/\1/p" /tmp/pvb.out)
+	boot_s=$(sed -n 's/.*guest: init running on .* at \([0-9.]*\) s.*/\1/p' /tmp/pvb.out)
+}
+
+guest getpid 0 || exit 1
+be=$exits bh=$hcalls bf=$faults
+echo "bench linux guest boot to /init: $boot_s s (guest clock), $be exits, $bh hypercalls, $bf shadow faults for the whole boot and power-off"
+for spec in getpid:20000 touch:2000 fork:100 exec:50 shell:10; do
+	op=${spec%:*} n=${spec#*:}
+	native=$(./pvbench "$op" "$n" | sed -n 's/^pvbench [a-z]* \([0-9]*\) ns.*/\1/p')
+	guest "$op" "$n" || continue
+	awk -v op="$op" -v n="$n" -v g="$ns" -v nat="$native" -v e=$((exits - be)) \
+		-v h=$((hcalls - bh)) -v f=$((faults - bf)) 'BEGIN {
+		printf "bench linux %s: native %d ns, guest %d ns; per op %.2f exits, %.2f hypercalls, %.2f shadow faults\n",
+			op, nat, g, e / n, h / n, f / n
+		printf "ratio linux guest/native %s: %.1f\n", op, g / (nat ? nat : 1) }'
+done
+ok "linux bench ran"
+exit $failed

@@ -60,7 +60,7 @@ m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
 wait $apid
 set -- $(grep 'guest: bench net 4 MiB' /tmp/bb.out)
 if [ -n "${6:-}" ]; then
-	echo "bench guest-to-guest network: $(mbs 4096 "$5" "$6") MB/s (4 MiB over nc, socket backend; both guests' boots in the exit counts)"
+	echo "bench guest-to-guest network: $(mbs 4096 "$5" "$6") MB/s (4 MiB over nc, socket backend, timed in the sending guest)"
 	# Native: the same transfer over loopback in the host VM.
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
 	nc -l -p 5001 -e /bin/sh -c 'cat >/dev/null' >/dev/null 2>&1 &

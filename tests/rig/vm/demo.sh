@@ -48,6 +48,8 @@ MSG
 	# The user's terminal is this VM's serial console.
 	$run --append "$append" </dev/ttyS0 >/dev/ttyS0 2>&1
 	rc=$?
+	# Ctrl-A x stops pvisor-run with SIGTERM: the user's way out, not a failure.
+	[ "$rc" = 143 ] && { say "left the guest with Ctrl-A x"; rc=0; }
 else
 	# No terminal: a scripted session, typed into the guest's console.
 	(sleep 25

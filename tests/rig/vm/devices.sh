@@ -21,6 +21,11 @@ guest() {
 	rc=$?
 }
 show() { sed 's/^/#   /' "/tmp/$1.out" | tail -n 30; }
+# finish: unload (the next script loads its own) and report.
+finish() {
+	check "rmmod pvisor after the device tests" rmmod pvisor
+	exit $failed
+}
 # expect NAME TEXT DESCRIPTION: ok if the guest said TEXT.
 expect() {
 	if grep -qF "$2" "/tmp/$1.out"; then ok "devices: $3"; else not_ok "devices: $3"; show "$1"; fi
@@ -78,7 +83,7 @@ if [ -e /sys/kernel/debug/kmemleak ] && grep -qw pti=on /proc/cmdline; then
 	# The rest takes ~5 minutes on the debug host; its 5-level leg runs it.
 	skip "devices: launcher SIGKILL after sync, network, tap, vsock, virtio console" \
 		"run by the debug host's 5-level leg (and the stock legs); ~5 min more here"
-	exit $failed
+	finish
 fi
 
 # A launcher SIGKILLed after the guest's sync loses nothing.
@@ -168,4 +173,4 @@ else
 	not_ok "devices: the shell on the virtio console (exit $crc)"; show vcons
 fi
 
-exit $failed
+finish

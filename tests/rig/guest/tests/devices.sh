@@ -14,7 +14,10 @@ net_up() {
 		i=$((i + 1))
 		[ $i -lt 90 ] || { echo "guest: no answer from 10.0.2.$2"; return 1; }
 	done
-	ping -c 3 "10.0.2.$2" | grep -q ' 0% packet loss' && echo "guest: ping 10.0.2.$2 ok"
+	# Three more; any answer counts (under TCG a frame can be late or lost).
+	got=$(ping -c 3 "10.0.2.$2" | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	echo "guest: ping 10.0.2.$2: ${got:-0} of 3 answered"
+	[ "${got:-0}" -gt 0 ] && echo "guest: ping 10.0.2.$2 ok"
 }
 
 case $role in

@@ -270,6 +270,18 @@ static long hc_set_entries(struct pvisor_vcpu *vcpu, const u64 *arg)
 	return 0;
 }
 
+/*
+ * Honour PVISOR_CR3_SAME_KERNEL_HALF (keep kernel translations across a
+ * CR3 load).  Off by default: with it on, the rig saw a busybox process in
+ * the Linux guest read a corrupted string twice in one CI run (a stale
+ * kernel translation somewhere, not found yet; Documentation/design.md).
+ * To experiment:  echo 1 > /sys/module/pvisor/parameters/keep_kernel_half
+ */
+static bool keep_kernel_half;
+module_param(keep_kernel_half, bool, 0644);
+MODULE_PARM_DESC(keep_kernel_half,
+		 "keep kernel shadows across CR3 loads when the guest allows (experimental, default off)");
+
 static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	u64 kroot = arg[0], uroot = arg[1], flags = arg[2];
@@ -282,7 +294,7 @@ static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 	/* A user root of 0 means "no user mappings", e.g. for kernel threads. */
 	if (uroot && !pvisor_gpa_to_user(vcpu->vm, uroot, PAGE_SIZE, false))
 		return -EFAULT;
-	if (flags & PVISOR_CR3_SAME_KERNEL_HALF)
+	if ((flags & PVISOR_CR3_SAME_KERNEL_HALF) && READ_ONCE(keep_kernel_half))
 		pvisor_shadow_zap_user_half(&vcpu->shadow);
 	else
 		pvisor_shadow_zap(&vcpu->shadow);

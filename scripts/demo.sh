@@ -5,7 +5,7 @@
 # VM (Debian's stock 6.12 kernel under QEMU/TCG), load pvisor there, and
 # boot the Linux guest with a virtio disk, network, rng and console.
 #
-# On a terminal you land in the guest's shell (leave with `poweroff`);
+# On a terminal you land in the guest's shell (leave with `poweroff -f`);
 # otherwise a short scripted session runs in the guest.  pvisor is never
 # loaded into the kernel you run this on.
 set -euo pipefail

@@ -42,7 +42,7 @@ if grep -qw pvisor.demo=shell /proc/cmdline; then
   ring 3 under pvisor, inside this QEMU host VM.  Try:
       mount | grep vda     ping -c 2 10.0.2.1     sleep 2 | nc 10.0.2.1 7000
       head -c 16 /dev/hwrng | od -x     cat /proc/interrupts
-  Leave with:  poweroff   (or Ctrl-A x to stop pvisor-run)
+  Leave with:  poweroff -f   (or Ctrl-A x to stop pvisor-run)
 
 MSG
 	# The user's terminal is this VM's serial console.

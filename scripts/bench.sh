@@ -2,7 +2,8 @@
 # `make bench`: boot the rig's stock host VM (QEMU/TCG) with PTI off and on,
 # and in each run the native baselines and the pvisor guest benchmarks
 # (tests/rig/vm/bench.sh).  Prints ns per operation, ratios to native in the
-# same boot, and host exits per operation; then a Linux guest's virtio disk
+# same boot, and host exits per operation, and the same programs in
+# User-Mode Linux built from the same source; then a Linux guest's virtio disk
 # and network against the host VM's own I/O (tests/rig/vm/bench-devices.sh).
 # Also the launcher's device-model benchmark, in userspace.
 set -euo pipefail
@@ -14,21 +15,23 @@ kver=$(stock_kver)
 tests/rig/build-module.sh "/lib/modules/$kver/build" build/mod-stock
 make -s launcher payload
 tests/rig/build-guest.sh
-tests/rig/mkinitramfs.sh build/stock.cpio.gz build/mod-stock/host
+# User-Mode Linux from the same source, for the guest/UML ratios.
+uml=$(tests/rig/build-uml.sh) || { echo "bench: UML did not build; its column stays empty" >&2; uml=; }
+RIG_UML=$uml tests/rig/mkinitramfs.sh build/bench.cpio.gz build/mod-stock/host
 for leg in "bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on"; do
 	set -- $leg
 	say "$1 (cpu $2${3:+, $3})"
-	tests/rig/run-vm.sh "$1" "/boot/vmlinuz-$kver" build/stock.cpio.gz "$2" bench "${3:-}" >/dev/null ||
+	tests/rig/run-vm.sh "$1" "/boot/vmlinuz-$kver" build/bench.cpio.gz "$2" bench "${3:-}" >/dev/null ||
 		die "benchmark VM failed; see build/rig/$1.console"
 	sed -n 's/\r$//; /^\(bench\|ratio\)/p' "build/rig/$1.results"
 	say "$1: a Linux guest against the same programs natively"
-	RIG_TIMEOUT=1500 tests/rig/run-vm.sh "$1-linux" "/boot/vmlinuz-$kver" build/stock.cpio.gz "$2" \
+	RIG_TIMEOUT=1500 tests/rig/run-vm.sh "$1-linux" "/boot/vmlinuz-$kver" build/bench.cpio.gz "$2" \
 		bench-linux "${3:-}" >/dev/null ||
 		die "Linux benchmark VM failed; see build/rig/$1-linux.console and .results"
 	sed -n 's/\r$//; /^\(bench\|ratio\)/p' "build/rig/$1-linux.results"
 done
 say "devices in a Linux guest: virtio disk and network against the host VM (cpu max)"
-RIG_TIMEOUT=1500 tests/rig/run-vm.sh bench-devices "/boot/vmlinuz-$kver" build/stock.cpio.gz max bench-devices >/dev/null ||
+RIG_TIMEOUT=1500 tests/rig/run-vm.sh bench-devices "/boot/vmlinuz-$kver" build/bench.cpio.gz max bench-devices >/dev/null ||
 	die "device benchmark VM failed; see build/rig/bench-devices.console and .results"
 sed -n 's/\r$//; /^\(bench\|ratio\)/p' build/rig/bench-devices.results
 say "launcher device model (userspace)"

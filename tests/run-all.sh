@@ -103,6 +103,12 @@ for leg in "${legs[@]}"; do
 	tests/rig/run-vm.sh "$@" | emit
 done
 
+# The README's demo command as a user at a terminal runs it (on a pty).
+case " ${RIG_LEGS:-demo-terminal} " in *" demo-terminal "*)
+	say "the demo on a terminal"
+	python3 tests/demo-terminal.py | emit ;;
+esac
+
 case " ${RIG_LEGS:-native-guest} " in *" native-guest "*)
 	say "the guest kernel, natively"
 	tests/rig/boot-native.sh | emit ;;

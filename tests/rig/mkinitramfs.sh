@@ -38,5 +38,7 @@ fi
 # the tap backend test.
 tun=/lib/modules/$(stock_kver)/kernel/drivers/net/tun.ko.xz
 [ -f "$tun" ] && xz -dc "$tun" >"$stage/pvisor/tun.ko"
+# User-Mode Linux for the benchmark's UML column (scripts/bench.sh sets it).
+[ -n "${RIG_UML:-}" ] && cp "$RIG_UML" "$stage/pvisor/uml"
 [ -f "$PVISOR_TOP/build/adhoc.sh" ] && cp "$PVISOR_TOP/build/adhoc.sh" "$stage/pvisor/"
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"

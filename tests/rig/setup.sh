@@ -11,6 +11,8 @@ pkgs=(
 	qemu-system-x86 busybox-static cpio gzip xz-utils file
 	# the Linux guest's root disk image (mke2fs -d)
 	e2fsprogs
+	# the demo's terminal test (tests/demo-terminal.py)
+	python3
 	linux-source-6.12 linux-headers-6.12-amd64
 	# lint
 	sparse

@@ -23,6 +23,21 @@ guest() {
 	boot_s=$(sed -n 's/.*guest: init running on .* at \([0-9.]*\) s.*/\1/p' /tmp/pvb.out)
 }
 
+# uml OP N: the same in User-Mode Linux built from the same source, booted
+# from the same initramfs in this VM; sets uml_ns and uml_boot_s.
+uml() {
+	uml_ns= uml_boot_s=
+	[ -x uml ] || return 1
+	TMPDIR=/dev/shm timeout 900 ./uml mem=256M initrd=linux/initrd.cpio.gz \
+		con0=null,fd:1 con=null quiet "pvbench=$1:$2" </dev/null >/tmp/uml.out 2>&1
+	uml_ns=$(sed -n "s/^pvbench $1 \([0-9]*\) ns\/op.*/\1/p" /tmp/uml.out | tr -d '\r')
+	uml_boot_s=$(sed -n 's/.*guest: init running on .* at \([0-9.]*\) s.*/\1/p' /tmp/uml.out)
+	[ -n "$uml_ns" ] || { echo "# UML gave no result for $1:"; tail -n 15 /tmp/uml.out | sed 's/^/#   /'; return 1; }
+}
+if [ -x uml ]; then
+	mkdir -p /dev/shm && mount -t tmpfs -o size=600M tmpfs /dev/shm
+fi
+
 guest getpid 0 || exit 1
 be=$exits bh=$hcalls bf=$faults
 echo "bench linux guest boot to /init: $boot_s s (guest clock), $be exits, $bh hypercalls, $bf shadow faults for the whole boot and power-off"
@@ -35,6 +50,15 @@ for spec in getpid:20000 touch:2000 fork:100 exec:50 shell:10; do
 		printf "bench linux %s: native %d ns, guest %d ns; per op %.2f exits, %.2f hypercalls, %.2f shadow faults\n",
 			op, nat, g, e / n, h / n, f / n
 		printf "ratio linux guest/native %s: %.1f\n", op, g / (nat ? nat : 1) }'
+	if uml "$op" "$n"; then
+		awk -v op="$op" -v g="$ns" -v u="$uml_ns" 'BEGIN {
+			printf "bench linux %s: UML %d ns\n", op, u
+			printf "ratio linux guest/UML %s: %.2f\n", op, g / (u ? u : 1) }'
+	else
+		echo "bench linux $op: UML not run"
+	fi
 done
+[ -n "${uml_boot_s:-}" ] && echo "bench linux UML boot to /init: $uml_boot_s s (UML's clock)"
+[ -x uml ] || echo "bench linux: no UML in this initramfs (tests/rig/build-uml.sh failed?)"
 ok "linux bench ran"
 exit $failed

@@ -42,23 +42,6 @@ clean() {
 cp linux/rootfs.ext4 /tmp/root.img
 cp linux/rootfs.ext4 /tmp/ro.img
 token=t$$x$(date +%s)
-if [ -e /sys/kernel/debug/kmemleak ] && grep -qw pti=on /proc/cmdline; then
-	skip "devices: root-disk boots" "the debug host's 5-level leg runs the short one; ~8 min per leg here"
-elif [ -e /sys/kernel/debug/kmemleak ]; then
-	# The debug host (each guest exit ~0.3 ms): one boot from the root
-	# disk that writes and syncs, checked in the image file; the stock
-	# legs run the full disk set (a full disk boot took over 10 min here).
-	guest disk diskmin "" "pvtoken=$token"
-	[ "$rc" = 0 ] && ok "devices: boots from an ext4 root on virtio-blk, powers off (exit 0)" ||
-		{ not_ok "devices: root-disk boot (exit $rc)"; show disk; }
-	expect disk "guest: synced $token" "the guest writes and syncs a file on its root disk"
-	clean disk
-	grep -c "$token" /tmp/root.img >/dev/null &&
-		ok "devices: the synced data is in the image file after shutdown" ||
-		not_ok "devices: the synced data is in the image file after shutdown"
-	skip "devices: read-only disk, rng, 256 KiB read-back, second boot" \
-		"the debug host makes each guest exit ~0.3 ms; this runs on the stock legs"
-else
 guest disk disk "--disk /tmp/ro.img,ro --rng" "pvtoken=$token"
 [ "$rc" = 0 ] && ok "devices: boots from an ext4 root on virtio-blk, powers off (exit 0)" ||
 	{ not_ok "devices: root-disk boot (exit $rc)"; show disk; }
@@ -76,7 +59,6 @@ else
 fi
 guest check check ""
 expect check "guest: token on disk is $token" "a second boot from the image reads the data back"
-fi
 
 # A hostile driver (tests/guests/virtio.c) against one device of each kind:
 # every malformed ring and register sequence must end in the device asking
@@ -95,15 +77,6 @@ if [ "$rc" = 0 ] && grep -q 'virtio: 5 devices abused' /tmp/hostile.out &&
 	ok "devices: a hostile driver breaks each of 5 devices 7 ways; each asks for a reset, the launcher logs it ($resets lines) and keeps serving"
 else
 	not_ok "devices: hostile driver (exit $rc)"; sed 's/^/#   /' /tmp/hostile.out | tail -n 40
-fi
-
-if [ -e /sys/kernel/debug/kmemleak ]; then
-	# Each guest exit costs ~0.3 ms on the debug host (KASAN, lockdep): the
-	# disk boots and the hostile driver above are what fits; the stock legs
-	# run the rest.
-	skip "devices: launcher SIGKILL after sync, network, tap, vsock, virtio console" \
-		"the debug host makes each guest exit ~0.3 ms; this runs on the stock legs"
-	finish
 fi
 
 # A launcher SIGKILLed after the guest's sync loses nothing.

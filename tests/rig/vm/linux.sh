@@ -18,30 +18,12 @@ linux() {
 }
 show() { sed 's/^/#   /' "/tmp/$1.out" | tail -n 40; }
 
-# On the debug host (KASAN, lockdep, kmemleak) every guest exit costs about
-# 0.3 ms, and the full set below is over a million exits (the in-guest tests
-# alone took 7 minutes there): it boots once (with the guest KUnit suite) and
-# kills a launcher mid-boot, under kmemleak; the stock legs run everything.
-slow=
-[ -e /sys/kernel/debug/kmemleak ] &&
-	slow="the debug host makes each guest exit ~0.3 ms; this runs on the stock legs"
-
-if [ -n "$slow" ]; then
-	linux tests 128M pvboot
-	if [ "$rc" = 0 ] && grep -q 'guest: booted with MemTotal' /tmp/tests.out; then
-		ok "linux: boots to busybox and powers off (exit 0)"
-	else
-		not_ok "linux: boot (exit $rc)"; show tests
-	fi
-	skip "linux: in-guest tests" "$slow"
+linux tests 256M pvtest
+grep -E '^(not )?ok ' /tmp/tests.out | sed 's/^/# guest: /'
+if [ "$rc" = 0 ] && grep -q 'guest-tests: PASS' /tmp/tests.out; then
+	ok "linux: boots to busybox, in-guest tests pass, powers off (exit 0)"
 else
-	linux tests 256M pvtest
-	grep -E '^(not )?ok ' /tmp/tests.out | sed 's/^/# guest: /'
-	if [ "$rc" = 0 ] && grep -q 'guest-tests: PASS' /tmp/tests.out; then
-		ok "linux: boots to busybox, in-guest tests pass, powers off (exit 0)"
-	else
-		not_ok "linux: in-guest tests (exit $rc)"; show tests
-	fi
+	not_ok "linux: in-guest tests (exit $rc)"; show tests
 fi
 
 # The guest-side KUnit suite ran at boot: its KTAP is on the guest console.
@@ -55,9 +37,6 @@ case "$summary" in
 *) not_ok "linux: guest KUnit suite pvisor_guest_hypercall (${summary:-no summary on the console})" ;;
 esac
 
-if [ -n "$slow" ]; then
-	skip "linux: 64M and 1G guests, hvc0 input, panic, two guests" "$slow"
-else
 for mem in 64M 1G; do
 	linux "mem$mem" "$mem" pvboot
 	if [ "$rc" = 0 ] && grep -q 'guest: booted with MemTotal' "/tmp/mem$mem.out"; then
@@ -94,8 +73,6 @@ if [ "$rb" = 0 ] && grep -q 'guest: booted' /tmp/two-a.out && grep -q 'guest: bo
 	ok "linux: two guests at once both boot and power off"
 else
 	not_ok "linux: two guests at once (exits $ra, $rb)"; show two-a; show two-b
-fi
-
 fi
 
 # A launcher SIGKILLed mid-boot leaves nothing behind.

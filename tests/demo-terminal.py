@@ -97,17 +97,24 @@ def main():
         os.kill(s.pid, 9)
         s.wait(30)
         return 1
-    # busybox sh's prompt for root; the guest prints its boot log first.
-    if check(s.expect(r"# $|# \x1b", TIMEOUT_STEP), "the guest's shell prompts"):
-        s.type("echo pvisor-$((6*7))")
-        check(s.expect(r"pvisor-42", TIMEOUT_STEP),
-              "a command typed at the terminal runs in the guest")
-        s.type("mount | grep ' / '")
-        check(s.expect(r"/dev/vda on / type ext4", TIMEOUT_STEP),
-              "its root is the virtio disk")
-        s.type("ping -c 3 -W 5 10.0.2.1")
-        check(s.expect(r"[1-3] packets received", TIMEOUT_STEP),
-              "it pings the host VM over the tap network")
+    # busybox sh's prompt for root ("/ # "); the guest prints its boot log
+    # first.  Each command waits for the prompt, as a user would.
+    prompt = r"# (\x1b\[6n)?$"
+    steps = [
+        ("echo pvisor-$((6*7))", r"pvisor-42",
+         "a command typed at the terminal runs in the guest"),
+        ("mount | grep ' / '; ls /sys/block", r"on / type ext4[^\n]*\n(.*\n)?.*vda",
+         "its root is ext4 on the virtio disk"),
+        ("ping -c 3 -W 5 10.0.2.1", r"[1-3] packets received",
+         "it pings the host VM over the tap network"),
+        ("head -c 8 /dev/hwrng | od -An -tx1 | wc -w", r"\n\s*8\s*\n",
+         "/dev/hwrng gives bytes"),
+    ]
+    if check(s.expect(prompt, TIMEOUT_STEP), "the guest's shell prompts"):
+        for cmd, want, what in steps:
+            s.type(cmd)
+            check(s.expect(want, TIMEOUT_STEP), what)
+            s.expect(prompt, TIMEOUT_STEP)
         s.type("poweroff -f")
     rc = s.wait(TIMEOUT_STEP)
     check(rc == 0 and "demo done" in s.out,

@@ -32,7 +32,7 @@ else
 	net="--net socket=/tmp/demo-net.sock"
 fi
 run="./pvisor-run --kernel linux/vmlinux --mem 256M --disk /tmp/disk.img $net --rng --console stdio"
-append="console=hvc0 root=/dev/vda rw init=/init pvnet=10.0.2.15/24 quiet"
+append="console=hvc0 root=/dev/vda rw init=/init pvnet=10.0.2.15/24 quiet kunit.enable=0"
 say "\$ $run --append \"$append\""
 
 if grep -qw pvisor.demo=shell /proc/cmdline; then

@@ -40,7 +40,7 @@ if grep -qw pvisor.demo=shell /proc/cmdline; then
 
   You are about to land in the guest's shell: Linux 6.12 deprivileged to
   ring 3 under pvisor, inside this QEMU host VM.  Try:
-      mount | grep vda     ping -c 2 10.0.2.1     sleep 2 | nc 10.0.2.1 7000
+      cat /proc/partitions     ping -c 2 10.0.2.1     sleep 2 | nc 10.0.2.1 7000
       head -c 16 /dev/hwrng | od -x     cat /proc/interrupts
   Leave with:  poweroff -f   (or Ctrl-A x to stop pvisor-run)
 

@@ -329,7 +329,7 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	struct guest_walk w;
 	struct page *page;
 	void __user *hva;
-	bool pin_write;
+	bool pin_write, leaf_rw;
 	u64 leaf, e;
 	int ret, level;
 
@@ -368,10 +368,12 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		w.entry[level] = e;
 	}
 
+	/* Writable in the shadow once the guest's leaf is writable and dirty. */
+	leaf_rw = w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY);
 	/* Pin for writing whenever the slot allows (see the top of file). */
 	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, true);
 	pin_write = hva;
-	if (!hva && !(w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY)))
+	if (!hva && !leaf_rw)
 		hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, false);
 	if (!hva) {
 		u64 gpa = w.frame_gpa | (va & ~PAGE_MASK);
@@ -387,7 +389,7 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	leaf = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
 	if (w.nx)
 		leaf |= _PAGE_NX;
-	if (w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY))
+	if (leaf_rw)
 		leaf |= _PAGE_RW | _PAGE_DIRTY;
 	if (pin_user_pages_fast((unsigned long)hva, 1,
 				pin_write ? FOLL_WRITE : 0, &page) != 1)

@@ -391,6 +391,8 @@ static void __init pvisor_init_cpu_ops(void)
 static void __init pvisor_init_capabilities(void)
 {
 	setup_force_cpu_cap(X86_FEATURE_PV_CPL3);
+	/* The IRQ operations inline (asm/pvisor_irq.h), from the alternatives. */
+	setup_force_cpu_cap(X86_FEATURE_PVISOR);
 	setup_force_cpu_cap(X86_FEATURE_HYPERVISOR);
 	setup_clear_cpu_cap(X86_FEATURE_XSAVE);
 	setup_clear_cpu_cap(X86_FEATURE_OSXSAVE);

@@ -55,6 +55,41 @@ SYM_FUNC_START(pvisor_hypercall_insn)
 SYM_FUNC_END(pvisor_hypercall_insn)
 
 /*
+ * The inline arch_local_irq_enable() (asm/pvisor_irq.h) found an interrupt
+ * waiting: ask the host to deliver it.  Called from anywhere, noinstr code
+ * included, so it keeps every register but %rax (and the flags), and zeroes
+ * the arguments the hypercall does not take.
+ */
+	.pushsection .noinstr.text, "ax"
+SYM_FUNC_START(pvisor_irq_window)
+	pushq	%rcx
+	pushq	%r11
+	pushq	%rdi
+	pushq	%rsi
+	pushq	%rdx
+	pushq	%r10
+	pushq	%r8
+	xorl	%edi, %edi
+	xorl	%esi, %esi
+	xorl	%edx, %edx
+	xorl	%r10d, %r10d
+	xorl	%r8d, %r8d
+	movl	$PVISOR_HC_IRQ_ENABLE, %eax
+	UNWIND_HINT_SAVE
+	syscall
+	UNWIND_HINT_RESTORE
+	popq	%r8
+	popq	%r10
+	popq	%rdx
+	popq	%rsi
+	popq	%rdi
+	popq	%r11
+	popq	%rcx
+	RET
+SYM_FUNC_END(pvisor_irq_window)
+	.popsection
+
+/*
  * Return to the context in the hardware-shaped frame at %rsp
  * [rip, cs, rflags, rsp, ss]: the IRET hypercall pops rax, r11 and rcx
  * first, because `syscall` itself overwrites r11 and rcx.

@@ -8,8 +8,11 @@
  * IRET) are called only in forms that must fail or that change nothing.
  */
 #include <kunit/test.h>
+#include <linux/kallsyms.h>
 #include <linux/mm.h>
 #include <linux/sched/task_stack.h>
+#include <asm/insn.h>
+#include <asm/text-patching.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/tlbflush.h>
@@ -192,6 +195,69 @@ static void hc_cpuid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0, 0, NO_SUCH_GPA), -EFAULT);
 }
 
+/* save_fl, irq_disable and, with IF set in the saved flags, irq_enable. */
+static noinline void irq_ops_probe(void)
+{
+	unsigned long flags;
+
+	raw_local_irq_save(flags);
+	barrier();
+	raw_local_irq_restore(flags);
+}
+
+/*
+ * The IRQ operations are patched inline (asm/pvisor_irq.h): the probe's
+ * code, as the alternatives left it, calls none of the pv_ops thunks and
+ * touches the shared page's irq_mask itself.  IRQ_ENABLE is the hypercall
+ * the inline sti makes when irq_pending is set.
+ */
+static void hc_irq_enable_inline(struct kunit *test)
+{
+	const void *thunk[] = { pv_ops.irq.save_fl.func,
+				pv_ops.irq.irq_disable.func,
+				pv_ops.irq.irq_enable.func };
+	unsigned long size, off, mask = (unsigned long)&pvisor_shared.irq_mask;
+	unsigned long probe = (unsigned long)irq_ops_probe;
+	u8 *p = (u8 *)probe, *end, *next;
+	int calls = 0, touches = 0, i;
+	struct insn insn;
+
+	KUNIT_ASSERT_TRUE(test, boot_cpu_has(X86_FEATURE_PVISOR));
+	KUNIT_ASSERT_TRUE(test, kallsyms_lookup_size_offset(probe, &size, &off));
+	for (end = p + size; p < end; p = next) {
+		KUNIT_ASSERT_EQ(test, insn_decode_kernel(&insn, p), 0);
+		next = p + insn.length;
+		for (i = 0; i < ARRAY_SIZE(thunk); i++)
+			if (insn.opcode.bytes[0] == CALL_INSN_OPCODE &&
+			    next + insn.immediate.value == thunk[i])
+				calls++;
+		if (insn_rip_relative(&insn) &&
+		    (unsigned long)next + insn.displacement.value == mask)
+			touches++;
+	}
+	KUNIT_EXPECT_EQ(test, calls, 0);
+	KUNIT_EXPECT_GE(test, touches, 3);
+
+	/* What the inline code does. */
+	raw_local_irq_disable();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pvisor_shared.irq_mask), 1);
+	KUNIT_EXPECT_EQ(test, arch_local_save_flags(), 0UL);
+	raw_local_irq_enable();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pvisor_shared.irq_mask), 0);
+	KUNIT_EXPECT_EQ(test, arch_local_save_flags(), X86_EFLAGS_IF);
+	/*
+	 * An sti that finds irq_pending set goes to the host, which
+	 * delivers what really waits and writes irq_pending afresh before
+	 * it resumes us: nothing is left pending for an unmasked guest.
+	 */
+	raw_local_irq_disable();
+	WRITE_ONCE(pvisor_shared.irq_pending, 1);
+	raw_local_irq_enable();
+	KUNIT_EXPECT_EQ(test, READ_ONCE(pvisor_shared.irq_pending), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc0(PVISOR_HC_IRQ_ENABLE), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_hc1(PVISOR_HC_IRQ_ENABLE, 1), -EINVAL);
+}
+
 static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(hc_version_and_features),
 	KUNIT_CASE(hc_unknown_numbers),
@@ -206,6 +272,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(hc_mmu_update),
 	KUNIT_CASE(hc_flush_tlb),
 	KUNIT_CASE(hc_cpuid),
+	KUNIT_CASE(hc_irq_enable_inline),
 	{}
 };
 

@@ -9,6 +9,10 @@
  * is a hypercall that unmasks and sleeps atomically, so a wakeup cannot
  * slip in between.
  *
+ * save_fl, irq_disable and irq_enable are patched inline at every call
+ * site (asm/pvisor_irq.h, X86_FEATURE_PVISOR); the functions below serve
+ * until the alternatives are applied early in start_kernel().
+ *
  * The host delivers an interrupt to asm_pvisor_interrupt with its vector
  * in the error-code slot: the timer, console input, and device vectors
  * from PVISOR_FIRST_DEVICE_VECTOR up, which map to Linux IRQs 1.. in order.

@@ -342,13 +342,19 @@ static int check_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op
 		if (!IS_ALIGNED(op->entry_gpa, 8) ||
 		    !pvisor_gpa_to_user(vcpu->vm, op->entry_gpa, 8, true))
 			return -EFAULT;
-		/* A present entry must point at guest memory. */
-		if ((op->value & _PAGE_PRESENT) &&
-		    !pvisor_gpa_to_user(vcpu->vm, op->value & PTE_PFN_MASK &
-					(PVISOR_MAX_GPA - 1), PAGE_SIZE, false))
-			return -EFAULT;
+		/*
+		 * A present entry must point at guest memory.  The CPU ignores
+		 * every other bit of one that is not present, and Linux keeps
+		 * swap, migration and PROT_NONE entries there with the frame
+		 * bits inverted: those are the guest's business.
+		 */
+		if (!(op->value & _PAGE_PRESENT))
+			return 0;
 		if ((op->value & PTE_PFN_MASK) >= PVISOR_MAX_GPA)
 			return -EINVAL;
+		if (!pvisor_gpa_to_user(vcpu->vm, op->value & PTE_PFN_MASK,
+					PAGE_SIZE, false))
+			return -EFAULT;
 		return 0;
 	case PVISOR_MMU_PIN_TABLE:
 	case PVISOR_MMU_UNPIN_TABLE:
@@ -389,8 +395,13 @@ static long hc_mmu_update(struct pvisor_vcpu *vcpu, const u64 *arg)
 			done++;
 		}
 	}
-	if (done)
-		pvisor_shadow_zap(&vcpu->shadow);
+	/*
+	 * The entries were stored as the guest could have stored them itself:
+	 * like the TLB, the shadows keep the translations they hold until a
+	 * flush names them, and take the new entries when they next fill.
+	 */
+	pvisor_stat_inc(PVISOR_STAT_MMU_BATCHES);
+	pvisor_stat_add(PVISOR_STAT_MMU_BATCH_ENTRIES, done);
 	return done ? done : ret;
 }
 

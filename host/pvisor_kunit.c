@@ -490,6 +490,22 @@ static void mmu_update_applies_checked_entries_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE,
 				 GUEST_BASE + GUEST_SIZE - 24, 2, 0), (long)-EFAULT);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 0, 0), 0L);
+
+	/*
+	 * Not present: the rest is the guest's (here a PROT_NONE entry as
+	 * Linux writes it, frame bits inverted), applied as it is.
+	 */
+	ops[0].level = 1;
+	ops[0].value = (~0ULL & PTE_PFN_MASK) | _PAGE_PROTNONE;
+	put_guest(test, batch, ops, sizeof(ops));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 1, 0), 1L);
+	KUNIT_ASSERT_EQ(test, pvisor_read_guest(&t->vm, entry, &got, 8), 0);
+	KUNIT_EXPECT_EQ(test, got, ops[0].value);
+	/* The same frame bits present: beyond any guest memory. */
+	ops[0].value |= _PAGE_PRESENT;
+	put_guest(test, batch, ops, sizeof(ops));
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 1, 0),
+			(long)-EINVAL);
 }
 
 static void timer_is_armed_and_cancelled(struct kunit *test)

@@ -30,6 +30,8 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_DIRECT_FALLBACKS] = "direct_fallbacks",
 	[PVISOR_STAT_EXIT_MMIO] = "exits_mmio",
 	[PVISOR_STAT_MMIO_IOEVENTFD] = "mmio_ioeventfd",
+	[PVISOR_STAT_MMU_BATCHES] = "mmu_batches",
+	[PVISOR_STAT_MMU_BATCH_ENTRIES] = "mmu_batch_entries",
 };
 
 static atomic64_t stats[PVISOR_STAT_NR];

@@ -2,20 +2,143 @@
 /*
  * pvisor guest: the MMU side of paravirt_ops.
  *
- * The host shadows our page tables, so page-table entries are written
- * natively into guest memory and stay guest-physical (pte_val and friends
- * are the native identity).  What a CPL-3 kernel cannot do itself goes to
- * the host: loading a root (NEW_CR3), and every TLB flush, which is also
- * when the host forgets the shadow translations we changed.  cr2 of a
- * page fault is in the shared page.
+ * The host shadows our page tables, so page-table entries live in guest
+ * memory and stay guest-physical (pte_val and friends are the native
+ * identity).  What a CPL-3 kernel cannot do itself goes to the host:
+ * loading a root (NEW_CR3), and every TLB flush, which is also when the
+ * host forgets the shadow translations we changed.  cr2 of a page fault is
+ * in the shared page.
+ *
+ * Entry writes: in lazy MMU mode (fork's copy, munmap's zap, mprotect,
+ * mremap, vmalloc) set_pte and the other entry writers queue their stores,
+ * and leaving the mode applies the queue with one MMU_UPDATE, which the
+ * host validates entry by entry.  Linux reads back no entry it wrote in the
+ * mode before leaving it (Xen PV defers the same way), and the TLB flush
+ * that makes a change visible comes after the leave.  Outside the mode, and
+ * in interrupt context, an entry is a plain store: the host treats it like
+ * any write to guest memory.  pvisor.mmu_batch=off makes every write plain.
  */
 #include <linux/init.h>
 #include <linux/mm_types.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
 #include <asm/paravirt.h>
 #include <asm/tlbflush.h>
 #include <asm/pvisor.h>
 
 static unsigned long pvisor_cr3;
+
+/* A uniprocessor guest: one queue, entered and left by one CPU. */
+#define MMU_QUEUE_LEN	64
+static struct pvisor_mmu_op mmu_queue[MMU_QUEUE_LEN];
+static unsigned int mmu_queued;
+static unsigned int mmu_lazy;		/* nesting depth of lazy MMU mode */
+static bool mmu_batch __ro_after_init = true;	/* pvisor.mmu_batch= */
+
+static int __init pvisor_mmu_batch_param(char *arg)
+{
+	return kstrtobool(arg, &mmu_batch);
+}
+early_param("pvisor.mmu_batch", pvisor_mmu_batch_param);
+
+static void pvisor_mmu_queue_flush(void)
+{
+	unsigned int n = mmu_queued;
+	long ret;
+
+	if (!n)
+		return;
+	mmu_queued = 0;
+	ret = pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa_symbol(mmu_queue), n);
+	/* Some of our page tables would not say what the kernel believes. */
+	if (ret != n)
+		panic("pvisor: the host applied %ld of %u page-table updates (first %#llx = %#llx)\n",
+		      ret, n, mmu_queue[0].entry_gpa, mmu_queue[0].value);
+}
+
+static void pvisor_set_entry(void *entry, u64 val, unsigned int level)
+{
+	struct pvisor_mmu_op *op;
+
+	if (!mmu_lazy || in_interrupt()) {
+		WRITE_ONCE(*(u64 *)entry, val);
+		return;
+	}
+	if (mmu_queued == MMU_QUEUE_LEN)
+		pvisor_mmu_queue_flush();
+	op = &mmu_queue[mmu_queued++];
+	op->op = PVISOR_MMU_SET_ENTRY;
+	op->level = level;
+	op->entry_gpa = __pa(entry);
+	op->value = val;
+}
+
+static void pvisor_set_pte(pte_t *ptep, pte_t pte)
+{
+	pvisor_set_entry(ptep, native_pte_val(pte), 1);
+}
+
+static void pvisor_set_pmd(pmd_t *pmdp, pmd_t pmd)
+{
+	pvisor_set_entry(pmdp, native_pmd_val(pmd), 2);
+}
+
+static void pvisor_set_pud(pud_t *pudp, pud_t pud)
+{
+	pvisor_set_entry(pudp, native_pud_val(pud), 3);
+}
+
+static void pvisor_set_p4d(p4d_t *p4dp, p4d_t p4d)
+{
+	/* With 4-level paging the p4d is folded into the top level. */
+	pvisor_set_entry(p4dp, native_p4d_val(p4d), 4);
+}
+
+#if CONFIG_PGTABLE_LEVELS >= 5
+static void pvisor_set_pgd(pgd_t *pgdp, pgd_t pgd)
+{
+	pvisor_set_entry(pgdp, native_pgd_val(pgd), 5);
+}
+#endif
+
+/* pvisor.mmu_batch is parsed after pvisor_init_mmu(): checked here. */
+static void pvisor_enter_lazy_mmu(void)
+{
+	if (mmu_batch)
+		mmu_lazy++;
+}
+
+static void pvisor_leave_lazy_mmu(void)
+{
+	if (mmu_lazy && --mmu_lazy == 0)
+		pvisor_mmu_queue_flush();
+}
+
+static void pvisor_flush_lazy_mmu(void)
+{
+	pvisor_mmu_queue_flush();
+}
+
+/*
+ * A task switched out in lazy MMU mode (apply_to_page_range() may sleep
+ * in its callback) leaves it, and enters it again when it next runs.
+ */
+static void pvisor_start_context_switch(struct task_struct *prev)
+{
+	if (!mmu_lazy)
+		return;
+	WARN_ON_ONCE(mmu_lazy > 1);
+	pvisor_mmu_queue_flush();
+	mmu_lazy = 0;
+	set_ti_thread_flag(task_thread_info(prev), TIF_LAZY_MMU_UPDATES);
+}
+
+static void pvisor_end_context_switch(struct task_struct *next)
+{
+	if (test_and_clear_ti_thread_flag(task_thread_info(next),
+					  TIF_LAZY_MMU_UPDATES))
+		mmu_lazy = 1;
+}
 
 static void pvisor_flush(unsigned int op, unsigned long va, unsigned long n)
 {
@@ -100,4 +223,16 @@ void __init pvisor_init_mmu(void)
 	pv_ops.mmu.flush_tlb_kernel = pvisor_flush_tlb_all;
 	pv_ops.mmu.flush_tlb_one_user = pvisor_flush_tlb_one;
 	pv_ops.mmu.flush_tlb_multi = pvisor_flush_tlb_multi;
+	pv_ops.mmu.set_pte = pvisor_set_pte;
+	pv_ops.mmu.set_pmd = pvisor_set_pmd;
+	pv_ops.mmu.set_pud = pvisor_set_pud;
+	pv_ops.mmu.set_p4d = pvisor_set_p4d;
+#if CONFIG_PGTABLE_LEVELS >= 5
+	pv_ops.mmu.set_pgd = pvisor_set_pgd;
+#endif
+	pv_ops.mmu.lazy_mode.enter = pvisor_enter_lazy_mmu;
+	pv_ops.mmu.lazy_mode.leave = pvisor_leave_lazy_mmu;
+	pv_ops.mmu.lazy_mode.flush = pvisor_flush_lazy_mmu;
+	pv_ops.cpu.start_context_switch = pvisor_start_context_switch;
+	pv_ops.cpu.end_context_switch = pvisor_end_context_switch;
 }

@@ -30,8 +30,10 @@
  * 1: boot protocol for Linux guests (section 4), PVISOR_HC_CONSOLE_READ.
  * 2: MMIO regions (PVISOR_MEM_MMIO), PVISOR_EXIT_MMIO completed through
  *    PVISOR_RUN_MMIO_COMPLETE, PVISOR_IOEVENTFD, PVISOR_CR3_SAME_KERNEL_HALF.
+ * 3: PVISOR_HC_MMU_UPDATE stores entries like the guest's own stores (no
+ *    shadow is dropped) and takes any value for a not-present entry.
  */
-#define PVISOR_ABI_VERSION		2
+#define PVISOR_ABI_VERSION		3
 
 /* Size checks: the header is the contract, so let the compiler hold it. */
 #ifdef __KERNEL__
@@ -318,11 +320,12 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 
 /*
  * PVISOR_HC_MMU_UPDATE: one entry of a batch.  entry_gpa names the 8-byte
- * page-table entry being written, which must sit in a page the guest uses
- * as a page table of the given level.  The module validates each value
- * (frames inside guest memory, no reserved bits) and stops at the first bad
- * one: the result is the number of entries applied, or a negative errno if
- * none was.
+ * page-table entry being written, in writable guest memory, and level its
+ * level.  The module validates each value (a present entry's frame inside
+ * guest memory; a not-present entry is the guest's business) and stops at
+ * the first bad one: the result is the number of entries applied, or a
+ * negative errno if none was.  An applied entry is a store like the guest's
+ * own: translations already shadowed stay until a TLB flush names them.
  */
 #define PVISOR_MMU_SET_ENTRY		0  /* *entry_gpa = value */
 #define PVISOR_MMU_PIN_TABLE		1  /* value = gpa of a new table page */

@@ -109,7 +109,9 @@ struct pvisor_sw_guest {
 	u64 fs_base;			/* in/out */
 	u64 gs_base[2];			/* in/out: per mode */
 	u64 syscall_entry, sp0;		/* in */
+	const u64 *exception_entry;	/* in: 32 entries, or NULL */
 	u64 direct_syscalls, direct_irets, direct_fallbacks;	/* out */
+	u64 direct_exceptions;		/* out */
 };
 
 /* What a round trip saw besides the frame (switcher.c). */
@@ -322,6 +324,7 @@ enum pvisor_stat {
 	PVISOR_STAT_DIRECT_SYSCALLS,
 	PVISOR_STAT_DIRECT_IRETS,
 	PVISOR_STAT_DIRECT_FALLBACKS,
+	PVISOR_STAT_DIRECT_EXCEPTIONS,
 	PVISOR_STAT_EXIT_MMIO,
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMU_BATCHES,

@@ -212,6 +212,7 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 		},
 		.syscall_entry = vcpu->entries.syscall,
 		.sp0 = vcpu->sp0,
+		.exception_entry = vcpu->entries_set ? vcpu->entries.exception : NULL,
 	};
 	unsigned long dr7;
 	unsigned int cpu;
@@ -253,6 +254,7 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	pvisor_stat_add(PVISOR_STAT_DIRECT_SYSCALLS, g.direct_syscalls);
 	pvisor_stat_add(PVISOR_STAT_DIRECT_IRETS, g.direct_irets);
 	pvisor_stat_add(PVISOR_STAT_DIRECT_FALLBACKS, g.direct_fallbacks);
+	pvisor_stat_add(PVISOR_STAT_DIRECT_EXCEPTIONS, g.direct_exceptions);
 	trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
 			  vcpu->frame.rip, vcpu->frame.error_code);
 }

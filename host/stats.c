@@ -28,6 +28,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_DIRECT_SYSCALLS] = "direct_syscalls",
 	[PVISOR_STAT_DIRECT_IRETS] = "direct_irets",
 	[PVISOR_STAT_DIRECT_FALLBACKS] = "direct_fallbacks",
+	[PVISOR_STAT_DIRECT_EXCEPTIONS] = "direct_exceptions",
 	[PVISOR_STAT_EXIT_MMIO] = "exits_mmio",
 	[PVISOR_STAT_MMIO_IOEVENTFD] = "mmio_ioeventfd",
 	[PVISOR_STAT_MMU_BATCHES] = "mmu_batches",

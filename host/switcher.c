@@ -505,6 +505,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	struct host_state h;
 	switcher_enter_fn enter = (switcher_enter_fn)sw_alias(pvisor_switcher_enter);
 	u32 mode = g->mode;
+	unsigned int v;
 
 	lockdep_assert_irqs_disabled();
 
@@ -527,7 +528,12 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_FAST_SYSCALLS, 0);
 	area_put(a, AREA_FAST_IRETS, 0);
 	area_put(a, AREA_FAST_FALLBACKS, 0);
+	area_put(a, AREA_FAST_EXCEPTIONS, 0);
 	area_put(a, AREA_FAST_INFLIGHT, 0);
+	for (v = 0; v < 32; v++)
+		if (SW_DIRECT_EXCEPTIONS & BIT(v))
+			area_put(a, AREA_ENTRY_EXCEPTION + 8 * v,
+				 g->exception_entry ? g->exception_entry[v] : 0);
 
 	/*
 	 * While pvisor's IDT is loaded nothing may trap into the kernel (a
@@ -554,6 +560,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	g->direct_syscalls = area_get(a, AREA_FAST_SYSCALLS);
 	g->direct_irets = area_get(a, AREA_FAST_IRETS);
 	g->direct_fallbacks = area_get(a, AREA_FAST_FALLBACKS);
+	g->direct_exceptions = area_get(a, AREA_FAST_EXCEPTIONS);
 	exit->nmi = area_get(a, AREA_NMI_PENDING);
 	exit->mce = area_get(a, AREA_MCE_PENDING);
 	exit->fault_vector = area_get(a, AREA_FAULT_VECTOR);

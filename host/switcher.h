@@ -73,6 +73,8 @@
 #define AREA_SAVE_RDX		0x288
 #define AREA_SAVE_RSI		0x290
 #define AREA_SAVE_RDI		0x298
+#define AREA_FAST_EXCEPTIONS	0x2e8	/* counter, cleared by C */
+#define AREA_ENTRY_EXCEPTION	0x300	/* 32 entries: the guest's handlers */
 
 /* ABI numbers the switcher uses (checked against the ABI in switcher.c). */
 #define SW_MODE_KERNEL		0
@@ -125,6 +127,16 @@
 #define SWF_SS		168
 #define SWF_SIZE		176
 #define AREA_FRAME		(AREA_STACK_TOP - SWF_SIZE)
+
+/*
+ * Exceptions that are always the guest's own when they come from guest user
+ * mode, which the direct switch delivers: #DE, #BP, #OF, #BR, #UD, #GP,
+ * #MF, #AC, #XM.  Not #PF (a shadow miss is the host's), not the vectors
+ * on IST stacks (#DB, NMI, #DF, #MC), not #NM (XFD).
+ */
+#define SW_DIRECT_EXCEPTIONS	((1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | \
+				 (1 << 6) | (1 << 13) | (1 << 16) | (1 << 17) | \
+				 (1 << 19))
 
 /* Pseudo-vector for `syscall` from the guest. */
 #define SW_VECTOR_SYSCALL	256

@@ -305,6 +305,22 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
  */
 #define R0(x)		(AREA_STACK_TOP - 56 + (x))(%rbx)
 
+/*
+ * Find the area from the stack pointer, into %rbx, and keep the guest's
+ * %rbx, %rcx, %rdx, %rsi and %rdi there for the dispatcher to borrow.
+ * Clobbers %rax.
+ */
+.macro SAVE_BORROWED
+	mov	%rsp, %rax
+	and	$~(AREA_SIZE - 1), %rax
+	mov	%rbx, AREA_SAVE_RBX(%rax)
+	mov	%rcx, AREA_SAVE_RCX(%rax)
+	mov	%rdx, AREA_SAVE_RDX(%rax)
+	mov	%rsi, AREA_SAVE_RSI(%rax)
+	mov	%rdi, AREA_SAVE_RDI(%rax)
+	mov	%rax, %rbx
+.endm
+
 /* The guest registers the dispatcher borrowed, back from the area. */
 .macro RESTORE_SAVED
 	mov	AREA_SAVE_RAX(%rbx), %rax
@@ -337,14 +353,7 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 
 SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
-	mov	%rsp, %rax
-	and	$~(AREA_SIZE - 1), %rax
-	mov	%rbx, AREA_SAVE_RBX(%rax)
-	mov	%rcx, AREA_SAVE_RCX(%rax)
-	mov	%rdx, AREA_SAVE_RDX(%rax)
-	mov	%rsi, AREA_SAVE_RSI(%rax)
-	mov	%rdi, AREA_SAVE_RDI(%rax)
-	mov	%rax, %rbx
+	SAVE_BORROWED
 	mov	AREA_SCRATCH_RAX(%rbx), %rax
 	mov	%rax, AREA_SAVE_RAX(%rbx)
 
@@ -357,6 +366,17 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	jmp	.Lslow
 
 .Lfast_syscall:
+	mov	AREA_ENTRY_SYSCALL(%rbx), %rcx
+	xor	%edx, %edx
+	lea	AREA_FAST_SYSCALLS(%rbx), %rsi
+
+/*
+ * Deliver an event from guest user mode to the guest kernel, as C's
+ * deliver() would: %rcx the entry, %rdx the error code, %rsi the counter
+ * to count it in.  The event frame [error, rip, cs, rflags, rsp, ss] goes
+ * on the guest kernel stack (sp0), with IF in rflags the virtual one.
+ */
+.Ldeliver_from_user:
 	mov	AREA_SP0(%rbx), %rdi
 	and	$~15, %rdi
 	sub	$48, %rdi			/* the new guest kernel rsp */
@@ -364,14 +384,14 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	mov	%rax, %cr3
 	movq	$1, AREA_FAST_INFLIGHT(%rbx)
 	ASM_STAC
-	movq	$0, 0(%rdi)			/* error code */
+	mov	%rdx, 0(%rdi)			/* error code */
 	mov	R0_RIP, %rax
 	mov	%rax, 8(%rdi)
 	movq	$SW_USER_CS, 16(%rdi)
-	mov	AREA_SHARED(%rbx), %rsi
+	mov	AREA_SHARED(%rbx), %rdx
 	mov	R0_RFLAGS, %rax
 	and	$~X86_EFLAGS_IF, %rax
-	cmpb	$0, (%rsi)			/* the virtual IF */
+	cmpb	$0, (%rdx)			/* the virtual IF */
 	jne	2f
 	or	$X86_EFLAGS_IF, %rax
 2:	mov	%rax, 24(%rdi)
@@ -379,16 +399,15 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	mov	%rax, 32(%rdi)
 	movq	$SW_USER_DS, 40(%rdi)
 	FAST_DONE
-	movb	$1, (%rsi)			/* delivery masks interrupts */
+	movb	$1, (%rdx)			/* delivery masks interrupts */
+	incq	(%rsi)
+	mov	%rcx, R0_RIP
 
 	movq	$SW_MODE_KERNEL, AREA_MODE(%rbx)
 	SWAP_GS_BASE AREA_GS_USER, AREA_GS_KERNEL
 
-	mov	AREA_ENTRY_SYSCALL(%rbx), %rax
-	mov	%rax, R0_RIP
 	andq	$~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC), R0_RFLAGS
 	mov	%rdi, R0_RSP
-	incq	AREA_FAST_SYSCALLS(%rbx)
 	jmp	.Lfast_resume
 
 .Lfast_iret:
@@ -483,6 +502,34 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	add	$16, %rsp			/* vector, error code */
 	iretq
 
+/*
+ * One of SW_DIRECT_EXCEPTIONS (switcher.h), through its IDT stub, with the
+ * frame (vector .. ss) on the ring-0 stack.  From guest user mode, with the
+ * direct switch on and a guest handler for the vector, it is delivered
+ * like a system call; anything else takes the ordinary exit.
+ */
+SYM_INNER_LABEL(pvisor_exception_dispatch, SYM_L_GLOBAL)
+	UNWIND_HINT_UNDEFINED
+	testb	$3, 24(%rsp)
+	jz	pvisor_exit_common		/* the switcher's own fault */
+	push	%rax
+	SAVE_BORROWED
+	pop	%rax
+	mov	%rax, AREA_SAVE_RAX(%rbx)
+
+	testq	$FAST_ON, AREA_FAST_FLAGS(%rbx)
+	jz	.Lslow
+	cmpq	$SW_MODE_USER, AREA_MODE(%rbx)
+	jne	.Lslow
+	mov	R0(0), %rax			/* the vector, below 32 */
+	and	$31, %eax
+	mov	AREA_ENTRY_EXCEPTION(%rbx, %rax, 8), %rcx
+	test	%rcx, %rcx
+	jz	.Lslow				/* no handler: C ends the guest */
+	mov	R0(8), %rdx
+	lea	AREA_FAST_EXCEPTIONS(%rbx), %rsi
+	jmp	.Ldeliver_from_user
+
 /* Reached from a fault while AREA_FAST_INFLIGHT was set; %rbx is the area. */
 .Lfast_fault:
 	FAST_DONE
@@ -506,7 +553,11 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	pushq	$0
 	.endif
 	pushq	$vec
+	.if (vec < 32) && ((SW_DIRECT_EXCEPTIONS >> vec) & 1)
+	jmp	pvisor_exception_dispatch
+	.else
 	jmp	pvisor_exit_common
+	.endif
 .endm
 
 	.balign 32

@@ -4,6 +4,7 @@
  *   0  null hypercall round trip (PVISOR_HC_VERSION)
  *   1  guest-user system call to the guest kernel and back
  *   2  guest-user page fault handled by the guest kernel (it maps the page)
+ *   3  guest-user exception (int3) to the guest kernel's handler and back
  * Prints "bench <name> <ns per operation>" using the shared page's clock.
  * tests/rig/vm/bench.sh runs it beside native baselines and counts exits.
  */
@@ -29,7 +30,7 @@ static unsigned long now_ns(void)
 
 static void handler(struct trap_frame *f)
 {
-	if (f->vector == TRAP_SYSCALL) {
+	if (f->vector == TRAP_SYSCALL || f->vector == 3) {	/* int3: a trap */
 		f->rax = 0;
 		return;
 	}
@@ -66,6 +67,13 @@ static void user_faults(void)
 		     "mov $0x200000, %rcx\n mov (%rcx), %rcx\n ud2\n");
 }
 
+static void user_int3s(void) __attribute__((naked, section(".text.user")));
+static void user_int3s(void)
+{
+	asm volatile("1: int3\n dec %r12\n jnz 1b\n"
+		     "mov $0x200000, %rcx\n mov (%rcx), %rcx\n ud2\n");
+}
+
 static unsigned long run_user(void (*prog)(void), unsigned long count)
 {
 	unsigned long *pd = (unsigned long *)(guest_mem_size - 8 * 4096);
@@ -93,11 +101,11 @@ long guest_main(unsigned long arg)
 {
 	unsigned long phase = arg >> 32, t0, i, ns = 0;
 	static const char * const names[] = {
-		"hypercall", "user_syscall", "user_page_fault",
+		"hypercall", "user_syscall", "user_page_fault", "user_exception",
 	};
 
 	n_ops = arg & 0xffffffff;
-	if (!n_ops || phase > 2)
+	if (!n_ops || phase > 3)
 		return 0xbad;
 	if (phase == 2 && n_ops > 512)
 		n_ops = 512;	/* one 2 MiB region of 4 KiB pages */
@@ -114,6 +122,9 @@ long guest_main(unsigned long arg)
 		break;
 	case 2:
 		ns = run_user(user_faults, n_ops);
+		break;
+	case 3:
+		ns = run_user(user_int3s, n_ops);
 		break;
 	}
 	guest_printf("bench %s %lu ns %lu ops\n", names[phase], ns / n_ops, n_ops);

@@ -4,7 +4,9 @@
  *   0  exceptions: #UD, #BP, #DE, #GP, #PF (with cr2 in the shared page),
  *      each delivered to its entry with the right vector, error and frame
  *   1  guest user mode: iret to user, a system call to the guest kernel and
- *      back, user touching kernel memory gets #PF in the guest kernel
+ *      back; int3, ud2 and cli (#BP, #UD, #GP) to the guest kernel's
+ *      handlers and back; user touching kernel memory gets #PF in the
+ *      guest kernel
  *   2  timer and halt: a one-shot timer wakes a halted vCPU with vector 32
  *   3  IRQ masking: a pending interrupt waits while masked, and arrives
  *      on the IRQ_ENABLE hypercall after unmasking
@@ -23,6 +25,7 @@
 
 static volatile unsigned long last_vector, last_error, last_cs, resume_at;
 static volatile unsigned long interrupts, last_irq;
+static volatile unsigned long user_traps, user_trap_error = ~0UL;
 
 static void handler(struct trap_frame *f)
 {
@@ -36,6 +39,17 @@ static void handler(struct trap_frame *f)
 	}
 	if (f->vector == TRAP_SYSCALL) {
 		f->rax = f->rax == 39 ? 1234 : -38;
+		return;
+	}
+	/* From the user program: int3, then ud2 and cli, skipped over. */
+	if (f->cs == USER_CS && (f->vector == 3 || f->vector == 6 || f->vector == 13)) {
+		user_traps |= 1UL << f->vector;
+		if (f->vector == 6)
+			f->rip += 2;
+		if (f->vector == 13) {
+			user_trap_error = f->error;
+			f->rip += 1;
+		}
 		return;
 	}
 	if (f->vector == 3)	/* int3 is a trap: rip is already past it */
@@ -89,6 +103,9 @@ static void user_program(void)
 		"mov $39, %eax\n"		/* a syscall to the guest kernel */
 		"syscall\n"
 		"mov %rax, %rbx\n"
+		"int3\n"
+		"ud2\n"
+		"cli\n"
 		"mov $0x200000, %rcx\n"	/* guest kernel memory: must fault */
 		"mov (%rcx), %rcx\n"
 		"ud2\n");
@@ -120,6 +137,8 @@ static void user_mode(void)
 	GUEST_ASSERT_EQ(last_error, 4 | 1);		/* user, protection */
 	GUEST_ASSERT_EQ(last_cs, USER_CS);
 	GUEST_ASSERT_EQ(guest_shared.cr2, 0x200000);
+	GUEST_ASSERT_EQ(user_traps, (1UL << 3) | (1UL << 6) | (1UL << 13));
+	GUEST_ASSERT_EQ(user_trap_error, 0);
 	guest_puts("user mode: syscall and protection fault delivered\n");
 }
 

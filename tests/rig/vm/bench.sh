@@ -27,12 +27,14 @@ run() {	# phase iterations
 run 0 $n_hc
 run 1 $n_sc
 run 2 $n_pf
+run 3 $n_sc
 getpid=$(sed -n 's/^bench native_getpid \([0-9]*\).*/\1/p' /tmp/native)
 pf=$(sed -n 's/^bench native_page_fault \([0-9]*\).*/\1/p' /tmp/native)
 awk -v g="$getpid" -v p="$pf" '
 	$1 == "hypercall" { printf "ratio hypercall / native getpid: %.1f\n", $2 / g }
 	$1 == "user_syscall" { printf "ratio guest user syscall / native getpid: %.1f\n", $2 / g }
 	$1 == "user_page_fault" { printf "ratio guest user page fault / native page fault: %.1f\n", $2 / p }
+	$1 == "user_exception" { printf "ratio guest user exception (int3) / native getpid: %.1f\n", $2 / g }
 ' /tmp/guestns
 rmmod pvisor
 ok "bench ran"

@@ -64,7 +64,7 @@ guest memory 6 0 'iret from the hole: refused' \
 
 guest events 0 0 'exceptions delivered' "events: #UD #DE #GP #PF #BP reach the guest kernel's entries"
 guest events 1 0 'syscall and protection fault delivered' \
-	"events: user mode, a syscall to the guest kernel, user touching kernel memory"
+	"events: user mode, a syscall, int3/ud2/cli to the guest kernel, user touching kernel memory"
 guest events 2 0 'woke from halt' "events: one-shot timer wakes a halted vCPU"
 guest events 3 0 'delivered on enable' "events: interrupts wait while masked, arrive on enable"
 guest events 4 0 'not visible' "fpu: launcher and guest xmm state kept apart"
@@ -78,23 +78,29 @@ else
 	skip "pkru: guest and launcher PKRU kept apart" "this CPU model has no protection keys"
 fi
 
-# The direct switch: a guest-user system call round trip costs no host exit.
+# The direct switch: a guest-user system call round trip, or an exception
+# that is the guest's own (int3) and its IRET, costs no host exit.
 stats=/sys/kernel/debug/pvisor/stats
 stat() { sed -n "s/^$1 //p" $stats; }
-slow0=$(stat exits_user_syscall) direct0=$(stat direct_syscalls)
-./pvisor-run --guest guests/bench.elf --arg $(( (1 << 32) | 20000 )) >/tmp/out 2>&1
-slow=$(( $(stat exits_user_syscall) - slow0 )) direct=$(( $(stat direct_syscalls) - direct0 ))
-# The first call may fall back (the guest kernel stack not shadowed yet).
-if [ "$direct" -ge 19999 ] && [ "$slow" -le 1 ]; then
-	ok "direct switch: 20000 guest user syscalls, $slow host exits for them"
-else
-	not_ok "direct switch: 20000 guest user syscalls: $direct direct, $slow exited"
-	sed 's/^/#   /' /tmp/out
-fi
+# direct PHASE WHAT EXIT-COUNTER DIRECT-COUNTER: 20000 rounds of bench PHASE.
+direct() {
+	slow0=$(stat "$3") direct0=$(stat "$4")
+	./pvisor-run --guest guests/bench.elf --arg $(( ($1 << 32) | 20000 )) >/tmp/out 2>&1
+	slow=$(( $(stat "$3") - slow0 )) direct=$(( $(stat "$4") - direct0 ))
+	# The first may fall back (the guest kernel stack not shadowed yet).
+	if [ "$direct" -ge 19999 ] && [ "$slow" -le 1 ]; then
+		ok "direct switch: 20000 guest user $2, $slow host exits for them"
+	else
+		not_ok "direct switch: 20000 guest user $2: $direct direct, $slow exited"
+		sed 's/^/#   /' /tmp/out
+	fi
+}
+direct 1 syscalls exits_user_syscall direct_syscalls
+direct 3 "int3s to the guest kernel" exits_exception direct_exceptions
 # And the same mechanisms with the direct switch off, through the host.
 echo 0 > /sys/module/pvisor/parameters/direct_switch
 guest events 1 0 'syscall and protection fault delivered' \
-	"events without the direct switch: user mode, syscall, protection fault"
+	"events without the direct switch: user mode, syscall, int3/ud2/cli, protection fault"
 echo 1 > /sys/module/pvisor/parameters/direct_switch
 
 # Two VMs in one process: closing one leaves the switcher to the other.

@@ -510,6 +510,16 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	lockdep_assert_irqs_disabled();
 
 	memcpy(a + AREA_FRAME, frame, sizeof(*frame));
+	/*
+	 * The guest registers and IRET frame the direct switch borrowed, and
+	 * the syscall entry's scratch words, are the last guest's: gone before
+	 * another guest (on a Meltdown-affected CPU, one that can read this
+	 * area) runs here.
+	 */
+	memset(a + AREA_SAVE_RAX, 0, AREA_SAVE_RDI + 8 - AREA_SAVE_RAX);
+	memset(a + AREA_IRET_FRAME, 0, 64);
+	area_put(a, AREA_SCRATCH_RAX, 0);
+	area_put(a, AREA_SCRATCH_RSP, 0);
 	area_put(a, AREA_GUEST_GS_BASE, g->gs_base[mode]);
 	area_put(a, AREA_NMI_PENDING, 0);
 	area_put(a, AREA_MCE_PENDING, 0);

@@ -21,17 +21,7 @@ if [ -f "$out/.done" ]; then
 	exit 0
 fi
 
-src=$(linux_source_dir)
-
-rm -rf "$out" && mkdir -p "$out"
-make -s -C "$src" O="$out" x86_64_defconfig >/dev/null
-"$src"/scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null
-make -s -C "$src" O="$out" olddefconfig >/dev/null
-
-check_config_fragment "$frag" "$out/.config" ||
-	die "debug host config does not hold the fragment (see above)"
-
-run_logged "$out/build.log" "building debug host kernel (about 13 min on 2 cores)" \
-	make -C "$src" O="$out" -j"$JOBS" bzImage modules
+build_kernel_tree "$out" "$frag" "the debug host kernel (about 13 min on 2 cores)" \
+	x86_64_defconfig "" bzImage modules
 touch "$out/.done"
 echo "$out"

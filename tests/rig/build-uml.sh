@@ -17,15 +17,8 @@ if [ -f "$out/.done" ]; then
 	echo "$out/linux"
 	exit 0
 fi
-src=$(linux_source_dir)
-rm -rf "$out" && mkdir -p "$out"
-make -s -C "$src" O="$out" ARCH=um x86_64_defconfig >/dev/null
-ARCH=um "$src"/scripts/kconfig/merge_config.sh -m -O "$out" "$out/.config" "$frag" >/dev/null
-make -s -C "$src" O="$out" ARCH=um olddefconfig >/dev/null
-check_config_fragment "$frag" "$out/.config" ||
-	die "UML config does not hold tests/rig/uml.config (see above)"
-run_logged "$out/build.log" "building User-Mode Linux (about 5 min on 2 cores)" \
-	make -C "$src" O="$out" ARCH=um -j"$JOBS" linux
+build_kernel_tree "$out" "$frag" "User-Mode Linux (about 4 min on 2 cores)" \
+	x86_64_defconfig um linux
 file "$out/linux" | grep -q 'statically linked' || die "UML is not a static binary: $out/linux"
 touch "$out/.done"
 echo "$out/linux"

@@ -69,3 +69,22 @@ check_config_fragment() {
 	done <"$1"
 	return $bad
 }
+
+# build_kernel_tree OUT FRAG WHAT DEFCONFIG ARCH TARGET...: configure Debian's
+# linux-source into OUT from DEFCONFIG plus FRAG (checked: every line must
+# hold) and build TARGETs, logged to OUT/build.log.  ARCH may be empty (the
+# host's).  OUT is emptied first.
+build_kernel_tree() {
+	local out=$1 frag=$2 what=$3 defconfig=$4 arch=$5 src
+	shift 5
+	src=$(linux_source_dir)
+	rm -rf "$out" && mkdir -p "$out"
+	make -s -C "$src" O="$out" ${arch:+ARCH=$arch} "$defconfig" >/dev/null
+	env ${arch:+ARCH=$arch} "$src"/scripts/kconfig/merge_config.sh -m -O "$out" \
+		"$out/.config" "$frag" >/dev/null
+	make -s -C "$src" O="$out" ${arch:+ARCH=$arch} olddefconfig >/dev/null
+	check_config_fragment "$frag" "$out/.config" ||
+		die "$what: the config does not hold $(basename "$frag") (see above)"
+	run_logged "$out/build.log" "building $what" \
+		make -C "$src" O="$out" ${arch:+ARCH=$arch} -j"$JOBS" "$@"
+}

@@ -60,6 +60,15 @@ static void divide_by_zero(void)
 	printf("%u\n", q);
 }
 
+/*
+ * #DB from user mode: the trap flag, set by popf, traps after the next
+ * instruction.  (Not icebp: QEMU's TCG raises #UD for it in 64-bit mode.)
+ */
+static void single_step(void)
+{
+	asm volatile("pushf; orl $0x100, (%rsp); popf; nop");
+}
+
 static void write_readonly(void)
 {
 	char *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -134,6 +143,7 @@ int main(void)
 	/* faults become signals */
 	result(killed_by(touch_null, SIGSEGV), "SIGSEGV on a NULL write");
 	result(killed_by(divide_by_zero, SIGFPE), "SIGFPE on divide by zero");
+	result(killed_by(single_step, SIGTRAP), "SIGTRAP on a single step (#DB)");
 	result(killed_by(write_readonly, SIGSEGV),
 	       "SIGSEGV on a write to a read-only mapping");
 	result(killed_by(touch_kernel, SIGSEGV),

@@ -410,6 +410,19 @@ static void __init pvisor_init_capabilities(void)
 	__supported_pte_mask &= ~_PAGE_GLOBAL;
 }
 
+/*
+ * #DB (a single step, icebp, a hardware breakpoint) arrives on the current
+ * stack: a CPL-3 kernel has no IST.  From user mode it is Linux's task-stack
+ * #DB handler; from the kernel the IST one's C part, as under Xen PV.
+ */
+DEFINE_IDTENTRY_RAW(exc_pvisor_debug)
+{
+	if (user_mode(regs))
+		noist_exc_debug(regs);
+	else
+		exc_debug(regs);
+}
+
 /* Event entry points: hardware-shaped frames go to Linux's own entries. */
 static void __init pvisor_init_entries(void)
 {
@@ -418,6 +431,7 @@ static void __init pvisor_init_entries(void)
 	e->syscall = (u64)pvisor_entry_syscall;
 	e->interrupt = (u64)asm_pvisor_interrupt;
 	e->exception[X86_TRAP_DE] = (u64)pvisor_exc_divide_error;
+	e->exception[X86_TRAP_DB] = (u64)pvisor_exc_debug;
 	e->exception[X86_TRAP_BP] = (u64)pvisor_exc_int3;
 	e->exception[X86_TRAP_OF] = (u64)pvisor_exc_overflow;
 	e->exception[X86_TRAP_BR] = (u64)pvisor_exc_bounds;

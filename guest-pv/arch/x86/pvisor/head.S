@@ -122,12 +122,16 @@ SYM_CODE_START(pvisor_entry_syscall)
 SYM_CODE_END(pvisor_entry_syscall)
 
 /* A stub per exception whose Linux entry expects no error code. */
-.macro pvisor_noerror_stub name
+.macro pvisor_noerror_stub name, entry
 SYM_CODE_START(pvisor_\name)
 	UNWIND_HINT_ENTRY
 	ENDBR
 	addq	$8, %rsp
+	.ifb \entry
 	jmp	asm_\name
+	.else
+	jmp	\entry
+	.endif
 SYM_CODE_END(pvisor_\name)
 .endm
 
@@ -141,3 +145,5 @@ pvisor_noerror_stub exc_coproc_segment_overrun
 pvisor_noerror_stub exc_spurious_interrupt_bug
 pvisor_noerror_stub exc_coprocessor_error
 pvisor_noerror_stub exc_simd_coprocessor_error
+/* #DB: Linux's own entry wants an IST stack, which a CPL-3 kernel lacks. */
+pvisor_noerror_stub exc_debug, asm_exc_pvisor_debug

@@ -161,6 +161,16 @@ static void hc_mmu_update(struct kunit *test)
 	op->entry_gpa = NO_SUCH_GPA;
 	KUNIT_EXPECT_LT(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op), 1), 0);
 	KUNIT_EXPECT_LT(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, NO_SUCH_GPA, 1), 0);
+
+	/* Applied: a present entry at our own page, then a PROT_NONE one. */
+	op[1] = op[0];
+	op[0].entry_gpa = __pa(page) + 64;
+	op[0].value = __pa(page) | _PAGE_PRESENT;
+	op[1].entry_gpa = __pa(page) + 72;
+	op[1].value = (~0ULL & PTE_PFN_MASK) | _PAGE_PROTNONE;
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op), 2), 2);
+	KUNIT_EXPECT_EQ(test, *(u64 *)(page + 64), op[0].value);
+	KUNIT_EXPECT_EQ(test, *(u64 *)(page + 72), op[1].value);
 }
 
 static void hc_flush_tlb(struct kunit *test)

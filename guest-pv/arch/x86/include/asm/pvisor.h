@@ -67,6 +67,7 @@ asmlinkage void pvisor_iret(void);
 void early_pv_iret_patch(void);
 asmlinkage void pvisor_entry_syscall(void);
 asmlinkage void pvisor_exc_divide_error(void);
+asmlinkage void pvisor_exc_debug(void);
 asmlinkage void pvisor_exc_int3(void);
 asmlinkage void pvisor_exc_overflow(void);
 asmlinkage void pvisor_exc_bounds(void);

@@ -46,6 +46,7 @@ static const char * const exception_names[32] = {
 
 static u64 xsave_mask;
 static unsigned int xsave_size;
+static bool xfd_tiles;		/* AMX tile data is enabled and has XFD */
 
 void pvisor_fpu_setup(void)
 {
@@ -57,6 +58,9 @@ void pvisor_fpu_setup(void)
 			     ~(XFEATURE_MASK_XTILE);
 		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 		xsave_size = ebx;
+		xfd_tiles = boot_cpu_has(X86_FEATURE_XFD) &&
+			    (xgetbv(XCR_XFEATURE_ENABLED_MASK) &
+			     XFEATURE_MASK_XTILE_DATA);
 	} else {
 		xsave_mask = 0;
 		xsave_size = 512;	/* fxsave */
@@ -75,6 +79,34 @@ int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu)
 	*(u32 *)(area + 24) = 0x1f80;
 	vcpu->fpu = area;
 	return 0;
+}
+
+/*
+ * AMX tile data stays in the registers across a guest run (it is not in the
+ * guest's XSAVE mask), and it may be another task's: a vCPU thread preempted
+ * between two entries comes back with the registers, and the XFD MSR, of
+ * whatever task last returned to user mode on this CPU.  So while the guest
+ * runs, XFD is armed for tile data: a tile instruction in the guest raises
+ * #NM (the guest's) instead of reading them.  Return: whether XFD changed,
+ * with the value to put back in *@old.
+ */
+static bool xfd_arm_tiles(u64 *old)
+{
+	if (!xfd_tiles)
+		return false;
+	rdmsrl(MSR_IA32_XFD, *old);
+	if (*old & XFEATURE_MASK_XTILE_DATA)
+		return false;
+	wrmsrl(MSR_IA32_XFD, *old | XFEATURE_MASK_XTILE_DATA);
+	return true;
+}
+
+static void xfd_restore(u64 old, unsigned int vector)
+{
+	/* A guest #NM from the armed XFD noted itself in XFD_ERR: not ours. */
+	if (vector == X86_TRAP_NM)
+		wrmsrl(MSR_IA32_XFD_ERR, 0);
+	wrmsrl(MSR_IA32_XFD, old);
 }
 
 void pvisor_fpu_free(struct pvisor_vcpu *vcpu)
@@ -216,9 +248,12 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	};
 	unsigned long dr7;
 	unsigned int cpu;
+	bool xfd_armed;
+	u64 xfd;
 	u32 pkru;
 
 	kernel_fpu_begin_mask(KFPU_387 | KFPU_MXCSR);
+	xfd_armed = xfd_arm_tiles(&xfd);
 	pkru = read_pkru();
 	fpu_load_guest(vcpu);
 	local_irq_disable();
@@ -238,11 +273,19 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	}
 	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
 	pvisor_switcher_run(cpu, &vcpu->frame, &g, e);
+	/*
+	 * A guest #DB (a single step, icebp) left its cause in DR6, which the
+	 * host's own next #DB would read as its own.
+	 */
+	if (vcpu->frame.vector == X86_TRAP_DB)
+		set_debugreg(DR6_RESERVED, 6);
 	if (dr7 & 0xff)
 		hw_breakpoint_restore();
 
 	fpu_save_guest(vcpu);
 	write_pkru(pkru);
+	if (xfd_armed)
+		xfd_restore(xfd, vcpu->frame.vector);
 	kernel_fpu_end();
 	forward_host_events(&vcpu->frame, e);
 	local_irq_enable();

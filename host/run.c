@@ -101,12 +101,18 @@ static bool xfd_arm_tiles(u64 *old)
 	return true;
 }
 
-static void xfd_restore(u64 old, unsigned int vector)
+/*
+ * After the run: XFD back as it was, and a guest #NM from an armed XFD
+ * (ours or the task's) leaves no trace in XFD_ERR for the host.
+ */
+static void xfd_restore(bool armed, u64 old, unsigned int vector)
 {
-	/* A guest #NM from the armed XFD noted itself in XFD_ERR: not ours. */
+	if (!xfd_tiles)
+		return;
 	if (vector == X86_TRAP_NM)
 		wrmsrl(MSR_IA32_XFD_ERR, 0);
-	wrmsrl(MSR_IA32_XFD, old);
+	if (armed)
+		wrmsrl(MSR_IA32_XFD, old);
 }
 
 void pvisor_fpu_free(struct pvisor_vcpu *vcpu)
@@ -284,8 +290,7 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 
 	fpu_save_guest(vcpu);
 	write_pkru(pkru);
-	if (xfd_armed)
-		xfd_restore(xfd, vcpu->frame.vector);
+	xfd_restore(xfd_armed, xfd, vcpu->frame.vector);
 	kernel_fpu_end();
 	forward_host_events(&vcpu->frame, e);
 	local_irq_enable();

@@ -489,6 +489,18 @@ static u64 area_get(u8 *a, unsigned int off)
 	return *(u64 *)(a + off);
 }
 
+/*
+ * The tops of the IST stacks, and how much of each a guest event can
+ * leave behind: the CPU's frame with an error code, the stub's vector, and
+ * the three registers pvisor_exit_common borrows, rounded up.
+ */
+static const unsigned int ist_tops[] = {
+	AREA_NMI_STACK_TOP, AREA_DF_STACK_TOP, AREA_MCE_STACK_TOP,
+	AREA_DB_STACK_TOP,
+};
+
+#define IST_FRAME_MAX	128
+
 /**
  * pvisor_switcher_run() - enter the guest once and come back
  * @cpu: this CPU (interrupts are off)
@@ -520,6 +532,9 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	memset(a + AREA_IRET_FRAME, 0, 64);
 	area_put(a, AREA_SCRATCH_RAX, 0);
 	area_put(a, AREA_SCRATCH_RSP, 0);
+	/* An NMI, #DB, #DF or #MC in a guest left its frame on an IST stack. */
+	for (v = 0; v < ARRAY_SIZE(ist_tops); v++)
+		memset(a + ist_tops[v] - IST_FRAME_MAX, 0, IST_FRAME_MAX);
 	area_put(a, AREA_GUEST_GS_BASE, g->gs_base[mode]);
 	area_put(a, AREA_NMI_PENDING, 0);
 	area_put(a, AREA_MCE_PENDING, 0);

@@ -534,7 +534,7 @@ SYM_INNER_LABEL(pvisor_exception_dispatch, SYM_L_GLOBAL)
 .Lfast_fault:
 	FAST_DONE
 	incq	AREA_FAST_FALLBACKS(%rbx)
-	/* The guest root for its mode, for tidiness: the exit loads the host's. */
+	/* On to the ordinary exit, which loads the host's CR3 whatever is live. */
 .Lslow:
 	RESTORE_SAVED
 	jmp	pvisor_exit_common
@@ -553,7 +553,11 @@ SYM_INNER_LABEL(pvisor_exception_dispatch, SYM_L_GLOBAL)
 	pushq	$0
 	.endif
 	pushq	$vec
-	.if (vec < 32) && ((SW_DIRECT_EXCEPTIONS >> vec) & 1)
+	.set	direct, 0
+	.if vec < 32
+	.set	direct, (SW_DIRECT_EXCEPTIONS >> vec) & 1
+	.endif
+	.if direct
 	jmp	pvisor_exception_dispatch
 	.else
 	jmp	pvisor_exit_common

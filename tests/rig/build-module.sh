@@ -13,8 +13,9 @@ make -s -C "$kdir" M="$out" EXTRA_CFLAGS="$extra" modules >"$out/build.log" 2>&1
 	cat "$out/build.log" >&2
 	die "module build against $kdir failed"
 }
-# Any compiler warning is an error (-Werror), but say so if one slipped by.
-if grep -q 'warning:' "$out/build.log"; then
+# Any compiler warning is an error (-Werror), but say so if one slipped by;
+# the assembler says "Warning:".
+if grep -qi 'warning:' "$out/build.log"; then
 	cat "$out/build.log" >&2
 	die "module build against $kdir printed warnings"
 fi

@@ -14,6 +14,7 @@
 #define USE_EARLY_PGTABLE_L5
 
 #include <linux/console.h>
+#include <linux/export.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/memblock.h>
@@ -41,6 +42,8 @@
 
 bool pvisor_guest __ro_after_init;
 struct pvisor_shared pvisor_shared __page_aligned_bss;
+/* Every local_irq_*() site touches it, in modules too (asm/pvisor_irq.h). */
+EXPORT_SYMBOL(pvisor_shared);
 struct pvisor_boot_info pvisor_boot __ro_after_init;
 
 static struct pvisor_entries pvisor_entries __initdata;

@@ -13,6 +13,7 @@
 #include <linux/init.h>
 #include <linux/linkage.h>
 #include <linux/elfnote.h>
+#include <linux/export.h>
 #include <linux/objtool.h>
 #include <asm/asm.h>
 #include <asm/segment.h>
@@ -87,6 +88,7 @@ SYM_FUNC_START(pvisor_irq_window)
 	popq	%rcx
 	RET
 SYM_FUNC_END(pvisor_irq_window)
+EXPORT_SYMBOL(pvisor_irq_window)
 	.popsection
 
 /*

@@ -41,6 +41,10 @@ static int __init pvisor_mmu_batch_param(char *arg)
 }
 early_param("pvisor.mmu_batch", pvisor_mmu_batch_param);
 
+/*
+ * Send the queue.  Callers keep preemption off: a context switch sends the
+ * queue too, and must not find it half-sent or half-written.
+ */
 static void pvisor_mmu_queue_flush(void)
 {
 	unsigned int n = mmu_queued;
@@ -48,8 +52,8 @@ static void pvisor_mmu_queue_flush(void)
 
 	if (!n)
 		return;
-	mmu_queued = 0;
 	ret = pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa_symbol(mmu_queue), n);
+	mmu_queued = 0;
 	/* Some of our page tables would not say what the kernel believes. */
 	if (ret != n)
 		panic("pvisor: the host applied %ld of %u page-table updates (first %#llx = %#llx)\n",
@@ -64,13 +68,16 @@ static void pvisor_set_entry(void *entry, u64 val, unsigned int level)
 		WRITE_ONCE(*(u64 *)entry, val);
 		return;
 	}
+	preempt_disable();
 	if (mmu_queued == MMU_QUEUE_LEN)
 		pvisor_mmu_queue_flush();
-	op = &mmu_queue[mmu_queued++];
+	op = &mmu_queue[mmu_queued];
 	op->op = PVISOR_MMU_SET_ENTRY;
 	op->level = level;
 	op->entry_gpa = __pa(entry);
 	op->value = val;
+	mmu_queued++;
+	preempt_enable();
 }
 
 static void pvisor_set_pte(pte_t *ptep, pte_t pte)
@@ -110,13 +117,20 @@ static void pvisor_enter_lazy_mmu(void)
 
 static void pvisor_leave_lazy_mmu(void)
 {
+	preempt_disable();
 	if (mmu_lazy && --mmu_lazy == 0)
 		pvisor_mmu_queue_flush();
+	preempt_enable();
 }
 
 static void pvisor_flush_lazy_mmu(void)
 {
+	/* An interrupt may find the queue half-way through an append. */
+	if (in_interrupt())
+		return;
+	preempt_disable();
 	pvisor_mmu_queue_flush();
+	preempt_enable();
 }
 
 /*

@@ -97,21 +97,40 @@ expect check2 "guest: token on disk is $token2" "data synced before a launcher S
 	not_ok "devices: module refcount $(cat /sys/module/pvisor/refcnt) after the SIGKILL"
 
 # Two guests linked by unix datagram sockets: ping and a file with a checksum.
-cp linux/rootfs.ext4 /tmp/root2.img
-rm -f /tmp/neta.sock /tmp/netb.sock
-timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root2.img \
-	--net socket=/tmp/neta.sock,peer=/tmp/netb.sock \
-	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=neta" >/tmp/neta.out 2>&1 &
-apid=$!
-guest netb netb "--net socket=/tmp/netb.sock,peer=/tmp/neta.sock"
-wait $apid
-arc=$?
-expect neta "guest: ping 10.0.2.2 ok" "guest A pings guest B over the socket backend"
-expect netb "guest: ping 10.0.2.1 ok" "guest B pings guest A over the socket backend"
-sent=$(sed -n 's/.*guest: sending \([0-9]* bytes md5 [0-9a-f]*\).*/\1/p' /tmp/netb.out)
-got=$(sed -n 's/.*guest: received \([0-9]* bytes md5 [0-9a-f]*\).*/\1/p' /tmp/neta.out)
+# net_pair: guest A in the background, guest B in front; A gets two minutes
+# after B is done (it waits for B's file).  Exit codes in $arc and $rc.
+net_pair() {
+	cp linux/rootfs.ext4 /tmp/root2.img
+	rm -f /tmp/neta.sock /tmp/netb.sock
+	timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root2.img \
+		--net socket=/tmp/neta.sock,peer=/tmp/netb.sock \
+		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=neta" >/tmp/neta.out 2>&1 &
+	apid=$!
+	guest netb netb "--net socket=/tmp/netb.sock,peer=/tmp/neta.sock"
+	i=0
+	while kill -0 $apid 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
+	kill $apid 2>/dev/null
+	wait $apid
+	arc=$?
+	sent=$(sed -n 's/.*guest: sending \([0-9]* bytes md5 [0-9a-f]*\).*/\1/p' /tmp/netb.out)
+	got=$(sed -n 's/.*guest: received \([0-9]* bytes md5 [0-9a-f]*\).*/\1/p' /tmp/neta.out)
+}
+# Known intermittent (Documentation/virtio.md, "Known problems"): about one
+# debug-host run in six, guest A stops answering in the middle of the pings.
+# The first try's logs are printed, and the results say it was a retry.
+net_pair
+retry=
+if ! grep -q "guest: ping 10.0.2.1 ok" /tmp/netb.out || [ -z "$sent" ] ||
+   [ "$sent" != "$got" ] || [ "$rc" != 0 ] || [ "$arc" != 0 ]; then
+	echo "# guest-to-guest network: the first try failed (exits $rc, $arc); its logs:"
+	show neta; show netb
+	retry=" (second try; the first failed, logs above)"
+	net_pair
+fi
+expect neta "guest: ping 10.0.2.2 ok" "guest A pings guest B over the socket backend$retry"
+expect netb "guest: ping 10.0.2.1 ok" "guest B pings guest A over the socket backend$retry"
 if [ -n "$sent" ] && [ "$sent" = "$got" ] && [ "$rc" = 0 ] && [ "$arc" = 0 ]; then
-	ok "devices: a 512 KiB file crosses from guest B to guest A intact ($got)"
+	ok "devices: a 512 KiB file crosses from guest B to guest A intact ($got)$retry"
 else
 	not_ok "devices: file transfer: sent '$sent', received '$got' (exits $rc, $arc)"
 	show neta; show netb

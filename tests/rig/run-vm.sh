@@ -17,15 +17,26 @@ rm -f "$console" "$results"
 
 splat='WARNING:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|general protection fault|kernel BUG|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|blocked for more than|unreferenced object|Call Trace:'
 
+# QEMU's monitor listens on a socket, and tests/rig/monitor.py hands it the
+# commands a VM-side test asks for on the results port (a machine check to
+# inject); the exchange is logged in build/rig/NAME.monitor.
+monitor=$logs/$name.monitor.sock
 boot() {
 	rc=0
+	rm -f "$monitor"
+	python3 "$PVISOR_TOP/tests/rig/monitor.py" "$results" "$monitor" \
+		"$logs/$name.monitor" &
+	local watcher=$!
 	timeout --foreground "$timeout" qemu-system-x86_64 \
 		-accel tcg -cpu "$cpu" -smp 2 -m 1536 \
 		-kernel "$kernel" -initrd "$initrd" \
 		-append "console=ttyS0 loglevel=5 panic=-1 pvisor.test=$test $extra" \
-		-display none -monitor none -no-reboot \
+		-display none -monitor "unix:$monitor,server,nowait" -no-reboot \
 		-serial "file:$console" -serial "file:$results" \
 		</dev/null >"$logs/$name.qemu" 2>&1 || rc=$?
+	kill "$watcher" 2>/dev/null || true
+	wait "$watcher" 2>/dev/null || true
+	rm -f "$monitor"
 }
 
 # Did the kernel complain before the rig's /init started the test, i.e.

@@ -152,6 +152,15 @@ void devices_mmio(struct vm *vm, struct pvisor_run *run)
 	}
 }
 
+/* For the report on a stopped or crashed guest. */
+void devices_print_state(const struct vm *vm)
+{
+	if (!vm->devices)
+		return;
+	fprintf(stderr, "devices:\n");
+	virtio_set_print_state(vm->devices, stderr);
+}
+
 void devices_detach(struct vm *vm)
 {
 	if (!vm->devices)

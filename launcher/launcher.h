@@ -49,6 +49,7 @@ int devices_cmdline(const struct vm *vm, const char *append, char *buf,
 		    size_t size);
 int devices_start(struct vm *vm);
 void devices_mmio(struct vm *vm, struct pvisor_run *run);
+void devices_print_state(const struct vm *vm);
 void devices_detach(struct vm *vm);
 
 #endif

@@ -204,6 +204,7 @@ static int report_stop(struct vm *vm)
 		print_regs(&r);
 		print_stack(vm, &r);
 	}
+	devices_print_state(vm);
 	print_console_tail(vm);
 	return 128 + stop_signal;
 }
@@ -262,6 +263,7 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 				(unsigned long long)run.crash.info);
 			print_regs(&run.regs);
 			print_stack(vm, &run.regs);
+			devices_print_state(vm);
 			print_console_tail(vm);
 			return 128 + run.crash.reason;
 		default:

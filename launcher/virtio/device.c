@@ -168,6 +168,7 @@ static void default_irq(void *opaque, struct virtio_dev *dev, unsigned int irq)
 
 void virtio_dev__raise(struct virtio_dev *dev, unsigned int isr_bits)
 {
+	atomic_fetch_add(&dev->irqs, 1);
 	atomic_fetch_or(&dev->isr, isr_bits);
 	dev->set->irq_fn(dev->set->irq_opaque, dev, dev->irq);
 }
@@ -293,12 +294,14 @@ static void dev_round(struct virtio_dev *dev, int timeout_ms, bool *again)
 		timeout_ms = 0;
 	else if (dev_timeout >= 0 && (timeout_ms < 0 || dev_timeout < timeout_ms))
 		timeout_ms = dev_timeout;
+	atomic_store(&dev->in_poll, true);
 	if (poll(pfd, n, timeout_ms) < 0 && errno != EINTR) {
 		virtio__log("%s: poll: %s", dev->name, strerror(errno));
 		usleep(10000);
 	}
-	if (pfd[0].revents & POLLIN)
-		drain_kick(dev->kick_fd);
+	atomic_store(&dev->in_poll, false);
+	if ((pfd[0].revents & POLLIN) && drain_kick(dev->kick_fd))
+		atomic_fetch_add(&dev->kicks, 1);
 	if (*again)	/* we did not wait for them: ignore stale revents */
 		for (i = 1; i < n; i++)
 			pfd[i].revents &= ~(POLLERR | POLLHUP);
@@ -502,6 +505,36 @@ void virtio_set_print_hints(const struct virtio_set *set)
 		if (!ok)
 			virtio__log("%s %s was never initialised by the guest; does the guest kernel have %s=y and CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y, and the virtio_mmio.device= options on its command line?",
 				    dev->name, dev->desc, dev->ops->kconfig);
+	}
+}
+
+void virtio_set_print_state(const struct virtio_set *set, FILE *f)
+{
+	unsigned int i, q, tries;
+
+	for (i = 0; i < set->nr_devs; i++) {
+		struct virtio_dev *dev = set->devs[i];
+		bool locked = false;
+
+		/*
+		 * A device thread stuck in its work holds the lock: say so,
+		 * and read the rings anyway (a reset, which would unmap
+		 * them, needs the lock too).
+		 */
+		for (tries = 0; tries < 20 && !locked; tries++) {
+			locked = !pthread_mutex_trylock(&dev->lock);
+			if (!locked)
+				usleep(5000);
+		}
+		fprintf(f, "  %s %s: status %#x, interrupt status %#x, %lu kicks, %lu interrupts, thread %s\n",
+			dev->name, dev->desc, dev->status, atomic_load(&dev->isr),
+			atomic_load(&dev->kicks), atomic_load(&dev->irqs),
+			!locked ? "busy for 100 ms (holds the device lock)" :
+			atomic_load(&dev->in_poll) ? "waiting" : "working");
+		for (q = 0; q < dev->ops->nr_queues; q++)
+			vq__print_state(&dev->vqs[q], f);
+		if (locked)
+			pthread_mutex_unlock(&dev->lock);
 	}
 }
 

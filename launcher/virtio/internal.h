@@ -150,6 +150,11 @@ struct virtio_dev {
 	bool thread_started;
 	atomic_bool stop;
 
+	/* for virtio_set_print_state(): what the device thread is doing */
+	atomic_ulong kicks;		/* wake-ups by a kick */
+	atomic_ulong irqs;		/* interrupts raised */
+	atomic_bool in_poll;		/* waiting, not working */
+
 	/* log rate limit */
 	int log_tokens;
 	uint64_t log_last_ms;
@@ -198,6 +203,7 @@ int vq__setup(struct virtio_dev *dev, struct vq *vq);
 int vq__pop(struct virtio_dev *dev, struct vq *vq, struct vq_chain *c,
 	    enum vq_dir dir);
 void vq__unpop(struct vq *vq);
+void vq__print_state(const struct vq *vq, FILE *f);
 void vq__push(struct vq *vq, uint16_t head, uint32_t len);
 void vq__notify(struct virtio_dev *dev, struct vq *vq);
 bool vq__has_avail(struct vq *vq);

@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ------------------------------------------------------------------ */
 /* Guest memory                                                        */
@@ -223,6 +224,13 @@ void virtio_set_quit_handler(struct virtio_set *set, virtio_quit_fn *fn,
  * lacks.
  */
 void virtio_set_print_hints(const struct virtio_set *set);
+
+/*
+ * Each device's state and each queue's indices, for the report on a guest
+ * that was stopped or crashed: enough to tell a device that stopped
+ * working from a driver that stopped listening.
+ */
+void virtio_set_print_state(const struct virtio_set *set, FILE *f);
 
 unsigned int virtio_set_nr_devs(const struct virtio_set *set);
 struct virtio_dev *virtio_set_dev(const struct virtio_set *set, unsigned int i);

@@ -334,6 +334,42 @@ static bool vq__need_irq(struct vq *vq)
 				new, old);
 }
 
+/*
+ * One line on where the queue stands, for a stalled guest's report: who
+ * owes whom.  "driver made N available, device took M" (N > M: the
+ * device has work it has not done), "device used U, signalled S" (used
+ * entries the driver was told about), and what each side asked of the
+ * other (EVENT_IDX: the index it wants to hear about; else the flag).
+ */
+void vq__print_state(const struct vq *vq, FILE *f)
+{
+	uint16_t avail_idx, used_idx, want_irq, want_kick;
+
+	if (!vq->ready) {
+		fprintf(f, "    %s: not ready\n", vq->name);
+		return;
+	}
+	avail_idx = le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+	used_idx = le16toh(__atomic_load_n(&vq->used->idx, __ATOMIC_ACQUIRE));
+	fprintf(f, "    %s: size %u%s; driver made %u available, device took %u; device used %u (ring says %u), last interrupt at %u",
+		vq->name, vq->num, vq->broken ? " BROKEN" : "", avail_idx,
+		vq->last_avail, vq->last_used, used_idx, vq->signalled_used);
+	if (vq->event_idx) {
+		want_irq = le16toh(__atomic_load_n(&vq->avail->ring[vq->num],
+						   __ATOMIC_RELAXED));
+		want_kick = le16toh(__atomic_load_n((uint16_t *)&vq->used->ring[vq->num],
+						    __ATOMIC_RELAXED));
+		fprintf(f, "; driver wants an interrupt after %u, device a kick after %u\n",
+			want_irq, want_kick);
+	} else {
+		fprintf(f, "; driver %s interrupts, device %s kicks\n",
+			le16toh(vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT ?
+			"suppresses" : "wants",
+			le16toh(vq->used->flags) & VRING_USED_F_NO_NOTIFY ?
+			"suppresses" : "wants");
+	}
+}
+
 /* After pushing a batch: interrupt the driver unless it asked us not to. */
 void vq__notify(struct virtio_dev *dev, struct vq *vq)
 {

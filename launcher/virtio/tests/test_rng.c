@@ -2,7 +2,10 @@
 /*
  * virtio-rng: buffers come back full of (different) random bytes.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests.h"
 
@@ -70,7 +73,78 @@ out:
 	tg_fini(&g);
 }
 
+/* virtio_set_print_state() into a string. */
+static char *state_of(struct virtio_set *set)
+{
+	char *text = NULL;
+	size_t size;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f)
+		return NULL;
+	virtio_set_print_state(set, f);
+	fclose(f);
+	return text;
+}
+
+/*
+ * The report on a stalled guest tells who owes whom: a request made
+ * available without a kick shows as available to the device but not
+ * taken, and the served ones as used and signalled.
+ */
+static void test_state_report(void)
+{
+	static const char *const argv[] = { "--rng", NULL, NULL };
+	struct virtio_set *set = NULL;
+	struct virtio_opts o;
+	struct tg g = { 0 };
+	struct tg_dev d;
+	char why[128], *text = NULL;
+	uint64_t a;
+	uint32_t len;
+	int i;
+
+	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
+	CHECK(opts_from(&o, argv) == 0, "options");
+	set = make_set(&o, &g, true);
+	CHECK(set, "set");
+	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 64, why, sizeof(why)) == 0, "%s", why);
+	a = tg_alloc(&g, 4096, 8);
+	{
+		struct tg_buf buf = { a, 64, true };
+
+		CHECK(tg_vq_add(&d.vq[0], &buf, 1, false) >= 0, "add");
+		tg_vq_kick(&d.vq[0]);
+		CHECK(tg_vq_wait(&d.vq[0], &len, WAIT_MS) >= 0, "served");
+		/* Once the thread waits, a request without a kick stays put. */
+		for (i = 0; i < WAIT_MS / 10; i++) {
+			free(text);
+			text = state_of(set);
+			CHECK(text, "open_memstream");
+			if (strstr(text, "thread waiting"))
+				break;
+			usleep(10000);
+		}
+		CHECK(strstr(text, "thread waiting"), "thread never waited:\n%s", text);
+		CHECK(tg_vq_add(&d.vq[0], &buf, 1, false) >= 0, "add");
+	}
+	free(text);
+	text = state_of(set);
+	CHECK(text, "open_memstream");
+	CHECK(strstr(text, "virtio-rng0 "), "no device line:\n%s", text);
+	CHECK(strstr(text, "status 0xf,") && strstr(text, ", 1 interrupts,"),
+	      "device line:\n%s", text);
+	CHECK(strstr(text, "requestq: size 64; driver made 2 available, device took 1; device used 1 (ring says 1), last interrupt at 1; driver wants an interrupt after 0, device a kick after 1"),
+	      "queue line:\n%s", text);
+out:
+	free(text);
+	virtio_set_destroy(set);
+	virtio_opts_free(&o);
+	tg_fini(&g);
+}
+
 const struct test_case rng_tests[] = {
 	{ "rng: fills direct and indirect buffers, exactly", test_fills },
+	{ "rng: the state report shows a request made available without a kick", test_state_report },
 	{ NULL, NULL },
 };

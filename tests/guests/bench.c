@@ -10,7 +10,6 @@
  */
 #include "lib/guest.h"
 
-#define USER_BASE	(4UL << 20)
 #define FAULT_BASE	(8UL << 20)	/* a 2 MiB region mapped page by page */
 
 static unsigned long n_ops;
@@ -77,22 +76,14 @@ static void user_int3s(void)
 static unsigned long run_user(void (*prog)(void), unsigned long count)
 {
 	unsigned long *pd = (unsigned long *)(guest_mem_size - 8 * 4096);
-	unsigned long *upper = (unsigned long *)(guest_mem_size - 7 * 4096);
-	unsigned long root, t0;
-	int i;
+	unsigned long t0;
 
-	pd[2] |= 4;
 	pd[4] = (unsigned long)pt | 7;
-	for (i = 0; i < 4; i++)
-		upper[i * 512] |= 4;
-	root = guest_page_root();
-	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, root, root), 0);
-	for (i = 0; i < 128; i++)
-		((char *)USER_BASE)[i] = ((char *)prog)[i];
+	guest_map_user_region(prog, 128);
 	t0 = now_ns();
 	/* The counter travels in %r12, which enter_user keeps for the user. */
 	asm volatile("mov %0, %%r12" : : "r" (count) : "r12");
-	enter_user(USER_BASE, USER_BASE + (2UL << 20) - 64);
+	enter_user(GUEST_USER_BASE, GUEST_USER_STACK_TOP);
 	return now_ns() - t0;
 }
 

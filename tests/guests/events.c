@@ -18,7 +18,6 @@
  */
 #include "lib/guest.h"
 
-#define USER_BASE	(4UL << 20)	/* a 2 MiB user region at 4 MiB */
 #define KERNEL_CS	0x10
 #define USER_CS		0x33
 #define USER_SS		0x2b
@@ -113,24 +112,11 @@ static void user_program(void)
 
 static void user_mode(void)
 {
-	unsigned long *pd = (unsigned long *)(guest_mem_size - 8 * 4096);
-	unsigned long *upper = (unsigned long *)(guest_mem_size - 7 * 4096);
-	unsigned long root, rbx, *stack_top;
+	unsigned long rbx;
 
-	int i;
-
-	/* Let user reach 4-6 MiB: U on the 2 MiB entry and every table above. */
-	pd[2] |= 4;
-	for (i = 0; i < 4; i++)
-		upper[i * 512] |= 4;	/* entry 0 of each upper table */
-	root = guest_page_root();
-	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, root, root), 0);
-	for (i = 0; i < 64; i++)
-		((char *)USER_BASE)[i] = ((char *)user_program)[i];
-
-	stack_top = (unsigned long *)(USER_BASE + (2UL << 20) - 64);
+	guest_map_user_region(user_program, 64);
 	resume_at = (unsigned long)user_return;
-	rbx = enter_user(USER_BASE, (unsigned long)stack_top);
+	rbx = enter_user(GUEST_USER_BASE, GUEST_USER_STACK_TOP);
 	/* We are back in the kernel through the #PF handler. */
 	GUEST_ASSERT_EQ(rbx, 1234);
 	GUEST_ASSERT_EQ(last_vector, 14);

@@ -39,16 +39,24 @@ boot() {
 	rm -f "$monitor"
 }
 
+# The console without what a test provokes on purpose (an NMI backtrace):
+# such a test brackets it with "pvisor-rig: expect-splat-begin/end" in the
+# kernel log, and only what lies between the two markers is exempt.
+unbracketed() {
+	awk '/pvisor-rig: expect-splat-begin/ { skip = 1 } !skip { print }
+	     /pvisor-rig: expect-splat-end/ { skip = 0 }' "$console"
+}
+
 # Did the kernel complain before the rig's /init started the test, i.e.
 # before pvisor was anywhere near it?  (Also when it died before /init.)
 splat_at_boot_only() {
 	local first_splat marker
-	first_splat=$(grep -nE "$splat" "$console" | head -n1 | cut -d: -f1)
-	marker=$(grep -n '^rig: running' "$console" | head -n1 | cut -d: -f1)
+	first_splat=$(unbracketed | grep -nE "$splat" | head -n1 | cut -d: -f1)
+	marker=$(unbracketed | grep -n '^rig: running' | head -n1 | cut -d: -f1)
 	[ -n "$first_splat" ] || return 1
 	[ -z "$marker" ] && return 0
 	[ "$first_splat" -lt "$marker" ] &&
-		! sed -n "$marker,\$p" "$console" | grep -qE "$splat"
+		! unbracketed | sed -n "$marker,\$p" | grep -qE "$splat"
 }
 
 start=$SECONDS
@@ -80,13 +88,10 @@ elif [ "$status" != 0 ]; then
 	fail=1
 fi
 
-# Anything the kernel had to complain about fails the leg, with the lines.
-# A test that provokes a report on purpose (an NMI backtrace) brackets it
-# with "pvisor-rig: expect-splat-begin/end" in the kernel log; only what lies
-# between the two markers is exempt.
+# Anything the kernel had to complain about fails the leg, with the lines
+# (except what a test provoked on purpose, see unbracketed).
 checked=$logs/$name.console.checked
-awk '/pvisor-rig: expect-splat-begin/ { skip = 1 } !skip { print }
-     /pvisor-rig: expect-splat-end/ { skip = 0 }' "$console" >"$checked"
+unbracketed >"$checked"
 if grep -qE "$splat" "$checked"; then
 	echo "not ok - $name: kernel log is clean"
 	grep -nE -A 25 "$splat" "$checked" | head -n 80 | sed 's/^/#   /'

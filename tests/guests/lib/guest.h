@@ -75,6 +75,10 @@ void guest_install_traps(void (*handler)(struct trap_frame *f));
 extern struct pvisor_shared guest_shared;
 unsigned long enter_user(unsigned long rip, unsigned long rsp);
 unsigned long guest_page_root(void);
+/* A 2 MiB region guest user mode may use, its stack at the top. */
+#define GUEST_USER_BASE		(4UL << 20)
+#define GUEST_USER_STACK_TOP	(GUEST_USER_BASE + (2UL << 20) - 64)
+void guest_map_user_region(const void *code, unsigned long len);
 unsigned long guest_hole_base(void);
 void user_return(void);
 

@@ -137,6 +137,28 @@ unsigned long guest_page_root(void)
 	return root;
 }
 
+/*
+ * Open the 2 MiB at GUEST_USER_BASE to guest user mode (U on its 2 MiB
+ * entry and on entry 0 of every table above), reload the root so the
+ * shadows see it, and copy @len bytes of position-independent code there.
+ */
+void guest_map_user_region(const void *code, unsigned long len)
+{
+	unsigned long *pd = (unsigned long *)(guest_mem_size - 8 * 4096);
+	unsigned long *upper = (unsigned long *)(guest_mem_size - 7 * 4096);
+	unsigned long root;
+	int i;
+
+	GUEST_ASSERT(len <= (2UL << 20) - 4096);
+	pd[GUEST_USER_BASE >> 21] |= 4;
+	for (i = 0; i < 4; i++)
+		upper[i * 512] |= 4;
+	root = guest_page_root();
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_NEW_CR3, root, root), 0);
+	for (i = 0; i < (long)len; i++)
+		((char *)GUEST_USER_BASE)[i] = ((const char *)code)[i];
+}
+
 /* Where the switcher lives: the hypervisor slot of this paging mode. */
 unsigned long guest_hole_base(void)
 {

@@ -12,6 +12,9 @@ _start:
 	mov	%rax, %rsi
 	mov	$4, %eax		/* PVISOR_HC_SHUTDOWN, poweroff */
 	xor	%edi, %edi
+	xor	%edx, %edx		/* unused arguments must be 0 */
+	xor	%r10d, %r10d
+	xor	%r8d, %r8d
 	syscall
 1:	jmp	1b
 	.section .note.GNU-stack,"",@progbits

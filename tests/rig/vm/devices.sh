@@ -20,7 +20,9 @@ guest() {
 		>"/tmp/$1.out" 2>&1
 	rc=$?
 }
-show() { sed 's/^/#   /' "/tmp/$1.out" | tail -n 30; }
+# show NAME [LINES]: the tail of a guest's output (a stopped guest's report,
+# with its registers, device and queue state and console tail, is ~40 lines).
+show() { sed 's/^/#   /' "/tmp/$1.out" | tail -n "${2:-30}"; }
 # finish: unload (the next script loads its own) and report.
 finish() {
 	check "rmmod pvisor after the device tests" rmmod pvisor
@@ -126,7 +128,7 @@ net_pair
 retry=
 if ! grep -q "guest: ping 10.0.2.1 ok" /tmp/netb.out || ! file_crossed; then
 	echo "# guest-to-guest network: the first try failed (exits $rc, $arc); its logs:"
-	show neta; show netb
+	show neta 60; show netb 60
 	retry=" (second try; the first failed, logs above)"
 	net_pair
 fi
@@ -136,7 +138,7 @@ if file_crossed; then
 	ok "devices: a 512 KiB file crosses from guest B to guest A intact ($got)$retry"
 else
 	not_ok "devices: file transfer: sent '$sent', received '$got' (exits $rc, $arc)"
-	show neta; show netb
+	show neta 60; show netb 60
 fi
 clean neta
 clean netb

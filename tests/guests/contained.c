@@ -9,6 +9,10 @@
  * checks too), and the guest survives them all.  (privileged.c runs the
  * same instructions with no handler registered: the guest is ended.)
  *
+ * Then reads and writes of the switcher's range (the hypervisor hole: its
+ * code, and the per-CPU area where host values are kept during a switch),
+ * which must be page faults delivered to the guest with that address.
+ *
  * The instructions sit in 32-byte slots, each followed by ud2: a #UD just
  * after an instruction means it completed, which only guest-kernel port
  * I/O may (it reads as absent hardware).  The last slot reads guest-kernel
@@ -29,6 +33,8 @@
 #define DONE	100		/* ran to the ud2 after it */
 #define NONE	255		/* no alternative */
 #define ANY	(-1L)
+#define HOLE	1		/* the switcher's code, in %r12 */
+#define AREA	2		/* CPU 0's area, in %r13 */
 
 /* What each slot must raise, in kernel and in user mode. */
 static const struct expect {
@@ -37,39 +43,44 @@ static const struct expect {
 	unsigned char alt;	/* also accepted (CPU models differ), or NONE */
 	unsigned char at;	/* offset of the faulting instruction */
 	long error;
+	unsigned char cr2;	/* for #PF: HOLE or AREA (r12, r13), else 0 */
 } expect[] = {
-	{ "cli",		GP, GP, NONE, 0, 0 },
-	{ "sti",		GP, GP, NONE, 0, 0 },
-	{ "hlt",		GP, GP, NONE, 0, 0 },
-	{ "mov from cr0",	GP, GP, NONE, 0, 0 },
-	{ "mov to cr3",		GP, GP, NONE, 0, 0 },
-	{ "mov to cr4",		GP, GP, NONE, 0, 0 },
-	{ "lgdt",		GP, GP, NONE, 0, 0 },
-	{ "lidt",		GP, GP, NONE, 0, 0 },
-	{ "ltr",		GP, GP, NONE, 0, 0 },
-	{ "lldt",		GP, GP, NONE, 0, 0 },
-	{ "wrmsr",		GP, GP, NONE, 0, 0 },
-	{ "rdmsr",		GP, GP, NONE, 0, 0 },
-	{ "out",		DONE, GP, NONE, 0, 0 },
-	{ "in",			DONE, GP, NONE, 0, 0 },
-	{ "invlpg",		GP, GP, NONE, 0, 0 },
-	{ "swapgs",		GP, GP, NONE, 0, 0 },
-	{ "sysretq",		GP, GP, NONE, 0, 0 },
-	{ "sysenter",		UD, UD, GP, 0, ANY },
-	{ "mov to dr7",		GP, GP, NONE, 0, 0 },
-	{ "wbinvd",		GP, GP, NONE, 0, 0 },
-	{ "clts",		GP, GP, NONE, 0, 0 },
+	{ "cli",		GP, GP, NONE, 0, 0, 0 },
+	{ "sti",		GP, GP, NONE, 0, 0, 0 },
+	{ "hlt",		GP, GP, NONE, 0, 0, 0 },
+	{ "mov from cr0",	GP, GP, NONE, 0, 0, 0 },
+	{ "mov to cr3",		GP, GP, NONE, 0, 0, 0 },
+	{ "mov to cr4",		GP, GP, NONE, 0, 0, 0 },
+	{ "lgdt",		GP, GP, NONE, 0, 0, 0 },
+	{ "lidt",		GP, GP, NONE, 0, 0, 0 },
+	{ "ltr",		GP, GP, NONE, 0, 0, 0 },
+	{ "lldt",		GP, GP, NONE, 0, 0, 0 },
+	{ "wrmsr",		GP, GP, NONE, 0, 0, 0 },
+	{ "rdmsr",		GP, GP, NONE, 0, 0, 0 },
+	{ "out",		DONE, GP, NONE, 0, 0, 0 },
+	{ "in",			DONE, GP, NONE, 0, 0, 0 },
+	{ "invlpg",		GP, GP, NONE, 0, 0, 0 },
+	{ "swapgs",		GP, GP, NONE, 0, 0, 0 },
+	{ "sysretq",		GP, GP, NONE, 0, 0, 0 },
+	{ "sysenter",		UD, UD, GP, 0, ANY, 0 },
+	{ "mov to dr7",		GP, GP, NONE, 0, 0, 0 },
+	{ "wbinvd",		GP, GP, NONE, 0, 0, 0 },
+	{ "clts",		GP, GP, NONE, 0, 0, 0 },
 	/* #UD where the host has not enabled XSAVE. */
-	{ "xsetbv",		GP, GP, UD, 0, 0 },
-	{ "stac",		UD, UD, NONE, 0, 0 },
-	{ "ud2",		UD, UD, NONE, 0, 0 },
+	{ "xsetbv",		GP, GP, UD, 0, 0, 0 },
+	{ "stac",		UD, UD, NONE, 0, 0, 0 },
+	{ "ud2",		UD, UD, NONE, 0, 0, 0 },
 	/* TCG pops an iretq frame with supervisor accesses: #PF there. */
-	{ "iretq to ring 0",	GP, GP, PF, 14, ANY },
-	{ "int3",		BP, BP, NONE, 1, 0 },
-	{ "mov ring-0 ss",	GP, GP, NONE, 5, 0x18 },
-	{ "divide by zero",	DE, DE, NONE, 2, 0 },
+	{ "iretq to ring 0",	GP, GP, PF, 14, ANY, 0 },
+	{ "int3",		BP, BP, NONE, 1, 0, 0 },
+	{ "mov ring-0 ss",	GP, GP, NONE, 5, 0x18, 0 },
+	{ "divide by zero",	DE, DE, NONE, 2, 0, 0 },
 	/* popf cannot raise IOPL at CPL 3: the cli after it still faults. */
-	{ "popf IOPL 3, cli",	GP, GP, NONE, 10, 0 },
+	{ "popf IOPL 3, cli",	GP, GP, NONE, 10, 0, 0 },
+	{ "read the hole",	PF, PF, NONE, 0, ANY, HOLE },
+	{ "write the hole",	PF, PF, NONE, 0, ANY, HOLE },
+	{ "read a CPU area",	PF, PF, NONE, 0, ANY, AREA },
+	{ "write a CPU area",	PF, PF, NONE, 0, ANY, AREA },
 };
 
 #define N_INSNS		(sizeof(expect) / sizeof(expect[0]))
@@ -110,6 +121,10 @@ static void slots(void)
 		".balign 32, 0xcc\n mov $0x18, %eax\n mov %eax, %ss\n ud2\n"
 		".balign 32, 0xcc\n xor %ecx, %ecx\n div %rcx\n ud2\n"
 		".balign 32, 0xcc\n pushfq\n orq $0x3000, (%rsp)\n popfq\n cli\n ud2\n"
+		".balign 32, 0xcc\n mov (%r12), %rax\n ud2\n"
+		".balign 32, 0xcc\n movq $1, (%r12)\n ud2\n"
+		".balign 32, 0xcc\n mov (%r13), %rax\n ud2\n"
+		".balign 32, 0xcc\n movq $1, (%r13)\n ud2\n"
 		".set contained_vec, 0\n"
 		".rept 256\n"
 		".balign 32, 0xcc\n .byte 0xcd, contained_vec\n ud2\n"	/* int $n, also for 3 */
@@ -123,9 +138,9 @@ static void slots(void)
 extern const char contained_slots_end[];
 
 static struct result {
-	unsigned long vector, error, off, cs;
+	unsigned long vector, error, off, cs, cr2;
 } results[N_SLOTS];
-static unsigned long run_base, run_rsp, run_cs, stray;
+static unsigned long run_base, run_rsp, run_cs, stray, hole;
 
 static void handler(struct trap_frame *f)
 {
@@ -147,7 +162,8 @@ static void handler(struct trap_frame *f)
 		f->ss = 0x18;
 		return;
 	}
-	results[i] = (struct result){ f->vector, f->error, f->rip - run_base - i * SLOT, f->cs };
+	results[i] = (struct result){ f->vector, f->error, f->rip - run_base - i * SLOT,
+				      f->cs, f->vector == PF ? guest_shared.cr2 : 0 };
 	f->rip = run_base + (i + 1) * SLOT;
 	f->rsp = run_rsp;
 }
@@ -158,7 +174,7 @@ static void clear_results(void)
 	unsigned long i;
 
 	for (i = 0; i < N_SLOTS; i++)
-		results[i] = (struct result){ 999, 0, 0, 0 };
+		results[i] = (struct result){ 999, 0, 0, 0, 0 };
 }
 
 /* Run the slots in place, in guest-kernel mode. */
@@ -166,13 +182,15 @@ static void run_kernel(void)
 {
 	run_base = (unsigned long)slots;
 	run_cs = KERNEL_CS;
-	asm volatile("lea -8(%%rsp), %%rax\n\t"
+	asm volatile("mov %2, %%r12\n\t"
+		     "lea 0x200000(%%r12), %%r13\n\t"
+		     "lea -8(%%rsp), %%rax\n\t"
 		     "mov %%rax, %0\n\t"
 		     "call *%1"
 		     : "=m" (run_rsp)
-		     : "r" (run_base)
+		     : "r" (run_base), "r" (hole)
 		     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11",
-		       "memory", "cc");
+		       "r12", "r13", "memory", "cc");
 }
 
 /* Copy them to the user region and run them in guest-user mode. */
@@ -182,12 +200,20 @@ static void run_user(void)
 	run_rsp = GUEST_USER_STACK_TOP;
 	run_cs = USER_CS;
 	guest_map_user_region(slots, contained_slots_end - (const char *)slots);
-	enter_user(GUEST_USER_BASE, GUEST_USER_STACK_TOP);
+	/* enter_user keeps r12-r15 for the user program. */
+	asm volatile("mov %2, %%r12\n\t"
+		     "lea 0x200000(%%r12), %%r13\n\t"
+		     "call enter_user"
+		     : "+D" (run_base), "+S" (run_rsp)
+		     : "r" (hole)
+		     : "rax", "rcx", "rdx", "r8", "r9", "r10", "r11", "r12", "r13",
+		       "memory", "cc");
 }
 
 /* Check one slot's result; returns 1 if it is wrong (and says why). */
 static int check(const char *mode, unsigned long i, unsigned int want,
-		 unsigned int alt, unsigned long at, long error, const char *name)
+		 unsigned int alt, unsigned long at, long error,
+		 unsigned long cr2, const char *name)
 {
 	const struct result *r = &results[i];
 	unsigned long got = r->vector;
@@ -196,11 +222,11 @@ static int check(const char *mode, unsigned long i, unsigned int want,
 		got = r->vector == UD && r->off > 0 ? DONE : r->vector;
 	if ((got == want || (alt != NONE && got == alt)) && r->cs == run_cs &&
 	    (want == DONE || r->off == at) &&
-	    (error == ANY || (long)r->error == error))
+	    (error == ANY || (long)r->error == error) && (!cr2 || r->cr2 == cr2))
 		return 0;
-	guest_printf("%s mode, %s: vector %lu error 0x%lx at +%lu (cs 0x%lx); expected vector %u (or %u) error %ld at +%lu\n",
-		     mode, name, r->vector, r->error, r->off, r->cs, want, alt,
-		     error, at);
+	guest_printf("%s mode, %s: vector %lu error 0x%lx at +%lu (cs 0x%lx, cr2 0x%lx); expected vector %u (or %u) error %ld at +%lu (cr2 0x%lx)\n",
+		     mode, name, r->vector, r->error, r->off, r->cs, r->cr2,
+		     want, alt, error, at, cr2);
 	return 1;
 }
 
@@ -214,7 +240,8 @@ static int check_all(const char *mode, int user)
 		const struct expect *e = &expect[i];
 
 		bad += check(mode, i, user ? e->user : e->kernel, e->alt, e->at,
-			     e->error, e->name);
+			     e->error, e->cr2 == HOLE ? hole :
+			     e->cr2 == AREA ? hole + 0x200000 : 0, e->name);
 	}
 	for (n = 0; n < 256; n++) {
 		long error = n * 8 + 2;
@@ -226,8 +253,8 @@ static int check_all(const char *mode, int user)
 		name[4] = "0123456789abcdef"[n >> 4];
 		name[5] = "0123456789abcdef"[n & 15];
 		name[6] = 0;
-		bad += n == 3 ? check(mode, N_INSNS + n, BP, NONE, 2, 0, name) :
-				check(mode, N_INSNS + n, GP, NONE, 0, error, name);
+		bad += n == 3 ? check(mode, N_INSNS + n, BP, NONE, 2, 0, 0, name) :
+				check(mode, N_INSNS + n, GP, NONE, 0, error, 0, name);
 	}
 	return bad;
 }
@@ -239,6 +266,7 @@ long guest_main(unsigned long arg)
 	(void)arg;
 	GUEST_ASSERT_EQ(contained_slots_end - (const char *)slots, N_SLOTS * SLOT);
 	guest_install_traps(handler);
+	hole = guest_hole_base();
 
 	clear_results();
 	run_kernel();
@@ -248,7 +276,7 @@ long guest_main(unsigned long arg)
 	bad += check_all("user", 1);
 	if (bad)
 		return 1;
-	guest_printf("contained: %lu instructions and int $0..255 in kernel and user mode, each delivered to the guest kernel (%lu stray interrupts)\n",
+	guest_printf("contained: %lu instructions and accesses and int $0..255 in kernel and user mode, each delivered to the guest kernel (%lu stray interrupts)\n",
 		     (unsigned long)N_INSNS, stray);
 	return 0;
 }

@@ -167,6 +167,18 @@ static unsigned int launcher_pkru(void)
 	return pkru;
 }
 
+/* Can this CPU and kernel run AVX (the OS saves the YMM state)? */
+static bool launcher_has_avx(void)
+{
+	unsigned int a, b, c, d, xcr0_lo, xcr0_hi;
+
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (1), "c" (0));
+	if (!(c & (1U << 27)) || !(c & (1U << 28)))	/* OSXSAVE, AVX */
+		return false;
+	asm volatile("xgetbv" : "=a" (xcr0_lo), "=d" (xcr0_hi) : "c" (0));
+	return (xcr0_lo & 6) == 6;			/* SSE and YMM state */
+}
+
 /* What to boot: a test guest, or a Linux kernel with its initrd and append. */
 struct boot {
 	const char *guest, *kernel, *initrd, *append;
@@ -213,9 +225,14 @@ static int run_guest(const struct boot *b, const struct virtio_opts *devices,
 			fprintf(stderr, "pvisor-run: cannot start the injection thread\n");
 		/*
 		 * Leave a value in xmm15 (a register the compiler does not use
-		 * here): the guest must not see it, nor be able to change it.
+		 * here), and with AVX in all of ymm15: the guest must not see
+		 * it, nor be able to change it.  (Only the low half is checked
+		 * after the run: the C library's AVX code ends with vzeroupper,
+		 * which clears the upper halves of every ymm register.)
 		 */
 		asm volatile("movq %0, %%xmm15" : : "r" (canary));
+		if (launcher_has_avx())
+			asm volatile("vbroadcastsd %0, %%ymm15" : : "m" (canary));
 		ret = vm_run(&vm, &regs);
 		asm volatile("movq %%xmm15, %0" : "=r" (seen));
 		if (seen != canary) {

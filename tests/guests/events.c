@@ -10,7 +10,8 @@
  *   2  timer and halt: a one-shot timer wakes a halted vCPU with vector 32
  *   3  IRQ masking: a pending interrupt waits while masked, and arrives
  *      on the IRQ_ENABLE hypercall after unmasking
- *   4  FPU: the launcher's xmm15 is not visible to the guest
+ *   4  FPU: the launcher's xmm15 (and with AVX, ymm15) is not visible to
+ *      the guest, and the guest's ymm15 survives its exits and a halt
  *   5  an interrupt the launcher injects (--inject 80@100) wakes a halt
  *   6  CPUID through the hypercall: filtered, with pvisor's signature
  *   7  PKRU: the guest's own value stays the guest's (the launcher checks
@@ -174,15 +175,52 @@ static void masking(void)
 	guest_puts("masking: interrupt held while masked, delivered on enable\n");
 }
 
+/* AVX usable: the CPU has it and the host saves YMM state (XCR0). */
+static int have_avx(void)
+{
+	unsigned int a, b, c, d, lo, hi;
+
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (1), "c" (0));
+	if (!(c & (1U << 27)) || !(c & (1U << 28)))	/* OSXSAVE, AVX */
+		return 0;
+	asm volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	return (lo & 6) == 6;
+}
+
+/* The four 64-bit lanes of ymm15. */
+static void read_ymm15(unsigned long lane[4])
+{
+	asm volatile("vmovdqu %%ymm15, %0" : "=m" (*(char (*)[32])lane));
+}
+
 static void fpu(void)
 {
-	unsigned long v;
+	unsigned long v, lane[4], pattern = 0x0123456789abcdefUL;
+	int i;
 
 	asm volatile("movq %%xmm15, %0" : "=r" (v));
 	GUEST_ASSERT_EQ(v, 0);
 	v = 0x1122334455667788UL;
 	asm volatile("movq %0, %%xmm15" : : "r" (v));
-	guest_puts("fpu: the launcher's xmm15 is not visible\n");
+	if (!have_avx()) {
+		guest_puts("fpu: the launcher's xmm15 is not visible (no AVX here)\n");
+		return;
+	}
+	/* The guest's ymm15 starts clean: nothing of the launcher's. */
+	read_ymm15(lane);
+	GUEST_ASSERT_EQ(lane[0], 0x1122334455667788UL);
+	GUEST_ASSERT_EQ(lane[1] | lane[2] | lane[3], 0);
+	/* Ours stays ours across exits and a halt (other tasks run then). */
+	asm volatile("vbroadcastsd %0, %%ymm15" : : "m" (pattern));
+	for (i = 0; i < 1000; i++)
+		hypercall0(PVISOR_HC_VERSION);
+	timer_and_halt();
+	read_ymm15(lane);
+	for (i = 0; i < 4; i++)
+		GUEST_ASSERT_EQ(lane[i], pattern);
+	/* The launcher checks its own xmm15 after the run. */
+	asm volatile("movq %0, %%xmm15" : : "r" (0x1122334455667788UL));
+	guest_puts("fpu: the launcher's xmm15 and ymm15 are not visible, the guest's ymm15 survives exits\n");
 }
 
 static void injected(void)

@@ -231,7 +231,32 @@ module_param(direct_switch, bool, 0644);
 MODULE_PARM_DESC(direct_switch,
 		 "serve guest system calls and IRET in the switcher (default on)");
 
-static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
+/*
+ * Interrupts off, about to switch: did an interrupt come after
+ * pvisor_deliver_interrupts() looked, that the guest could take now, or
+ * that its shared page does not show yet (so its sti would not ask for
+ * it)?  Then the entry is abandoned and the run loop goes round once more;
+ * entering would leave the interrupt waiting for the guest's next exit, a
+ * host tick away.  One raised from here on finds this CPU in the guest, or
+ * about to be: its kick (an IPI) waits for the switch and ends it at once.
+ */
+static bool interrupt_came_late(struct pvisor_vcpu *vcpu)
+{
+	const struct pvisor_shared *sh;
+
+	if (!vcpu->shared_page || !vcpu->entries_set || !pvisor_irq_pending(vcpu))
+		return false;
+	sh = page_address(vcpu->shared_page);
+	return !READ_ONCE(sh->irq_mask) || !READ_ONCE(sh->irq_pending);
+}
+
+/*
+ * Returns false if the entry was abandoned for a late interrupt, which
+ * only @may_abandon allows: never twice in a row, so a shared page the
+ * launcher remapped under the guest cannot keep a vCPU from running.
+ */
+static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
+			bool may_abandon)
 {
 	struct pvisor_shadow *s = &vcpu->shadow;
 	struct pvisor_sw_guest g = {
@@ -259,10 +284,15 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	u32 pkru;
 
 	kernel_fpu_begin_mask(KFPU_387 | KFPU_MXCSR);
+	local_irq_disable();
+	if (may_abandon && interrupt_came_late(vcpu)) {
+		local_irq_enable();
+		kernel_fpu_end();
+		return false;
+	}
 	xfd_armed = xfd_arm_tiles(&xfd);
 	pkru = read_pkru();
 	fpu_load_guest(vcpu);
-	local_irq_disable();
 
 	/*
 	 * The launcher's hardware breakpoints (ptrace, perf) must not fire
@@ -305,6 +335,7 @@ static void enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e)
 	pvisor_stat_add(PVISOR_STAT_DIRECT_EXCEPTIONS, g.direct_exceptions);
 	trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
 			  vcpu->frame.rip, vcpu->frame.error_code);
+	return true;
 }
 
 /* --- exits ----------------------------------------------------------------------- */
@@ -465,6 +496,7 @@ static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 {
 	struct pvisor_sw_exit e;
+	bool abandoned = false;
 
 	WRITE_ONCE(vcpu->task, current);
 	while (!exit_to_launcher(vcpu, run)) {
@@ -484,7 +516,11 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
-		enter_guest(vcpu, &e);
+		abandoned = !enter_guest(vcpu, &e, !abandoned);
+		if (abandoned) {
+			pvisor_stat_inc(PVISOR_STAT_LATE_INTERRUPTS);
+			continue;
+		}
 		pvisor_stat_inc(PVISOR_STAT_EXITS);
 		handle_exit(vcpu, &e);
 	}

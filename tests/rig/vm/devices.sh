@@ -25,6 +25,8 @@ guest() {
 show() { sed 's/^/#   /' "/tmp/$1.out" | tail -n "${2:-30}"; }
 # finish: unload (the next script loads its own) and report.
 finish() {
+	grep -E '^(exits|exits_mmio|mmio_ioeventfd|halts|late_interrupts) ' \
+		/sys/kernel/debug/pvisor/stats | sed 's/^/# /'
 	check "rmmod pvisor after the device tests" rmmod pvisor
 	exit $failed
 }

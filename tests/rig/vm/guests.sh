@@ -245,6 +245,6 @@ wait $b; rb=$?
 [ $ra = 0 ] && [ $rb = 0 ] && ok "two guests at once" ||
 	not_ok "two guests at once (exits $ra, $rb)"
 
-grep -E '^(exits|guest_crashes)' /sys/kernel/debug/pvisor/stats | sed 's/^/# /'
+grep -E '^(exits|guest_crashes|late_interrupts)' /sys/kernel/debug/pvisor/stats | sed 's/^/# /'
 check "rmmod pvisor after the guests" rmmod pvisor
 exit $failed

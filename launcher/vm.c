@@ -185,27 +185,41 @@ static void print_console_tail(const struct vm *vm)
 		fputc('\n', stderr);
 }
 
-/* SIGINT or SIGTERM asks us to stop; we say where the guest was first. */
-static volatile sig_atomic_t stop_signal;
+/*
+ * SIGINT or SIGTERM asks us to stop; we say where the guest was first.
+ * SIGUSR1 asks for the same report while the guest goes on running.
+ */
+static volatile sig_atomic_t stop_signal, report_asked;
 
 static void on_stop_signal(int sig)
 {
 	stop_signal = sig;
 }
 
-static int report_stop(struct vm *vm)
+static void on_report_signal(int sig)
+{
+	(void)sig;
+	report_asked = 1;
+}
+
+static void report(struct vm *vm)
 {
 	struct pvisor_regs r;
 
-	drain_console(vm);
-	fprintf(stderr, "pvisor-run: stopped by signal %d (%s); the guest was at:\n",
-		(int)stop_signal, strsignal(stop_signal));
 	if (ioctl(vm->vcpu, PVISOR_GET_REGS, &r) == 0) {
 		print_regs(&r);
 		print_stack(vm, &r);
 	}
 	devices_print_state(vm);
 	print_console_tail(vm);
+}
+
+static int report_stop(struct vm *vm)
+{
+	drain_console(vm);
+	fprintf(stderr, "pvisor-run: stopped by signal %d (%s); the guest was at:\n",
+		(int)stop_signal, strsignal(stop_signal));
+	report(vm);
 	return 128 + stop_signal;
 }
 
@@ -216,10 +230,12 @@ static int report_stop(struct vm *vm)
 int vm_run(struct vm *vm, struct pvisor_regs *regs)
 {
 	struct sigaction sa = { .sa_handler = on_stop_signal };
+	struct sigaction sa_report = { .sa_handler = on_report_signal };
 	struct pvisor_run run;
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa_report, NULL);
 	if (ioctl(vm->vcpu, PVISOR_SET_REGS, regs) < 0) {
 		fprintf(stderr, "pvisor-run: PVISOR_SET_REGS: %s\n", strerror(errno));
 		return 125;
@@ -228,6 +244,12 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 	for (;;) {
 		if (stop_signal)
 			return report_stop(vm);
+		if (report_asked) {
+			report_asked = 0;
+			drain_console(vm);
+			fprintf(stderr, "pvisor-run: report asked by SIGUSR1; the guest runs on:\n");
+			report(vm);
+		}
 		if (ioctl(vm->vcpu, PVISOR_RUN, &run) < 0) {
 			if (errno == EINTR)
 				continue;

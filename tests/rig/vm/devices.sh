@@ -10,6 +10,19 @@ if [ ! -f linux/rootfs.ext4 ]; then
 fi
 grep -q '^pvisor ' /proc/modules || insmod pvisor.ko || { not_ok "insmod pvisor.ko"; exit 1; }
 
+# report_when_asked NAME PID: when guest NAME says "guest: report please"
+# (a stalled network link, tests/rig/guest/tests/devices.sh), have its
+# pvisor-run print its device and queue state (SIGUSR1) into its output.
+# (busybox timeout execs the program in the PID it was started with.)
+report_when_asked() {
+	while kill -0 "$2" 2>/dev/null; do
+		if grep -q "guest: report please" "/tmp/$1.out" 2>/dev/null; then
+			kill -USR1 "$2"
+			return
+		fi
+		sleep 0.5
+	done
+}
 # guest NAME ROLE "DEVICE OPTIONS" [APPEND]: boot from /tmp/root.img; output
 # in /tmp/NAME.out, exit code in $rc.
 guest() {
@@ -17,7 +30,10 @@ guest() {
 	timeout 600 ./pvisor-run --kernel linux/vmlinux --mem 128M \
 		--disk /tmp/root.img $3 \
 		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=$2 $4" \
-		>"/tmp/$1.out" 2>&1
+		>"/tmp/$1.out" 2>&1 &
+	gpid=$!
+	report_when_asked "$1" $gpid >/dev/null 2>&1 &
+	wait $gpid
 	rc=$?
 }
 # show NAME [LINES]: the tail of a guest's output (a stopped guest's report,
@@ -110,6 +126,7 @@ net_pair() {
 		--net socket=/tmp/neta.sock,peer=/tmp/netb.sock \
 		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=neta" >/tmp/neta.out 2>&1 &
 	apid=$!
+	report_when_asked neta $apid >/dev/null 2>&1 &
 	guest netb netb "--net socket=/tmp/netb.sock,peer=/tmp/neta.sock"
 	i=0
 	while kill -0 $apid 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
@@ -147,18 +164,33 @@ clean netb
 
 # The tap backend, from the host VM (the rig is root here): pvisor-run
 # creates pvtap0, this VM gives it 10.0.2.1 and receives a file on it.
-if tun_ready; then
+# The same intermittent stall as the guest-to-guest pair's (virtio.md, "Known
+# problems") was seen here once (2026-11-27, debug host): the first try's
+# logs are printed, and the results say it was a retry.
+tap_try() {
+	rm -f /tmp/tap-got
 	# (Background jobs keep off stdout: the rig waits for it to close.)
 	tap_configure_when_up pvtap0 10.0.2.1/24 >/dev/null 2>&1 &
 	nc -l -p 5000 -e /bin/sh -c 'cat >/tmp/tap-got' >/dev/null 2>&1 &
 	ncpid=$!
 	guest tap netb "--net tap=pvtap0"
 	kill $ncpid 2>/dev/null
-	expect tap "guest: ping 10.0.2.1 ok" "the tap backend: the guest pings the host VM"
+}
+if tun_ready; then
+	tap_try
+	retry=
+	if ! grep -q "guest: ping 10.0.2.1 ok" /tmp/tap.out; then
+		echo "# tap backend: the first try failed (exit $rc); its log:"
+		show tap 80
+		retry=" (second try; the first failed, logs above)"
+		sleep 2
+		tap_try
+	fi
+	expect tap "guest: ping 10.0.2.1 ok" "the tap backend: the guest pings the host VM$retry"
 	sent=$(sed -n 's/.*guest: sending \([0-9]*\) bytes md5 \([0-9a-f]*\).*/\1 \2/p' /tmp/tap.out)
 	got="$(wc -c </tmp/tap-got 2>/dev/null) $(md5sum </tmp/tap-got 2>/dev/null | cut -d' ' -f1)"
 	[ -n "$sent" ] && [ "$sent" = "$got" ] &&
-		ok "devices: the tap backend: a file from the guest reaches the host VM intact" ||
+		ok "devices: the tap backend: a file from the guest reaches the host VM intact$retry" ||
 		{ not_ok "devices: tap file: sent '$sent', received '$got'"; show tap; }
 else
 	not_ok "devices: the tap backend: no /dev/net/tun in the host VM (tun.ko missing from the initramfs?)"

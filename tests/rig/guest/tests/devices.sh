@@ -15,9 +15,25 @@ net_up() {
 		[ $i -lt 90 ] || { echo "guest: no answer from 10.0.2.$2"; return 1; }
 	done
 	# Three more; any answer counts (under TCG a frame can be late or lost).
-	got=$(ping -c 3 "10.0.2.$2" | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	out=$(ping -c 3 "10.0.2.$2" 2>&1)
+	got=$(echo "$out" | sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
 	echo "guest: ping 10.0.2.$2: ${got:-0} of 3 answered"
-	[ "${got:-0}" -gt 0 ] && echo "guest: ping 10.0.2.$2 ok"
+	if [ "${got:-0}" -gt 0 ]; then
+		echo "guest: ping 10.0.2.$2 ok"
+	else
+		echo "$out" | sed 's/^/guest: ping said: /'
+		net_state
+	fi
+}
+# net_state: what the guest's side of a stalled link looks like, and a
+# request that the host half have pvisor-run print its device and queue
+# state too (tests/rig/vm/devices.sh sends it SIGUSR1).
+net_state() {
+	grep -E 'virtio|pvisor' /proc/interrupts | sed 's/^/guest: interrupts: /'
+	sed -n 's/^ *eth0: */guest: eth0 rx bytes,packets,errs,drop ... tx: /p' /proc/net/dev
+	ip neigh | sed 's/^/guest: neighbour: /'
+	echo "guest: report please"
+	sleep 3
 }
 
 now() { cut -d' ' -f1 /proc/uptime; }

@@ -162,6 +162,15 @@ else
 	not_ok "spin: guest runs while the host VM keeps scheduling"
 	sed 's/^/#   /' /tmp/spin.out
 fi
+kill -USR1 $pid
+sleep 1
+if grep -q "report asked by SIGUSR1" /tmp/spin.out && grep -q "^  rip " /tmp/spin.out &&
+   kill -0 $pid 2>/dev/null; then
+	ok "spin: SIGUSR1 makes pvisor-run print a report, and the guest runs on"
+else
+	not_ok "spin: SIGUSR1 makes pvisor-run print a report, and the guest runs on"
+	sed 's/^/#   /' /tmp/spin.out
+fi
 kill -9 $pid
 sleep 1
 kill -0 $pid 2>/dev/null && not_ok "spin: SIGKILL ends the launcher" ||

@@ -202,16 +202,23 @@ static void on_report_signal(int sig)
 	report_asked = 1;
 }
 
-static void report(struct vm *vm)
+/* Where the guest is (@r, if known), its devices and its last words. */
+static void report(struct vm *vm, const struct pvisor_regs *r)
 {
-	struct pvisor_regs r;
-
-	if (ioctl(vm->vcpu, PVISOR_GET_REGS, &r) == 0) {
-		print_regs(&r);
-		print_stack(vm, &r);
+	if (r) {
+		print_regs(r);
+		print_stack(vm, r);
 	}
 	devices_print_state(vm);
 	print_console_tail(vm);
+}
+
+/* The report on a running guest: its registers asked of the module. */
+static void report_running(struct vm *vm)
+{
+	struct pvisor_regs r;
+
+	report(vm, ioctl(vm->vcpu, PVISOR_GET_REGS, &r) == 0 ? &r : NULL);
 }
 
 static int report_stop(struct vm *vm)
@@ -219,7 +226,7 @@ static int report_stop(struct vm *vm)
 	drain_console(vm);
 	fprintf(stderr, "pvisor-run: stopped by signal %d (%s); the guest was at:\n",
 		(int)stop_signal, strsignal(stop_signal));
-	report(vm);
+	report_running(vm);
 	return 128 + stop_signal;
 }
 
@@ -248,7 +255,7 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 			report_asked = 0;
 			drain_console(vm);
 			fprintf(stderr, "pvisor-run: report asked by SIGUSR1; the guest runs on:\n");
-			report(vm);
+			report_running(vm);
 		}
 		if (ioctl(vm->vcpu, PVISOR_RUN, &run) < 0) {
 			if (errno == EINTR)
@@ -283,10 +290,7 @@ int vm_run(struct vm *vm, struct pvisor_regs *regs)
 			fprintf(stderr, "  vector %u  error %#llx  info %#llx\n",
 				run.crash.vector, (unsigned long long)run.crash.error_code,
 				(unsigned long long)run.crash.info);
-			print_regs(&run.regs);
-			print_stack(vm, &run.regs);
-			devices_print_state(vm);
-			print_console_tail(vm);
+			report(vm, &run.regs);
 			return 128 + run.crash.reason;
 		default:
 			fprintf(stderr, "pvisor-run: unexpected exit %u\n", run.exit_reason);

@@ -50,13 +50,14 @@ unbracketed() {
 # Did the kernel complain before the rig's /init started the test, i.e.
 # before pvisor was anywhere near it?  (Also when it died before /init.)
 splat_at_boot_only() {
-	local first_splat marker
-	first_splat=$(unbracketed | grep -nE "$splat" | head -n1 | cut -d: -f1)
-	marker=$(unbracketed | grep -n '^rig: running' | head -n1 | cut -d: -f1)
+	local text first_splat marker
+	text=$(unbracketed)
+	first_splat=$(echo "$text" | grep -nE "$splat" | head -n1 | cut -d: -f1)
+	marker=$(echo "$text" | grep -n '^rig: running' | head -n1 | cut -d: -f1)
 	[ -n "$first_splat" ] || return 1
 	[ -z "$marker" ] && return 0
 	[ "$first_splat" -lt "$marker" ] &&
-		! unbracketed | sed -n "$marker,\$p" | grep -qE "$splat"
+		! echo "$text" | sed -n "$marker,\$p" | grep -qE "$splat"
 }
 
 start=$SECONDS

@@ -7,6 +7,10 @@
  * the hypervisor bit and pvisor's own leaves are.
  *
  * Leaves outside the list below read as zeros.
+ *
+ * Leaf 0xd (XSAVE) describes the guest's own XCR0 (emulate.c): the
+ * features a guest may enable, the area size for the XCR0 it runs with,
+ * and no XSAVES or XFD (their MSRs are the host's).
  */
 #include <linux/kernel.h>
 #include <kunit/visibility.h>
@@ -40,13 +44,56 @@ static const u32 leaf7_ecx_hide =
 	BIT32(X86_FEATURE_UMIP) | BIT32(X86_FEATURE_WAITPKG);
 static const u32 leaf7_edx_hide = BIT32(X86_FEATURE_ARCH_CAPABILITIES);
 
+/* Bytes of a standard-format XSAVE area for the features in @xcr0. */
+static u32 xsave_size(u64 xcr0)
+{
+	unsigned int a, b, c, d, i;
+	u32 size = 512 + 64;	/* legacy area and header */
+
+	for (i = 2; i < 63; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		cpuid_count(0xd, i, &a, &b, &c, &d);
+		size = max(size, a + b);
+	}
+	return size;
+}
+
+static void filter_xstate(u32 sub, u64 xcr0, unsigned int *a, unsigned int *b,
+			  unsigned int *c, unsigned int *d)
+{
+	u64 features = pvisor_host.guest_xfeatures;
+
+	if (!features || sub >= 63 || (sub >= 2 && !(features & BIT_ULL(sub)))) {
+		*a = *b = *c = *d = 0;
+		return;
+	}
+	switch (sub) {
+	case 0:
+		*a = lower_32_bits(features);
+		*d = upper_32_bits(features);
+		*b = xsave_size(xcr0);
+		*c = xsave_size(features);
+		break;
+	case 1:
+		/* XSAVEOPT, XSAVEC and XGETBV(1) run at CPL 3; XSAVES does not. */
+		*a &= BIT(0) | BIT(1) | BIT(2);
+		*b = *c = *d = 0;
+		break;
+	default:
+		*c &= BIT(1);	/* 64-byte aligned when compacted; user state */
+		*d = 0;
+	}
+}
+
 /**
  * pvisor_cpuid() - the guest's view of CPUID leaf @leaf, subleaf @sub
  * @leaf: eax
  * @sub: ecx
+ * @xcr0: the XCR0 the asking vCPU runs with
  * @out: the four registers
  */
-void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out)
+void pvisor_cpuid(u32 leaf, u32 sub, u64 xcr0, struct pvisor_cpuid *out)
 {
 	u32 max_basic = cpuid_eax(0), max_ext = cpuid_eax(0x80000000);
 	unsigned int a, b, c, d;
@@ -69,7 +116,11 @@ void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out)
 		return;
 
 	switch (leaf) {
-	case 0: case 4: case 0xd:
+	case 0xd:
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		filter_xstate(sub, xcr0, &a, &b, &c, &d);
+		break;
+	case 0: case 4:
 	case 0x80000000: case 0x80000002: case 0x80000003: case 0x80000004:
 	case 0x80000006: case 0x80000008:
 		cpuid_count(leaf, sub, &a, &b, &c, &d);

@@ -18,10 +18,22 @@
  * ones, out is dropped.  Only the plain forms are served (in/out with an
  * immediate port or dx, any width); ins/outs and everything from guest
  * user mode stay a #GP for the guest.
+ *
+ * xsetbv.  A guest kernel sizes its FPU save area and saves and restores
+ * its processes' registers for the features XCR0 enables, while its user
+ * space picks AVX and the rest from the CPU's own CPUID and XGETBV, which
+ * no host can filter.  So the guest must own XCR0: an xsetbv from
+ * guest-kernel mode that names XCR0 and a value the CPU would take, with
+ * no feature beyond what the host lets guests have, becomes the vCPU's
+ * XCR0, and the run loop loads it for the guest's runs (run.c).  Anything
+ * else stays a #GP for the guest.
  */
+#include <kunit/visibility.h>
+#include <asm/fpu/types.h>
 #include <asm/processor-flags.h>
 
 #include "pvisor.h"
+#include "trace.h"
 
 /* Read @n <= 8 bytes at guest virtual @va through the kernel's tables. */
 static int read_guest_bytes(struct pvisor_vcpu *vcpu, u64 va, u8 *buf,
@@ -95,5 +107,53 @@ bool pvisor_emulate_port_io(struct pvisor_vcpu *vcpu)
 			f->rax |= size == 2 ? U16_MAX : U8_MAX;
 	}
 	f->rip += len;
+	return true;
+}
+
+/**
+ * pvisor_xcr0_valid() - would the CPU take @xcr0, within @supported?
+ * @xcr0: the value a guest wrote
+ * @supported: the features a guest may enable
+ *
+ * The rules are the SDM's for XSETBV: x87 always; AVX only with SSE; the
+ * two MPX bits together; the three AVX-512 bits together and only with
+ * AVX; the two AMX bits together.
+ */
+bool pvisor_xcr0_valid(u64 xcr0, u64 supported)
+{
+	u64 avx512 = XFEATURE_MASK_AVX512;
+	u64 mpx = XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR;
+	u64 amx = XFEATURE_MASK_XTILE;
+
+	if (xcr0 & ~supported || !(xcr0 & XFEATURE_MASK_FP))
+		return false;
+	if ((xcr0 & XFEATURE_MASK_YMM) && !(xcr0 & XFEATURE_MASK_SSE))
+		return false;
+	if ((xcr0 & mpx) && (xcr0 & mpx) != mpx)
+		return false;
+	if ((xcr0 & avx512) &&
+	    ((xcr0 & avx512) != avx512 || !(xcr0 & XFEATURE_MASK_YMM)))
+		return false;
+	return !(xcr0 & amx) || (xcr0 & amx) == amx;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_xcr0_valid);
+
+bool pvisor_emulate_xsetbv(struct pvisor_vcpu *vcpu)
+{
+	struct pvisor_frame *f = &vcpu->frame;
+	u64 xcr0 = (f->rdx << 32) | (u32)f->rax;
+	u8 insn[3];
+
+	if (vcpu->mode != PVISOR_MODE_KERNEL || f->error_code ||
+	    !pvisor_host.guest_xfeatures ||
+	    read_guest_bytes(vcpu, f->rip, insn, sizeof(insn)) ||
+	    insn[0] != 0x0f || insn[1] != 0x01 || insn[2] != 0xd1)
+		return false;
+	if ((u32)f->rcx != 0 ||
+	    !pvisor_xcr0_valid(xcr0, pvisor_host.guest_xfeatures))
+		return false;
+	trace_pvisor_xsetbv(vcpu->vm->id, vcpu->id, xcr0);
+	vcpu->xcr0 = xcr0;
+	f->rip += sizeof(insn);
 	return true;
 }

@@ -45,6 +45,8 @@ struct pvisor_host {
 	unsigned int paging_levels;	/* 4 or 5 */
 	bool pti;			/* page-table isolation is on */
 	bool pcid;			/* the CPU has PCID */
+	u64 xcr0;			/* the host's XCR0; 0 without XSAVE */
+	u64 guest_xfeatures;		/* what a guest's XCR0 may enable */
 };
 
 extern struct pvisor_host pvisor_host;
@@ -166,6 +168,7 @@ struct pvisor_vcpu {
 	struct pvisor_shadow shadow;
 	struct pvisor_mmio mmio;
 	u8 *fpu;			/* xsave/fxsave image, page aligned */
+	u64 xcr0;			/* the guest's XCR0 (xsetbv); 0: the host's */
 
 	/* Events (events.c). */
 	unsigned long pending[256 / BITS_PER_LONG];	/* vectors */
@@ -295,9 +298,12 @@ void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
 /* emulate.c */
 bool pvisor_emulate_iret_to_self(struct pvisor_vcpu *vcpu);
 bool pvisor_emulate_port_io(struct pvisor_vcpu *vcpu);
+bool pvisor_xcr0_valid(u64 xcr0, u64 supported);
+bool pvisor_emulate_xsetbv(struct pvisor_vcpu *vcpu);
 
 /* cpuid.c */
-void pvisor_cpuid(u32 leaf, u32 sub, struct pvisor_cpuid *out);
+void pvisor_cpuid(u32 leaf, u32 sub, u64 xcr0, struct pvisor_cpuid *out);
+u64 pvisor_vcpu_xcr0(const struct pvisor_vcpu *vcpu);
 
 /* dev.c */
 void pvisor_frame_to_regs(struct pvisor_vcpu *vcpu, struct pvisor_regs *r);

@@ -13,6 +13,7 @@
 #include <linux/mman.h>
 #include <linux/uaccess.h>
 #include <asm/cpufeatures.h>
+#include <asm/fpu/types.h>
 #include <asm/io.h>
 #include <asm/trap_pf.h>
 
@@ -800,13 +801,13 @@ static void cpuid_is_filtered(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, c.ecx & BIT(X86_FEATURE_X2APIC & 31));
 	KUNIT_EXPECT_FALSE(test, c.edx & BIT(X86_FEATURE_APIC & 31));
 	KUNIT_EXPECT_EQ(test, c.ebx >> 16, 0U);
-	pvisor_cpuid(7, 0, &c);
+	pvisor_cpuid(7, 0, pvisor_host.xcr0, &c);
 	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMEP & 31));
 	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMAP & 31));
-	pvisor_cpuid(0x40000000, 0, &c);
+	pvisor_cpuid(0x40000000, 0, pvisor_host.xcr0, &c);
 	KUNIT_EXPECT_MEMEQ(test, &c.ebx, "pvisorpvisor", 12);
 	/* Leaves not on the list read as zeros. */
-	pvisor_cpuid(6, 0, &c);
+	pvisor_cpuid(6, 0, pvisor_host.xcr0, &c);
 	KUNIT_EXPECT_EQ(test, c.eax | c.ebx | c.ecx | c.edx, 0U);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_CPUID, 1ULL << 32, 0, gpa),
 			(long)-EINVAL);
@@ -815,6 +816,68 @@ static void cpuid_is_filtered(struct kunit *test)
 }
 
 /* --- MMIO ------------------------------------------------------------------- */
+
+/*
+ * Leaf 0xd describes the guest's XCR0: what it may enable, the area size
+ * for the XCR0 asked about, no XSAVES or XFD.
+ */
+static void cpuid_xsave_leaf_is_the_guests(struct kunit *test)
+{
+	u64 features = pvisor_host.guest_xfeatures;
+	struct pvisor_cpuid c;
+
+	if (!features)
+		kunit_skip(test, "the host has no XSAVE");
+	pvisor_cpuid(0xd, 0, XFEATURE_MASK_FPSSE, &c);
+	KUNIT_EXPECT_EQ(test, c.eax | (u64)c.edx << 32, features);
+	KUNIT_EXPECT_EQ(test, c.ebx, 576U);
+	KUNIT_EXPECT_GE(test, c.ecx, c.ebx);
+	if (features & XFEATURE_MASK_YMM) {
+		pvisor_cpuid(0xd, 0, XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM, &c);
+		KUNIT_EXPECT_EQ(test, c.ebx, 576U + 256);
+		pvisor_cpuid(0xd, 2, pvisor_host.xcr0, &c);
+		KUNIT_EXPECT_EQ(test, c.eax, 256U);	/* AVX: size, offset */
+		KUNIT_EXPECT_EQ(test, c.ebx, 576U);
+	}
+	pvisor_cpuid(0xd, 1, pvisor_host.xcr0, &c);
+	KUNIT_EXPECT_FALSE(test, c.eax & BIT(3));	/* XSAVES */
+	KUNIT_EXPECT_FALSE(test, c.eax & BIT(4));	/* XFD */
+	KUNIT_EXPECT_EQ(test, c.ecx | c.edx, 0U);
+	pvisor_cpuid(0xd, 63, pvisor_host.xcr0, &c);
+	KUNIT_EXPECT_EQ(test, c.eax | c.ebx | c.ecx | c.edx, 0U);
+}
+
+/* A guest's xsetbv is taken only as the CPU would take it. */
+static void xcr0_follows_the_cpu_rules(struct kunit *test)
+{
+	u64 fpsse = XFEATURE_MASK_FPSSE, avx = fpsse | XFEATURE_MASK_YMM;
+	u64 all = avx | XFEATURE_MASK_AVX512 | XFEATURE_MASK_PKRU;
+	u64 mpx = XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR;
+
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(XFEATURE_MASK_FP, all));
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(fpsse, all));
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(avx, all));
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(all, all));
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(fpsse | mpx, fpsse | mpx));
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(fpsse | XFEATURE_MASK_XTILE,
+						  fpsse | XFEATURE_MASK_XTILE));
+	/* x87 always */
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(0, all));
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(XFEATURE_MASK_SSE, all));
+	/* AVX needs SSE; AVX-512 needs all three of its bits, and AVX */
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(XFEATURE_MASK_FP |
+						   XFEATURE_MASK_YMM, all));
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(avx | XFEATURE_MASK_OPMASK, all));
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(fpsse | XFEATURE_MASK_AVX512, all));
+	/* pairs */
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(fpsse | XFEATURE_MASK_BNDREGS,
+						   fpsse | mpx));
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(fpsse | XFEATURE_MASK_XTILE_DATA,
+						   fpsse | XFEATURE_MASK_XTILE));
+	/* nothing the host does not allow */
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(avx, fpsse));
+	KUNIT_EXPECT_FALSE(test, pvisor_xcr0_valid(all | BIT_ULL(63), all));
+}
 
 static void mmio_slots_hold_no_memory(struct kunit *test)
 {
@@ -1011,6 +1074,8 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(mmu_update_applies_checked_entries_only),
 	KUNIT_CASE(timer_is_armed_and_cancelled),
 	KUNIT_CASE(cpuid_is_filtered),
+	KUNIT_CASE(cpuid_xsave_leaf_is_the_guests),
+	KUNIT_CASE(xcr0_follows_the_cpu_rules),
 	KUNIT_CASE(mmio_slots_hold_no_memory),
 	KUNIT_CASE(mmio_decode_accepts_the_mov_forms),
 	KUNIT_CASE(mmio_results_land_as_the_cpu_would),

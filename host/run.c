@@ -53,9 +53,10 @@ void pvisor_fpu_setup(void)
 	if (boot_cpu_has(X86_FEATURE_XSAVE) && boot_cpu_has(X86_FEATURE_OSXSAVE)) {
 		unsigned int eax, ebx, ecx, edx;
 
+		pvisor_host.xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 		/* AMX tiles need a permission the guest has not got. */
-		xsave_mask = xgetbv(XCR_XFEATURE_ENABLED_MASK) &
-			     ~(XFEATURE_MASK_XTILE);
+		xsave_mask = pvisor_host.xcr0 & ~(XFEATURE_MASK_XTILE);
+		pvisor_host.guest_xfeatures = xsave_mask;
 		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 		xsave_size = ebx;
 		xfd_tiles = boot_cpu_has(X86_FEATURE_XFD) &&
@@ -65,6 +66,18 @@ void pvisor_fpu_setup(void)
 		xsave_mask = 0;
 		xsave_size = 512;	/* fxsave */
 	}
+}
+
+/*
+ * The XCR0 a vCPU runs with: its own once it has set one (the xsetbv
+ * pvisor_emulate_xsetbv() completes), else the host's.  A guest kernel
+ * must be able to choose it: user space picks AVX and the rest from the
+ * CPU's own CPUID and XGETBV, so XCR0 must say exactly what the guest
+ * kernel saves and restores when it switches processes.
+ */
+u64 pvisor_vcpu_xcr0(const struct pvisor_vcpu *vcpu)
+{
+	return vcpu->xcr0 ?: pvisor_host.xcr0;
 }
 
 int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu)
@@ -279,7 +292,7 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	};
 	unsigned long dr7;
 	unsigned int cpu;
-	bool xfd_armed;
+	bool xfd_armed, xcr0_switch;
 	u64 xfd;
 	u32 pkru;
 
@@ -293,6 +306,13 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	xfd_armed = xfd_arm_tiles(&xfd);
 	pkru = read_pkru();
 	fpu_load_guest(vcpu);
+	/*
+	 * The guest's XCR0, from here to the exit, with host interrupts off
+	 * throughout: no host code that saves FPU state runs under it.
+	 */
+	xcr0_switch = vcpu->xcr0 && vcpu->xcr0 != pvisor_host.xcr0;
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
 	/*
 	 * The launcher's hardware breakpoints (ptrace, perf) must not fire
@@ -318,6 +338,8 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	if (dr7 & 0xff)
 		hw_breakpoint_restore();
 
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, pvisor_host.xcr0);
 	fpu_save_guest(vcpu);
 	write_pkru(pkru);
 	xfd_restore(xfd_armed, xfd, vcpu->frame.vector);
@@ -408,7 +430,8 @@ static void handle_exception(struct pvisor_vcpu *vcpu, u64 cr2)
 		return;
 	}
 	pvisor_stat_inc(PVISOR_STAT_EXIT_EXCEPTION);
-	if (f->vector == X86_TRAP_GP && pvisor_emulate_port_io(vcpu))
+	if (f->vector == X86_TRAP_GP &&
+	    (pvisor_emulate_port_io(vcpu) || pvisor_emulate_xsetbv(vcpu)))
 		return;
 	pvisor_deliver_exception(vcpu, f->vector, f->error_code, 0);
 }

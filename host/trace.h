@@ -98,6 +98,21 @@ TRACE_EVENT(pvisor_mmio,
 		      __entry->in_kernel ? "ioeventfd" : "exit")
 );
 
+TRACE_EVENT(pvisor_xsetbv,
+	    TP_PROTO(unsigned int vm, unsigned int vcpu, u64 xcr0),
+	    TP_ARGS(vm, vcpu, xcr0),
+	    TP_STRUCT__entry(__field(unsigned int, vm)
+			     __field(unsigned int, vcpu)
+			     __field(u64, xcr0)
+	    ),
+	    TP_fast_assign(__entry->vm = vm;
+			   __entry->vcpu = vcpu;
+			   __entry->xcr0 = xcr0;
+	    ),
+	    TP_printk("vm%u/%u xcr0=%#llx", __entry->vm, __entry->vcpu,
+		      __entry->xcr0)
+);
+
 #endif /* PVISOR_TRACE_H */
 
 #undef TRACE_INCLUDE_PATH

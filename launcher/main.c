@@ -167,16 +167,25 @@ static unsigned int launcher_pkru(void)
 	return pkru;
 }
 
+/* The launcher's XCR0, or 0 where the kernel has not enabled XSAVE. */
+static unsigned long long launcher_xcr0(void)
+{
+	unsigned int a, b, c, d, lo, hi;
+
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (1), "c" (0));
+	if (!(c & (1U << 27)))				/* OSXSAVE */
+		return 0;
+	asm volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	return lo | (unsigned long long)hi << 32;
+}
+
 /* Can this CPU and kernel run AVX (the OS saves the YMM state)? */
 static bool launcher_has_avx(void)
 {
-	unsigned int a, b, c, d, xcr0_lo, xcr0_hi;
+	unsigned int a, b, c, d;
 
 	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (1), "c" (0));
-	if (!(c & (1U << 27)) || !(c & (1U << 28)))	/* OSXSAVE, AVX */
-		return false;
-	asm volatile("xgetbv" : "=a" (xcr0_lo), "=d" (xcr0_hi) : "c" (0));
-	return (xcr0_lo & 6) == 6;			/* SSE and YMM state */
+	return (c & (1U << 28)) && (launcher_xcr0() & 6) == 6;	/* AVX; SSE, YMM */
 }
 
 /* What to boot: a test guest, or a Linux kernel with its initrd and append. */
@@ -215,6 +224,7 @@ static int run_guest(const struct boot *b, const struct virtio_opts *devices,
 	    !load(&vm, b, &regs) && !devices_start(&vm)) {
 		unsigned long long canary = 0x5a5a5a5a5a5a5a5aULL, seen;
 		unsigned int pkru = launcher_pkru();
+		unsigned long long xcr0 = launcher_xcr0();
 
 		if (b->guest)
 			regs.rsi = arg;
@@ -243,6 +253,12 @@ static int run_guest(const struct boot *b, const struct virtio_opts *devices,
 		if (launcher_pkru() != pkru) {
 			fprintf(stderr, "pvisor-run: the guest changed the launcher's PKRU (%#x, was %#x)\n",
 				launcher_pkru(), pkru);
+			ret = 124;
+		}
+		/* A guest kernel sets its own XCR0; the module loads it for its runs only. */
+		if (launcher_xcr0() != xcr0) {
+			fprintf(stderr, "pvisor-run: the guest changed the launcher's XCR0 (%#llx, was %#llx)\n",
+				launcher_xcr0(), xcr0);
 			ret = 124;
 		}
 	}

@@ -66,8 +66,11 @@ static const struct expect {
 	{ "mov to dr7",		GP, GP, NONE, 0, 0, 0 },
 	{ "wbinvd",		GP, GP, NONE, 0, 0, 0 },
 	{ "clts",		GP, GP, NONE, 0, 0, 0 },
-	/* #UD where the host has not enabled XSAVE. */
-	{ "xsetbv",		GP, GP, UD, 0, 0, 0 },
+	/*
+	 * XCR1, which no xsetbv may write (guest-kernel xsetbv of a valid
+	 * XCR0 is completed by the host); #UD where the host has no XSAVE.
+	 */
+	{ "xsetbv of xcr1",	GP, GP, UD, 5, 0, 0 },
 	{ "stac",		UD, UD, NONE, 0, 0, 0 },
 	{ "ud2",		UD, UD, NONE, 0, 0, 0 },
 	/* TCG pops an iretq frame with supervisor accesses: #PF there. */
@@ -112,7 +115,7 @@ static void slots(void)
 		".balign 32, 0xcc\n mov %rax, %dr7\n ud2\n"
 		".balign 32, 0xcc\n wbinvd\n ud2\n"
 		".balign 32, 0xcc\n clts\n ud2\n"
-		".balign 32, 0xcc\n xsetbv\n ud2\n"
+		".balign 32, 0xcc\n mov $1, %ecx\n xsetbv\n ud2\n"
 		".balign 32, 0xcc\n stac\n ud2\n"
 		".balign 32, 0xcc\n ud2\n ud2\n"
 		".balign 32, 0xcc\n pushq $0x18\n pushq %rsp\n pushfq\n pushq $0x10\n"

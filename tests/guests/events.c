@@ -16,6 +16,10 @@
  *   6  CPUID through the hypercall: filtered, with pvisor's signature
  *   7  PKRU: the guest's own value stays the guest's (the launcher checks
  *      that its own PKRU is unchanged after the run)
+ *   8  XCR0: xsetbv from guest-kernel mode sets the guest's own XCR0 as
+ *      the CPU would (values it would refuse are a #GP), the value holds
+ *      across exits and a halt, and AVX is #UD while XCR0 leaves it out
+ *      (the launcher checks that its own XCR0 is unchanged after the run)
  */
 #include "lib/guest.h"
 
@@ -265,6 +269,69 @@ static void pkru(void)
 	guest_puts("pkru: the guest's value survives its exits\n");
 }
 
+static unsigned long read_xcr0(void)
+{
+	unsigned int lo, hi;
+
+	asm volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	return lo | (unsigned long)hi << 32;
+}
+
+/* xsetbv: 0 if it took, else the vector it raised. */
+static unsigned long try_xsetbv(unsigned int index, unsigned long v)
+{
+	last_vector = 0;
+	asm volatile("lea 1f(%%rip), %%r8; mov %%r8, %0; xsetbv; 1:"
+		     : "=m" (resume_at)
+		     : "c" (index), "a" ((unsigned int)v), "d" ((unsigned int)(v >> 32))
+		     : "r8", "memory");
+	resume_at = 0;
+	return last_vector;
+}
+
+static void xcr0(void)
+{
+	unsigned int a, b, c, d;
+	unsigned long mine, offered;
+	struct pvisor_cpuid leaf;
+	int i;
+
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (1), "c" (0));
+	if (!(c & (1U << 27))) {			/* OSXSAVE */
+		guest_puts("xcr0: the host has no XSAVE\n");
+		return;
+	}
+	mine = read_xcr0();
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 0xd, 0, (long)&leaf), 0);
+	offered = leaf.eax | (unsigned long)leaf.edx << 32;
+	GUEST_ASSERT_EQ(offered & 3, 3);
+	/* What the CPU would refuse is a #GP, and XCR0 stays. */
+	GUEST_ASSERT_EQ(try_xsetbv(1, mine), 13);	/* XCR1 */
+	GUEST_ASSERT_EQ(try_xsetbv(0, 2), 13);		/* no x87 */
+	GUEST_ASSERT_EQ(try_xsetbv(0, 5), 13);		/* AVX without SSE */
+	GUEST_ASSERT_EQ(try_xsetbv(0, offered | 1UL << 62), 13);	/* not offered */
+	GUEST_ASSERT_EQ(read_xcr0(), mine);
+	/* x87 and SSE only, across exits and a halt. */
+	GUEST_ASSERT_EQ(try_xsetbv(0, 3), 0);
+	for (i = 0; i < 1000; i++)
+		hypercall0(PVISOR_HC_VERSION);
+	timer_and_halt();
+	GUEST_ASSERT_EQ(read_xcr0(), 3);
+	if (offered & 4) {
+		EXPECT_FAULT("vxorps %%ymm0, %%ymm0, %%ymm0", 6);
+		/* Leaf 0xd sizes the area for the XCR0 asked about. */
+		GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 0xd, 0, (long)&leaf), 0);
+		GUEST_ASSERT_EQ(leaf.ebx, 576);
+	}
+	/* Everything offered: AVX runs again. */
+	GUEST_ASSERT_EQ(try_xsetbv(0, offered), 0);
+	GUEST_ASSERT_EQ(read_xcr0(), offered);
+	if (offered & 4)
+		asm volatile("vxorps %ymm0, %ymm0, %ymm0");
+	guest_printf("xcr0: the guest's own (0x%lx of 0x%lx offered), refused as the CPU would\n",
+		     read_xcr0(), offered);
+}
+
 long guest_main(unsigned long which)
 {
 	guest_install_traps(handler);
@@ -277,6 +344,7 @@ long guest_main(unsigned long which)
 	case 5: injected(); break;
 	case 6: cpuid(); break;
 	case 7: pkru(); break;
+	case 8: xcr0(); break;
 	default: return 0xbad;
 	}
 	return 0;

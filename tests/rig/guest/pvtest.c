@@ -5,6 +5,7 @@
  * turned into signals, page tables under fork and mprotect, threads).
  * Prints TAP; exits non-zero if any test failed.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -103,6 +104,77 @@ static void *thread_add(void *arg)
 	for (i = 0; i < 100000; i++)
 		__atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
 	return arg;
+}
+
+/*
+ * Vector registers belong to each process.  User space chooses AVX from
+ * the CPU's own CPUID and XGETBV, whatever the kernel believes; a kernel
+ * that saved only the SSE halves on a process switch would hand one
+ * process the upper halves of another's ymm registers.  (busybox grep's
+ * option string once lost its bytes 16..31 in an AVX2 strcpy that way.)
+ */
+static int have_avx(void)
+{
+	unsigned int a, b, c, d, lo, hi;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE) ||
+	    !(c & bit_AVX))
+		return 0;
+	asm volatile("xgetbv" : "=a" (lo), "=d" (hi) : "c" (0));
+	return (lo & 6) == 6;
+}
+
+/*
+ * Fill ymm7 (or xmm7) with @tag, give the CPU away with sched_yield(),
+ * and read it back, @rounds times.  Returns the number of rounds that
+ * read back something else.
+ */
+static int vector_regs_keep(unsigned char tag, int rounds, int avx)
+{
+	unsigned char in[32], out[32];
+	int bad = 0, i;
+	long ret;
+
+	memset(in, tag, sizeof(in));
+	for (i = 0; i < rounds; i++) {
+		memset(out, 0, sizeof(out));
+		if (avx)
+			asm volatile("vmovdqu (%[in]), %%ymm7\n\t"
+				     "syscall\n\t"
+				     "vmovdqu %%ymm7, (%[out])\n\t"
+				     "vzeroupper"
+				     : "=a" (ret)
+				     : "a" (SYS_sched_yield), [in] "r" (in),
+				       [out] "r" (out)
+				     : "rcx", "r11", "xmm7", "memory");
+		else
+			asm volatile("movdqu (%[in]), %%xmm7\n\t"
+				     "syscall\n\t"
+				     "movdqu %%xmm7, (%[out])"
+				     : "=a" (ret)
+				     : "a" (SYS_sched_yield), [in] "r" (in),
+				       [out] "r" (out)
+				     : "rcx", "r11", "xmm7", "memory");
+		bad += ret != 0 || memcmp(in, out, avx ? 32 : 16) != 0;
+	}
+	return bad;
+}
+
+/* Three processes switching back and forth, each with its own ymm7. */
+static int vector_regs_per_process(int avx)
+{
+	int i, status, ok = 1;
+	pid_t pid[3];
+
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		if (pid[i] == 0)
+			_exit(vector_regs_keep(0x11 * (i + 1), 2000, avx) ? 1 : 0);
+	}
+	for (i = 0; i < 3; i++)
+		ok &= pid[i] > 0 && waitpid(pid[i], &status, 0) == pid[i] &&
+		      WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	return ok;
 }
 
 static sigjmp_buf jb;
@@ -213,6 +285,12 @@ int main(void)
 	status &= read(fds[0], buf, sizeof(buf)) == 17;
 	waitpid(pid, NULL, 0);
 	result(status && !strcmp(buf, "through the pipe"), "pipe between processes");
+
+	/* vector registers across process switches */
+	i = have_avx();
+	result(vector_regs_per_process(i),
+	       i ? "ymm registers are each process's own (AVX)" :
+		   "xmm registers are each process's own (no AVX here)");
 
 	/* /proc */
 	i = open("/proc/self/status", O_RDONLY);

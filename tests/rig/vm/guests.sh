@@ -109,6 +109,11 @@ if grep -qw ospke /proc/cpuinfo; then
 else
 	skip "pkru: guest and launcher PKRU kept apart" "this CPU model has no protection keys"
 fi
+if grep -qw xsave /proc/cpuinfo; then
+	guest events 8 0 "xcr0: the guest's own" "xcr0: the guest sets its own XCR0 (xsetbv), as the CPU would take it"
+else
+	skip "xcr0: the guest sets its own XCR0 (xsetbv)" "this CPU model has no XSAVE"
+fi
 
 # The direct switch: a guest-user system call round trip, or an exception
 # that is the guest's own (int3) and its IRET, costs no host exit.

@@ -94,9 +94,14 @@ static void __init __noreturn pvisor_early_die(const char *msg)
 
 /*
  * CPUID from the host's filtered table, minus what a CPL-3 kernel must
- * not try to use: XSAVE (xsetbv is privileged; the FPU runs on FXSAVE),
- * FSGSBASE (segment bases go through the host), RDPID and RDTSCP (they
- * read the host's TSC_AUX), and PKU.
+ * not try to use: FSGSBASE (segment bases go through the host), RDPID and
+ * RDTSCP (they read the host's TSC_AUX), and PKU.
+ *
+ * XSAVE and AVX stay: user space finds them in the CPU's own CPUID, which
+ * nothing filters, so this kernel must save and restore every register
+ * its processes can use.  Its xsetbv of XCR0 traps, and the host takes it
+ * as this vCPU's XCR0; leaf 0xd comes from the host already fitted to it
+ * (no XSAVES, no XFD).
  */
 static struct pvisor_cpuid pvisor_cpuid_out;
 
@@ -115,22 +120,13 @@ static void pvisor_cpuid(unsigned int *ax, unsigned int *bx,
 	*cx = pvisor_cpuid_out.ecx;
 	*dx = pvisor_cpuid_out.edx;
 	switch (leaf) {
-	case 1:
-		*cx &= ~(BIT(X86_FEATURE_XSAVE & 31) | BIT(X86_FEATURE_OSXSAVE & 31) |
-			 BIT(X86_FEATURE_AVX & 31) | BIT(X86_FEATURE_F16C & 31) |
-			 BIT(X86_FEATURE_FMA & 31));
-		break;
 	case 7:
 		if (sub == 0) {
-			*bx &= ~(BIT(X86_FEATURE_FSGSBASE & 31) |
-				 BIT(X86_FEATURE_AVX2 & 31));
+			*bx &= ~BIT(X86_FEATURE_FSGSBASE & 31);
 			*cx &= ~(BIT(X86_FEATURE_RDPID & 31) |
 				 BIT(X86_FEATURE_PKU & 31) |
 				 BIT(X86_FEATURE_OSPKE & 31));
 		}
-		break;
-	case 0xd:
-		*ax = *bx = *cx = *dx = 0;
 		break;
 	case 0x80000001:
 		*dx &= ~BIT(X86_FEATURE_RDTSCP & 31);
@@ -397,8 +393,9 @@ static void __init pvisor_init_capabilities(void)
 	/* The IRQ operations inline (asm/pvisor_irq.h), from the alternatives. */
 	setup_force_cpu_cap(X86_FEATURE_PVISOR);
 	setup_force_cpu_cap(X86_FEATURE_HYPERVISOR);
-	setup_clear_cpu_cap(X86_FEATURE_XSAVE);
-	setup_clear_cpu_cap(X86_FEATURE_OSXSAVE);
+	/* XSAVES and XFD program MSRs: the host hides them; never use them. */
+	setup_clear_cpu_cap(X86_FEATURE_XSAVES);
+	setup_clear_cpu_cap(X86_FEATURE_XFD);
 	setup_clear_cpu_cap(X86_FEATURE_FSGSBASE);
 	setup_clear_cpu_cap(X86_FEATURE_RDPID);
 	setup_clear_cpu_cap(X86_FEATURE_RDTSCP);

@@ -11,6 +11,8 @@
 #include <linux/kallsyms.h>
 #include <linux/mm.h>
 #include <linux/sched/task_stack.h>
+#include <asm/fpu/types.h>
+#include <asm/fpu/xcr.h>
 #include <asm/insn.h>
 #include <asm/text-patching.h>
 #include <asm/msr.h>
@@ -205,6 +207,27 @@ static void hc_cpuid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0, 0, NO_SUCH_GPA), -EFAULT);
 }
 
+/*
+ * XCR0 is the one this kernel set (its xsetbv went to the host): what its
+ * processes can enable, the kernel saves and restores.  CPUID leaf 0xd
+ * sizes the area for it, and offers what the host lets guests have.
+ */
+static void hc_xcr0_is_the_kernels(struct kunit *test)
+{
+	struct pvisor_cpuid *out = page;
+
+	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+		kunit_skip(test, "no XSAVE on this CPU");
+	KUNIT_EXPECT_EQ(test, xgetbv(XCR_XFEATURE_ENABLED_MASK),
+			fpu_user_cfg.max_features);
+	KUNIT_ASSERT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0xd, 0, __pa(out)), 0);
+	KUNIT_EXPECT_EQ(test, out->ebx, fpu_user_cfg.max_size);
+	KUNIT_EXPECT_EQ(test, fpu_user_cfg.max_features &
+			~(out->eax | (u64)out->edx << 32), 0ULL);
+	KUNIT_ASSERT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0xd, 1, __pa(out)), 0);
+	KUNIT_EXPECT_FALSE(test, out->eax & BIT(3));	/* XSAVES */
+}
+
 /* save_fl, irq_disable and, with IF set in the saved flags, irq_enable. */
 static noinline void irq_ops_probe(void)
 {
@@ -282,6 +305,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(hc_mmu_update),
 	KUNIT_CASE(hc_flush_tlb),
 	KUNIT_CASE(hc_cpuid),
+	KUNIT_CASE(hc_xcr0_is_the_kernels),
 	KUNIT_CASE(hc_irq_enable_inline),
 	{}
 };

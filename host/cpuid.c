@@ -41,7 +41,8 @@ static const u32 leaf7_ebx_hide =
 	BIT32(X86_FEATURE_SMAP) | BIT32(X86_FEATURE_INTEL_PT) |
 	BIT32(X86_FEATURE_HLE) | BIT32(X86_FEATURE_RTM);
 static const u32 leaf7_ecx_hide =
-	BIT32(X86_FEATURE_UMIP) | BIT32(X86_FEATURE_WAITPKG);
+	BIT32(X86_FEATURE_UMIP) | BIT32(X86_FEATURE_WAITPKG) |
+	BIT32(X86_FEATURE_PKU) | BIT32(X86_FEATURE_OSPKE);
 static const u32 leaf7_edx_hide = BIT32(X86_FEATURE_ARCH_CAPABILITIES);
 
 /* Bytes of a standard-format XSAVE area for the features in @xcr0. */

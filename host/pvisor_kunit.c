@@ -804,6 +804,8 @@ static void cpuid_is_filtered(struct kunit *test)
 	pvisor_cpuid(7, 0, pvisor_host.xcr0, &c);
 	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMEP & 31));
 	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMAP & 31));
+	KUNIT_EXPECT_FALSE(test, c.ecx & BIT(X86_FEATURE_PKU & 31));
+	KUNIT_EXPECT_FALSE(test, c.ecx & BIT(X86_FEATURE_OSPKE & 31));
 	pvisor_cpuid(0x40000000, 0, pvisor_host.xcr0, &c);
 	KUNIT_EXPECT_MEMEQ(test, &c.ebx, "pvisorpvisor", 12);
 	/* Leaves not on the list read as zeros. */

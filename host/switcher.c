@@ -19,7 +19,8 @@
  *
  * A round trip (pvisor_switcher_run()), with interrupts off throughout:
  * save the host MSRs the guest may see or change, load pvisor's GDT, TSS
- * and IDT, clear CR4.PGE so no global host mapping shadows the guest's, put
+ * and IDT, clear CR4.PGE so no global host mapping shadows the guest's
+ * (and CR4.PKE: a guest has no protection keys), put
  * the guest's registers in the frame, call the switcher, and undo all of it
  * in the reverse order.  The FPU is the caller's business (run.c).
  */
@@ -367,7 +368,7 @@ struct host_state {
 	u64 msr[ARRAY_SIZE(switched_msrs)];
 	struct desc_ptr idt;
 	u16 ds, es, fs, gs;
-	bool pge;
+	unsigned long cr4_off;		/* CR4 bits cleared for the guest */
 };
 
 static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
@@ -396,9 +397,16 @@ static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 	/* sysenter with a null CS faults. */
 	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
 
-	h->pge = __read_cr4() & X86_CR4_PGE;
-	if (h->pge)
-		cr4_update_irqsoff(0, X86_CR4_PGE);	/* flushes host globals */
+	/*
+	 * PGE off: no global host mapping shadows the guest's (clearing it
+	 * flushes them).  PKE off: to the CPU every page of a guest, its
+	 * kernel's included, is a user page, so a PKRU that a guest process
+	 * set (wrpkru is unprivileged) would fault its own kernel forever;
+	 * with PKE off wrpkru is #UD and CPUID's OSPKE reads clear.
+	 */
+	h->cr4_off = __read_cr4() & (X86_CR4_PGE | X86_CR4_PKE);
+	if (h->cr4_off)
+		cr4_update_irqsoff(0, h->cr4_off);
 
 	native_load_gdt(&gdt);
 	asm volatile("ltr %w0" : : "r" (SW_TSS));
@@ -432,8 +440,8 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	gdt[SW_TSS >> 3] = ours[0] & ~(2ULL << 40);
 	gdt[(SW_TSS >> 3) + 1] = ours[1];
 
-	if (h->pge)
-		cr4_update_irqsoff(X86_CR4_PGE, 0);
+	if (h->cr4_off)
+		cr4_update_irqsoff(h->cr4_off, 0);
 
 	/*
 	 * The guest may have loaded its own data selectors.  Put the

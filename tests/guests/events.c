@@ -14,8 +14,10 @@
  *      the guest, and the guest's ymm15 survives its exits and a halt
  *   5  an interrupt the launcher injects (--inject 80@100) wakes a halt
  *   6  CPUID through the hypercall: filtered, with pvisor's signature
- *   7  PKRU: the guest's own value stays the guest's (the launcher checks
- *      that its own PKRU is unchanged after the run)
+ *   7  PKRU: protection keys are off while a guest runs (a CPL-3 kernel's
+ *      pages are user pages to the CPU): wrpkru and rdpkru are #UD, CPUID
+ *      says OSPKE clear, the CPUID hypercall shows no PKU (the launcher
+ *      checks that its own PKRU is unchanged after the run)
  *   8  XCR0: xsetbv from guest-kernel mode sets the guest's own XCR0 as
  *      the CPU would (values it would refuse are a #GP), the value holds
  *      across exits and a halt, and AVX is #UD while XCR0 leaves it out
@@ -253,20 +255,22 @@ static void cpuid(void)
 
 static void pkru(void)
 {
-	struct pvisor_cpuid c;
-	unsigned int v;
+	unsigned int a, b, c, d;
+	struct pvisor_cpuid leaf;
 
-	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 7, 0, (long)&c), 0);
-	if (!(c.ecx & (1U << 4))) {		/* OSPKE */
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 7, 0, (long)&leaf), 0);
+	GUEST_ASSERT(!(leaf.ecx & (3U << 3)));		/* PKU, OSPKE */
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (7), "c" (0));
+	GUEST_ASSERT(!(c & (1U << 4)));			/* OSPKE: CR4.PKE is clear */
+	if (!(c & (1U << 3))) {
 		guest_puts("pkru: no protection keys on this CPU\n");
 		return;
 	}
-	/* Deny access through key 1 only: our pages all use key 0. */
-	asm volatile("wrpkru" : : "a" (0xc), "c" (0), "d" (0));
+	/* Deny key 0 (every page): were it taken, no access would work. */
+	EXPECT_FAULT("xor %%ecx, %%ecx; xor %%edx, %%edx; mov $3, %%eax; wrpkru", 6);
+	EXPECT_FAULT("xor %%ecx, %%ecx; rdpkru", 6);
 	GUEST_ASSERT_EQ(hypercall0(PVISOR_HC_VERSION), PVISOR_ABI_VERSION);
-	asm volatile("rdpkru" : "=a" (v) : "c" (0) : "rdx");
-	GUEST_ASSERT_EQ(v, 0xc);
-	guest_puts("pkru: the guest's value survives its exits\n");
+	guest_puts("pkru: protection keys are off in the guest: wrpkru and rdpkru #UD\n");
 }
 
 static unsigned long read_xcr0(void)

@@ -39,7 +39,13 @@ static int killed_by(void (*fn)(void), int sig)
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return 0;
-	return WIFSIGNALED(status) && WTERMSIG(status) == sig;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == sig)
+		return 1;
+	if (WIFSIGNALED(status))
+		printf("# the child died of signal %d, not %d\n", WTERMSIG(status), sig);
+	else
+		printf("# the child exited with %d, not signal %d\n", WEXITSTATUS(status), sig);
+	return 0;
 }
 
 /* Addresses in volatile variables, so the compiler cannot see them. */
@@ -177,6 +183,33 @@ static int vector_regs_per_process(int avx)
 	return ok;
 }
 
+/*
+ * Protection keys: a CPL-3 kernel's own pages are user pages to the CPU,
+ * so a process that denied key 0 in PKRU would fault the guest kernel on
+ * its next system call.  PKRU must not be the process's to set: wrpkru
+ * raises #UD (SIGILL), and CPUID says the OS has not enabled keys.
+ */
+static int have_pku(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 3));
+}
+
+static int ospke(void)
+{
+	unsigned int a, b, c, d;
+
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 4));
+}
+
+static void deny_key0_then_syscall(void)
+{
+	asm volatile("wrpkru" : : "a" (3), "c" (0), "d" (0));
+	printf("wrpkru ran, and the kernel survived a system call\n");
+	fflush(stdout);
+}
+
 static sigjmp_buf jb;
 
 static void on_segv(int sig)
@@ -291,6 +324,17 @@ int main(void)
 	result(vector_regs_per_process(i),
 	       i ? "ymm registers are each process's own (AVX)" :
 		   "xmm registers are each process's own (no AVX here)");
+
+	/* protection keys */
+	if (have_pku()) {
+		status = !ospke();
+		if (!status)
+			printf("# CPUID says the OS enabled protection keys\n");
+		status &= killed_by(deny_key0_then_syscall, SIGILL);
+		result(status, "protection keys are off: wrpkru is SIGILL, CPUID OSPKE clear");
+	}
+	else
+		result(!ospke(), "protection keys are off (no PKU here)");
 
 	/* /proc */
 	i = open("/proc/self/status", O_RDONLY);

@@ -105,9 +105,10 @@ guest events 5 0 'woke the guest' "events: an interrupt injected by the launcher
 guest_opts=
 guest events 6 0 'hypervisor bit set' "cpuid: filtered answer with pvisor's signature"
 if grep -qw ospke /proc/cpuinfo; then
-	guest events 7 0 "the guest's value survives" "pkru: guest and launcher PKRU kept apart"
+	guest events 7 0 "protection keys are off in the guest" \
+		"pkru: protection keys off while a guest runs (wrpkru #UD), the launcher's PKRU unchanged"
 else
-	skip "pkru: guest and launcher PKRU kept apart" "this CPU model has no protection keys"
+	skip "pkru: protection keys off while a guest runs" "this CPU model has no protection keys"
 fi
 if grep -qw xsave /proc/cpuinfo; then
 	guest events 8 0 "xcr0: the guest's own" "xcr0: the guest sets its own XCR0 (xsetbv), as the CPU would take it"

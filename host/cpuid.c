@@ -46,7 +46,7 @@ static const u32 leaf7_ecx_hide =
 static const u32 leaf7_edx_hide = BIT32(X86_FEATURE_ARCH_CAPABILITIES);
 
 /* Bytes of a standard-format XSAVE area for the features in @xcr0. */
-static u32 xsave_size(u64 xcr0)
+static u32 xstate_std_size(u64 xcr0)
 {
 	unsigned int a, b, c, d, i;
 	u32 size = 512 + 64;	/* legacy area and header */
@@ -73,8 +73,8 @@ static void filter_xstate(u32 sub, u64 xcr0, unsigned int *a, unsigned int *b,
 	case 0:
 		*a = lower_32_bits(features);
 		*d = upper_32_bits(features);
-		*b = xsave_size(xcr0);
-		*c = xsave_size(features);
+		*b = xstate_std_size(xcr0);
+		*c = xstate_std_size(features);
 		break;
 	case 1:
 		/* XSAVEOPT, XSAVEC and XGETBV(1) run at CPL 3; XSAVES does not. */

@@ -328,6 +328,7 @@ static long ioctl_create_vcpu(struct pvisor_vm *vm, void __user *argp)
 	ret = pvisor_shadow_init(&vcpu->shadow);
 	if (!ret)
 		ret = pvisor_fpu_alloc(vcpu);
+	vcpu->xcr0 = pvisor_host.guest_xfeatures;
 	if (ret)
 		goto fail;
 

@@ -21,8 +21,8 @@
  *
  * xsetbv.  A guest kernel sizes its FPU save area and saves and restores
  * its processes' registers for the features XCR0 enables, while its user
- * space picks AVX and the rest from the CPU's own CPUID and XGETBV, which
- * no host can filter.  So the guest must own XCR0: an xsetbv from
+ * space picks AVX and the rest from the CPU's own CPUID and XGETBV, and
+ * XGETBV no host can intercept.  So the guest must own XCR0: an xsetbv from
  * guest-kernel mode that names XCR0 and a value the CPU would take, with
  * no feature beyond what the host lets guests have, becomes the vCPU's
  * XCR0, and the run loop loads it for the guest's runs (run.c).  Anything
@@ -138,6 +138,14 @@ bool pvisor_xcr0_valid(u64 xcr0, u64 supported)
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_xcr0_valid);
 
+/**
+ * pvisor_emulate_xsetbv() - complete a guest kernel's xsetbv of XCR0
+ * @vcpu: the vCPU, stopped on a #GP
+ *
+ * Return: true if the #GP was an xsetbv from guest-kernel mode of a valid
+ * XCR0 within pvisor_host.guest_xfeatures, now the vCPU's, and rip is past
+ * it; false to deliver the #GP to the guest.
+ */
 bool pvisor_emulate_xsetbv(struct pvisor_vcpu *vcpu)
 {
 	struct pvisor_frame *f = &vcpu->frame;

@@ -411,7 +411,7 @@ static long hc_cpuid(struct pvisor_vcpu *vcpu, const u64 *arg)
 
 	if (arg[0] > U32_MAX || arg[1] > U32_MAX)
 		return -EINVAL;
-	pvisor_cpuid(arg[0], arg[1], pvisor_vcpu_xcr0(vcpu), &out);
+	pvisor_cpuid(arg[0], arg[1], vcpu->xcr0, &out);
 	return pvisor_write_guest(vcpu->vm, arg[2], &out, sizeof(out));
 }
 

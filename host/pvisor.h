@@ -46,7 +46,7 @@ struct pvisor_host {
 	bool pti;			/* page-table isolation is on */
 	bool pcid;			/* the CPU has PCID */
 	u64 xcr0;			/* the host's XCR0; 0 without XSAVE */
-	u64 guest_xfeatures;		/* what a guest's XCR0 may enable */
+	u64 guest_xfeatures;		/* what a guest's XCR0 may enable (run.c) */
 };
 
 extern struct pvisor_host pvisor_host;
@@ -168,7 +168,7 @@ struct pvisor_vcpu {
 	struct pvisor_shadow shadow;
 	struct pvisor_mmio mmio;
 	u8 *fpu;			/* xsave/fxsave image, page aligned */
-	u64 xcr0;			/* the guest's XCR0 (xsetbv); 0: the host's */
+	u64 xcr0;			/* the guest's XCR0; 0 without XSAVE */
 
 	/* Events (events.c). */
 	unsigned long pending[256 / BITS_PER_LONG];	/* vectors */
@@ -303,7 +303,6 @@ bool pvisor_emulate_xsetbv(struct pvisor_vcpu *vcpu);
 
 /* cpuid.c */
 void pvisor_cpuid(u32 leaf, u32 sub, u64 xcr0, struct pvisor_cpuid *out);
-u64 pvisor_vcpu_xcr0(const struct pvisor_vcpu *vcpu);
 
 /* dev.c */
 void pvisor_frame_to_regs(struct pvisor_vcpu *vcpu, struct pvisor_regs *r);

@@ -819,6 +819,14 @@ static void cpuid_is_filtered(struct kunit *test)
 
 /* --- MMIO ------------------------------------------------------------------- */
 
+static u32 pvisor_cpuid_ebx(u64 xcr0)
+{
+	struct pvisor_cpuid c;
+
+	pvisor_cpuid(0xd, 0, xcr0, &c);
+	return c.ebx;
+}
+
 /*
  * Leaf 0xd describes the guest's XCR0: what it may enable, the area size
  * for the XCR0 asked about, no XSAVES or XFD.
@@ -830,10 +838,15 @@ static void cpuid_xsave_leaf_is_the_guests(struct kunit *test)
 
 	if (!features)
 		kunit_skip(test, "the host has no XSAVE");
+	/* Never AMX or PKRU, nothing the host lacks. */
+	KUNIT_EXPECT_EQ(test, features & (XFEATURE_MASK_XTILE | XFEATURE_MASK_PKRU), 0ULL);
+	KUNIT_EXPECT_EQ(test, features & ~pvisor_host.xcr0, 0ULL);
+	KUNIT_EXPECT_TRUE(test, pvisor_xcr0_valid(features, features));
 	pvisor_cpuid(0xd, 0, XFEATURE_MASK_FPSSE, &c);
 	KUNIT_EXPECT_EQ(test, c.eax | (u64)c.edx << 32, features);
 	KUNIT_EXPECT_EQ(test, c.ebx, 576U);
-	KUNIT_EXPECT_GE(test, c.ecx, c.ebx);
+	/* ecx is the size for all it may enable: ebx when all are on. */
+	KUNIT_EXPECT_EQ(test, c.ecx, pvisor_cpuid_ebx(features));
 	if (features & XFEATURE_MASK_YMM) {
 		pvisor_cpuid(0xd, 0, XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM, &c);
 		KUNIT_EXPECT_EQ(test, c.ebx, 576U + 256);

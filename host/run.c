@@ -48,20 +48,29 @@ static u64 xsave_mask;
 static unsigned int xsave_size;
 static bool xfd_tiles;		/* AMX tile data is enabled and has XFD */
 
+/*
+ * What a guest's XCR0 (and so its saved state) may hold: the user features
+ * whose XSETBV rules pvisor_xcr0_valid() knows.  Not AMX tiles (they need
+ * a permission the guest has not got), not PKRU (guests run without
+ * protection keys, switcher.c), nothing a later CPU adds until its rules
+ * are known here.
+ */
+#define GUEST_XFEATURES	(XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | \
+			 XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR | \
+			 XFEATURE_MASK_AVX512)
+
 void pvisor_fpu_setup(void)
 {
 	if (boot_cpu_has(X86_FEATURE_XSAVE) && boot_cpu_has(X86_FEATURE_OSXSAVE)) {
 		unsigned int eax, ebx, ecx, edx;
 
 		pvisor_host.xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-		/* AMX tiles need a permission the guest has not got. */
-		xsave_mask = pvisor_host.xcr0 & ~(XFEATURE_MASK_XTILE);
-		pvisor_host.guest_xfeatures = xsave_mask;
+		pvisor_host.guest_xfeatures = pvisor_host.xcr0 & GUEST_XFEATURES;
+		xsave_mask = pvisor_host.guest_xfeatures;
 		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
 		xsave_size = ebx;
 		xfd_tiles = boot_cpu_has(X86_FEATURE_XFD) &&
-			    (xgetbv(XCR_XFEATURE_ENABLED_MASK) &
-			     XFEATURE_MASK_XTILE_DATA);
+			    (pvisor_host.xcr0 & XFEATURE_MASK_XTILE_DATA);
 	} else {
 		xsave_mask = 0;
 		xsave_size = 512;	/* fxsave */
@@ -69,16 +78,13 @@ void pvisor_fpu_setup(void)
 }
 
 /*
- * The XCR0 a vCPU runs with: its own once it has set one (the xsetbv
- * pvisor_emulate_xsetbv() completes), else the host's.  A guest kernel
- * must be able to choose it: user space picks AVX and the rest from the
- * CPU's own CPUID and XGETBV, so XCR0 must say exactly what the guest
- * kernel saves and restores when it switches processes.
+ * A vCPU runs with its own XCR0: at first every feature guests may have,
+ * then what its kernel sets (the xsetbv pvisor_emulate_xsetbv() completes).
+ * A guest kernel must be able to choose it: its user space picks AVX and
+ * the rest from the CPU's own CPUID and XGETBV (which no host can
+ * intercept), so XCR0 must say exactly what that kernel saves and restores
+ * when it switches processes.
  */
-u64 pvisor_vcpu_xcr0(const struct pvisor_vcpu *vcpu)
-{
-	return vcpu->xcr0 ?: pvisor_host.xcr0;
-}
 
 int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu)
 {
@@ -306,13 +312,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	xfd_armed = xfd_arm_tiles(&xfd);
 	pkru = read_pkru();
 	fpu_load_guest(vcpu);
-	/*
-	 * The guest's XCR0, from here to the exit, with host interrupts off
-	 * throughout: no host code that saves FPU state runs under it.
-	 */
-	xcr0_switch = vcpu->xcr0 && vcpu->xcr0 != pvisor_host.xcr0;
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
 	/*
 	 * The launcher's hardware breakpoints (ptrace, perf) must not fire
@@ -328,6 +327,16 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		s->last_cpu = cpu;
 	}
 	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
+	/*
+	 * The guest's XCR0 for the run: loaded after the xrstor above and put
+	 * back before the xsave below, which use the host's (the image holds
+	 * no feature outside it).  Host interrupts stay off in between, so
+	 * only an NMI or #MC handler can run under the guest's XCR0, and
+	 * neither saves FPU state.
+	 */
+	xcr0_switch = vcpu->xcr0 && vcpu->xcr0 != pvisor_host.xcr0;
+	if (xcr0_switch)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 	pvisor_switcher_run(cpu, &vcpu->frame, &g, e);
 	/*
 	 * A guest #DB (a single step, icebp) left its cause in DR6, which the

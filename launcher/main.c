@@ -255,7 +255,12 @@ static int run_guest(const struct boot *b, const struct virtio_opts *devices,
 				launcher_pkru(), pkru);
 			ret = 124;
 		}
-		/* A guest kernel sets its own XCR0; the module loads it for its runs only. */
+		/*
+		 * A guest kernel sets its own XCR0; the module loads it for its
+		 * runs only.  (Were it left behind, the host kernel's own
+		 * restore on the way back to this process would likely fault
+		 * first; the rig's host-log check is the stronger guard.)
+		 */
 		if (launcher_xcr0() != xcr0) {
 			fprintf(stderr, "pvisor-run: the guest changed the launcher's XCR0 (%#llx, was %#llx)\n",
 				launcher_xcr0(), xcr0);

@@ -71,6 +71,11 @@ static const struct expect {
 	 * XCR0 is completed by the host); #UD where the host has no XSAVE.
 	 */
 	{ "xsetbv of xcr1",	GP, GP, UD, 5, 0, 0 },
+	/*
+	 * A valid XCR0 (x87 and SSE): the host takes it from guest-kernel
+	 * mode only; from a guest process it is the #GP it is at CPL 3.
+	 */
+	{ "xsetbv of xcr0",	DONE, GP, UD, 9, 0, 0 },
 	{ "stac",		UD, UD, NONE, 0, 0, 0 },
 	{ "ud2",		UD, UD, NONE, 0, 0, 0 },
 	/* TCG pops an iretq frame with supervisor accesses: #PF there. */
@@ -116,6 +121,7 @@ static void slots(void)
 		".balign 32, 0xcc\n wbinvd\n ud2\n"
 		".balign 32, 0xcc\n clts\n ud2\n"
 		".balign 32, 0xcc\n mov $1, %ecx\n xsetbv\n ud2\n"
+		".balign 32, 0xcc\n xor %ecx, %ecx\n mov $3, %eax\n xor %edx, %edx\n xsetbv\n ud2\n"
 		".balign 32, 0xcc\n stac\n ud2\n"
 		".balign 32, 0xcc\n ud2\n ud2\n"
 		".balign 32, 0xcc\n pushq $0x18\n pushq %rsp\n pushfq\n pushq $0x10\n"

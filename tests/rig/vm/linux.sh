@@ -26,6 +26,11 @@ else
 	not_ok "linux: in-guest tests (exit $rc)"; show tests
 fi
 
+# pvtest skips its pvisor-only checks on a native kernel; here it must not.
+if grep -q 'SKIP not under pvisor' /tmp/tests.out; then
+	not_ok "linux: pvtest did not see the pvisor CPU flag in /proc/cpuinfo"
+fi
+
 # The guest-side KUnit suite ran at boot: its KTAP is on the guest console.
 tr -d '\r' </tmp/tests.out |
 	sed -nE 's/^\[[ 0-9.]+\] +((not )?ok) [0-9]+ (hc_[a-z_0-9]+( # SKIP .*)?)$/\1 - linux: guest KUnit: \3/p'

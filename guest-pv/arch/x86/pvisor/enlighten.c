@@ -97,8 +97,8 @@ static void __init __noreturn pvisor_early_die(const char *msg)
  * not try to use: FSGSBASE (segment bases go through the host), RDPID and
  * RDTSCP (they read the host's TSC_AUX), and PKU.
  *
- * XSAVE and AVX stay: user space finds them in the CPU's own CPUID, which
- * nothing filters, so this kernel must save and restore every register
+ * XSAVE and AVX stay: user space finds them in the CPU's own CPUID and
+ * XGETBV, which the host does not intercept, so this kernel must save and restore every register
  * its processes can use.  Its xsetbv of XCR0 traps, and the host takes it
  * as this vCPU's XCR0; leaf 0xd comes from the host already fitted to it
  * (no XSAVES, no XFD).

@@ -216,8 +216,11 @@ static void hc_xcr0_is_the_kernels(struct kunit *test)
 {
 	struct pvisor_cpuid *out = page;
 
-	if (!boot_cpu_has(X86_FEATURE_XSAVE))
+	/* The host's view, not ours: a kernel that hid XSAVE must fail. */
+	KUNIT_ASSERT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 1, 0, __pa(out)), 0);
+	if (!(out->ecx & BIT(X86_FEATURE_XSAVE & 31)))
 		kunit_skip(test, "no XSAVE on this CPU");
+	KUNIT_ASSERT_TRUE(test, boot_cpu_has(X86_FEATURE_XSAVE));
 	KUNIT_EXPECT_EQ(test, xgetbv(XCR_XFEATURE_ENABLED_MASK),
 			fpu_user_cfg.max_features);
 	KUNIT_ASSERT_EQ(test, pvisor_hc3(PVISOR_HC_CPUID, 0xd, 0, __pa(out)), 0);

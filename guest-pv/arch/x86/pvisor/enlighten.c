@@ -98,10 +98,10 @@ static void __init __noreturn pvisor_early_die(const char *msg)
  * RDTSCP (they read the host's TSC_AUX), and PKU.
  *
  * XSAVE and AVX stay: user space finds them in the CPU's own CPUID and
- * XGETBV, which the host does not intercept, so this kernel must save and restore every register
- * its processes can use.  Its xsetbv of XCR0 traps, and the host takes it
- * as this vCPU's XCR0; leaf 0xd comes from the host already fitted to it
- * (no XSAVES, no XFD).
+ * XGETBV, which the host does not intercept, so this kernel must save and
+ * restore every register its processes can use.  Its xsetbv of XCR0
+ * traps, and the host takes it as this vCPU's XCR0; leaf 0xd comes from
+ * the host already fitted to it (no XSAVES, no XFD).
  */
 static struct pvisor_cpuid pvisor_cpuid_out;
 

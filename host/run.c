@@ -26,7 +26,6 @@
 #include <asm/fpu/api.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/types.h>
-#include <asm/pkru.h>
 #include <asm/traps.h>
 
 #include <asm/trap_pf.h>
@@ -52,8 +51,9 @@ static bool xfd_tiles;		/* AMX tile data is enabled and has XFD */
  * What a guest's XCR0 (and so its saved state) may hold: the user features
  * whose XSETBV rules pvisor_xcr0_valid() knows.  Not AMX tiles (they need
  * a permission the guest has not got), not PKRU (guests run without
- * protection keys, switcher.c), nothing a later CPU adds until its rules
- * are known here.
+ * protection keys, switcher.c: wrpkru is #UD there and no xrstor loads
+ * PKRU, so it keeps the launcher's value and needs no saving), nothing a
+ * later CPU adds until its rules are known here.
  */
 #define GUEST_XFEATURES	(XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | \
 			 XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR | \
@@ -300,7 +300,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	unsigned int cpu;
 	bool xfd_armed, xcr0_switch;
 	u64 xfd;
-	u32 pkru;
 
 	kernel_fpu_begin_mask(KFPU_387 | KFPU_MXCSR);
 	local_irq_disable();
@@ -310,7 +309,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		return false;
 	}
 	xfd_armed = xfd_arm_tiles(&xfd);
-	pkru = read_pkru();
 	fpu_load_guest(vcpu);
 
 	/*
@@ -350,7 +348,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	if (xcr0_switch)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, pvisor_host.xcr0);
 	fpu_save_guest(vcpu);
-	write_pkru(pkru);
 	xfd_restore(xfd_armed, xfd, vcpu->frame.vector);
 	kernel_fpu_end();
 	forward_host_events(&vcpu->frame, e);

@@ -190,18 +190,21 @@ static int vector_regs_per_process(int avx)
  * its next system call.  PKRU must not be the process's to set: wrpkru
  * raises #UD (SIGILL), and CPUID says the OS has not enabled keys.
  */
-static int have_pku(void)
+static unsigned int cpuid7_ecx(void)
 {
 	unsigned int a, b, c, d;
 
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 3));
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) ? c : 0;
+}
+
+static int have_pku(void)
+{
+	return cpuid7_ecx() & (1U << 3);
 }
 
 static int ospke(void)
 {
-	unsigned int a, b, c, d;
-
-	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1U << 4));
+	return cpuid7_ecx() & (1U << 4);
 }
 
 /* Under pvisor the kernel said so at boot ("... kernel on pvisor"). */

@@ -12,9 +12,9 @@
  *
  * The guest asserts nothing about the answers.  What is tested is the host:
  * the rig runs several seeds and requires each run to end by itself,
- * either after all its calls (exit 0) or crashed with a reason (a garbage
- * root or entry table can do that, and does, now and then), with the host
- * log clean and, on the debug host, kmemleak silent.  SHUTDOWN, HALT (no
+ * either after all its calls (exit 0), crashed with a reason, or shut
+ * down by code it was sent to (a garbage root or entry table can do that,
+ * and does, now and then), with the host log clean and, on the debug host, kmemleak silent.  SHUTDOWN, HALT (no
  * timer might ever wake it) and IRET (a jump to a random frame) are left
  * out; the rest, NEW_CR3 and SET_ENTRIES included, are fair game.
  */

@@ -36,6 +36,13 @@ guest hypercalls $loops 0 "all checks passed, $loops calls" \
 # by itself, all its calls made or crashed with a reason (a garbage root or
 # entry table can do that); the host log check and, at the end of the
 # suite, kmemleak judge the host.  The debug host is slower per exit.
+#
+# A garbage entry table sends a later event to a random address, and when
+# that event comes depends on a timer the fuzzer set: a seed may crash, or
+# reach the test library's own trap handler, which shuts the guest down
+# with "panic" and a code (or any code that then makes the SHUTDOWN
+# hypercall).  Each is the guest ending by itself.  Not clean: a timeout,
+# pvisor-run failing (125), or no verdict printed.
 if [ -e /sys/kernel/debug/kmemleak ]; then seeds="1 2 3 4"; else seeds="1 2 3 4 5 6 7 8 9 10"; fi
 fuzz_calls=100000 fuzz_done=0 fuzz_crashed=0 fuzz_bad=
 for seed in $seeds; do
@@ -48,13 +55,17 @@ for seed in $seeds; do
 		fuzz_crashed=$((fuzz_crashed + 1))
 		tr -cd '\12\40-\176' </tmp/fuzz.out |
 			grep -o "pvisor-run: guest crashed: .*" | sed "s/^/# seed $seed: /"
+	elif [ $rc -lt 124 ] && grep -q "pvisor-run: guest shut down: " /tmp/fuzz.out; then
+		fuzz_crashed=$((fuzz_crashed + 1))
+		tr -cd '\12\40-\176' </tmp/fuzz.out |
+			grep -B1 "pvisor-run: guest shut down: " | sed "s/^/# seed $seed: /"
 	else
 		fuzz_bad="$fuzz_bad $seed"
 		echo "# seed $seed: exit $rc"
 		tr -cd '\12\40-\176' </tmp/fuzz.out | tail -n 30 | sed 's/^/#   /'
 	fi
 done
-[ -z "$fuzz_bad" ] && ok "fuzz: random hypercalls, $fuzz_calls per seed ($fuzz_done seeds ran through, $fuzz_crashed crashed with a reason)" ||
+[ -z "$fuzz_bad" ] && ok "fuzz: random hypercalls, $fuzz_calls per seed ($fuzz_done seeds ran through, $fuzz_crashed crashed or shut down with a reason)" ||
 	not_ok "fuzz: random hypercalls: seeds$fuzz_bad did not end cleanly"
 
 # Privileged and sensitive instructions in guest-kernel mode: contained.

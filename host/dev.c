@@ -81,6 +81,7 @@ static void vm_put(struct pvisor_vm *vm)
 	if (!refcount_dec_and_test(&vm->refs))
 		return;
 	pvisor_mmio_vm_destroy(vm);
+	xa_destroy(&vm->tables);
 	pvisor_sw_uninstall(vm->mm);
 	mmdrop(vm->mm);
 	mutex_destroy(&vm->lock);
@@ -408,6 +409,7 @@ static long ioctl_create_vm(void __user *argp)
 	if (!vm)
 		return -ENOMEM;
 	mutex_init(&vm->lock);
+	xa_init(&vm->tables);
 	refcount_set(&vm->refs, 1);
 	vm->id = atomic_inc_return(&next_vm_id);
 	vm->mm = current->mm;

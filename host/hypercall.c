@@ -281,6 +281,28 @@ module_param(keep_kernel_half, bool, 0644);
 MODULE_PARM_DESC(keep_kernel_half,
 		 "keep kernel shadows across CR3 loads when the guest allows (default on)");
 
+/*
+ * The page-table pages a guest declares.  Shadow paging does not need
+ * them: the shadows are filled from whatever the guest's tables say when
+ * an access misses, and dropped on the flushes the guest makes, as a TLB
+ * is.  The record catches guest kernel bugs early, with a reason, where
+ * they would otherwise surface as a wrong translation much later: a root
+ * that is not a table, an entry written at the wrong level, a table
+ * released while it is loaded.  A guest that declares nothing (the test
+ * guests) is checked only as the CPU would check it.
+ */
+static unsigned int table_level(struct pvisor_vm *vm, u64 gpa)
+{
+	void *e = xa_load(&vm->tables, gpa >> PAGE_SHIFT);
+
+	return e ? xa_to_value(e) : 0;
+}
+
+static bool is_declared_root(struct pvisor_vm *vm, u64 gpa)
+{
+	return table_level(vm, gpa) == pvisor_host.paging_levels;
+}
+
 static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	u64 kroot = arg[0], uroot = arg[1], flags = arg[2];
@@ -293,6 +315,11 @@ static long hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 	/* A user root of 0 means "no user mappings", e.g. for kernel threads. */
 	if (uroot && !pvisor_gpa_to_user(vcpu->vm, uroot, PAGE_SIZE, false))
 		return -EFAULT;
+	/* A guest that declares its tables loads only declared roots. */
+	if (READ_ONCE(vcpu->vm->declares_tables) &&
+	    (!is_declared_root(vcpu->vm, kroot) ||
+	     (uroot && !is_declared_root(vcpu->vm, uroot))))
+		return -EINVAL;
 	if ((flags & PVISOR_CR3_SAME_KERNEL_HALF) && READ_ONCE(keep_kernel_half))
 		pvisor_shadow_zap_user_half(&vcpu->shadow);
 	else
@@ -335,6 +362,8 @@ static long hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg)
 /* Check one page-table update from a batch, already copied from the guest. */
 static int check_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op)
 {
+	unsigned int level;
+
 	if (op->level < 1 || op->level > pvisor_host.paging_levels)
 		return -EINVAL;
 	switch (op->op) {
@@ -342,6 +371,10 @@ static int check_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op
 		if (!IS_ALIGNED(op->entry_gpa, 8) ||
 		    !pvisor_gpa_to_user(vcpu->vm, op->entry_gpa, 8, true))
 			return -EFAULT;
+		/* Into a declared table: only an entry of its level. */
+		level = table_level(vcpu->vm, op->entry_gpa);
+		if (level && level != op->level)
+			return -EINVAL;
 		/*
 		 * A present entry must point at guest memory.  The CPU ignores
 		 * every other bit of one that is not present, and Linux keeps
@@ -362,9 +395,44 @@ static int check_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op
 			return -EINVAL;
 		if (!pvisor_gpa_to_user(vcpu->vm, op->value, PAGE_SIZE, false))
 			return -EFAULT;
+		if (op->op == PVISOR_MMU_PIN_TABLE)
+			return 0;
+		/* Released as what it was declared, and not while loaded. */
+		level = table_level(vcpu->vm, op->value);
+		if (level && level != op->level)
+			return -EINVAL;
+		if (op->value == vcpu->cr3_kernel || op->value == vcpu->cr3_user)
+			return -EBUSY;
 		return 0;
 	default:
 		return -EINVAL;
+	}
+}
+
+/* Carry out one checked update. */
+static int apply_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op)
+{
+	struct pvisor_vm *vm = vcpu->vm;
+	unsigned long gfn = op->value >> PAGE_SHIFT;
+
+	switch (op->op) {
+	case PVISOR_MMU_SET_ENTRY:
+		return pvisor_write_guest(vm, op->entry_gpa, &op->value, 8);
+	case PVISOR_MMU_PIN_TABLE:
+		/*
+		 * Declared again: Linux frees some tables without releasing
+		 * them (a huge page's deposited table), so the new level wins.
+		 */
+		if (xa_err(xa_store(&vm->tables, gfn, xa_mk_value(op->level),
+				    GFP_KERNEL_ACCOUNT)))
+			return -ENOMEM;
+		WRITE_ONCE(vm->declares_tables, true);
+		pvisor_stat_inc(PVISOR_STAT_MMU_TABLES_PINNED);
+		return 0;
+	default:	/* PVISOR_MMU_UNPIN_TABLE */
+		xa_erase(&vm->tables, gfn);
+		pvisor_stat_inc(PVISOR_STAT_MMU_TABLES_UNPINNED);
+		return 0;
 	}
 }
 
@@ -387,9 +455,8 @@ static long hc_mmu_update(struct pvisor_vcpu *vcpu, const u64 *arg)
 		}
 		for (i = 0; i < chunk; i++) {
 			ret = check_mmu_op(vcpu, &ops[i]);
-			if (!ret && ops[i].op == PVISOR_MMU_SET_ENTRY)
-				ret = pvisor_write_guest(vcpu->vm, ops[i].entry_gpa,
-							 &ops[i].value, 8);
+			if (!ret)
+				ret = apply_mmu_op(vcpu, &ops[i]);
 			if (ret)
 				break;
 			done++;

@@ -28,6 +28,7 @@
 #include <linux/wait.h>
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
+#include <linux/xarray.h>
 #include <uapi/linux/pvisor.h>
 
 #include "switcher.h"
@@ -75,6 +76,13 @@ struct pvisor_vm {
 	struct mm_struct *mm;		/* the launcher's, with the hole mapped */
 	struct pvisor_ioeventfd_entry ioeventfds[PVISOR_MAX_IOEVENTFDS];
 	unsigned int nr_ioeventfds;	/* under lock */
+	/*
+	 * The guest's page-table pages, as it declares them (PIN_TABLE and
+	 * UNPIN_TABLE in MMU_UPDATE): guest frame number -> level, as an
+	 * xa_mk_value().  At most one entry per guest page.
+	 */
+	struct xarray tables;
+	bool declares_tables;		/* it has pinned one: roots are checked */
 };
 
 #define PVISOR_MAX_LEVELS	5
@@ -334,6 +342,8 @@ enum pvisor_stat {
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMU_BATCHES,
 	PVISOR_STAT_MMU_BATCH_ENTRIES,
+	PVISOR_STAT_MMU_TABLES_PINNED,
+	PVISOR_STAT_MMU_TABLES_UNPINNED,
 	PVISOR_STAT_LATE_INTERRUPTS,
 	PVISOR_STAT_NR
 };

@@ -64,6 +64,7 @@ static int hc_test_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
 	mutex_init(&t->vm.lock);
+	xa_init(&t->vm.tables);
 	t->vm.id = 1000;
 	t->vcpu.vm = &t->vm;
 	spin_lock_init(&t->vcpu.input_lock);
@@ -87,6 +88,7 @@ static void hc_test_exit(struct kunit *test)
 	pvisor_host.paging_levels = t->saved_levels;
 	pvisor_timer_exit(&t->vcpu);
 	pvisor_release_shared_page(&t->vcpu);
+	xa_destroy(&t->vm.tables);
 	mutex_destroy(&t->vm.lock);
 }
 
@@ -507,6 +509,85 @@ static void mmu_update_applies_checked_entries_only(struct kunit *test)
 	put_guest(test, batch, ops, sizeof(ops));
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_MMU_UPDATE, batch, 1, 0),
 			(long)-EINVAL);
+}
+
+/* Send one MMU_UPDATE op, from a batch at the third guest page. */
+static long mmu_op(struct kunit *test, u32 op, u32 level, u64 entry_gpa,
+		   u64 value)
+{
+	struct pvisor_mmu_op o = {
+		.op = op, .level = level, .entry_gpa = entry_gpa, .value = value,
+	};
+	u64 batch = GUEST_BASE + 2 * PAGE_SIZE;
+
+	put_guest(test, batch, &o, sizeof(o));
+	return hc(test, PVISOR_HC_MMU_UPDATE, batch, 1, 0);
+}
+
+static void mmu_tables_are_declared_and_checked(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	u64 pte_table = GUEST_BASE + 4 * PAGE_SIZE;
+	u64 root = GUEST_BASE + 5 * PAGE_SIZE;
+	u64 other = GUEST_BASE + 6 * PAGE_SIZE;
+	u64 entry = GUEST_BASE | _PAGE_PRESENT;
+
+	pvisor_host.paging_levels = 4;
+	/* Nothing declared yet: any guest page may be a root. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, other, other, 0), 0L);
+	KUNIT_EXPECT_FALSE(test, t->vm.declares_tables);
+
+	/* Pins are checked like any page argument. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 8, pte_table),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0,
+				     pte_table + 8), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0,
+				     GUEST_BASE + GUEST_SIZE), (long)-EFAULT);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 5, 0, pte_table),
+			(long)-EINVAL);
+	KUNIT_EXPECT_FALSE(test, t->vm.declares_tables);
+
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, pte_table), 1L);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 4, 0, root), 1L);
+	KUNIT_EXPECT_TRUE(test, t->vm.declares_tables);
+
+	/* Into a declared table, only entries of its level. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 2, pte_table, entry),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 1, pte_table, entry),
+			1L);
+	/* An undeclared page takes any level, as before any pin. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 3, other, entry), 1L);
+
+	/* Roots: only declared top-level tables, both of them. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, other, 0, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, pte_table, 0, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, root, other, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_kernel, other);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, root, root, 0), 0L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, root, 0, 0), 0L);
+
+	/* Released as what it was, and not while it is loaded. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_UNPIN_TABLE, 4, 0, root),
+			(long)-EBUSY);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_UNPIN_TABLE, 2, 0, pte_table),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_UNPIN_TABLE, 1, 0, pte_table),
+			1L);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 2, pte_table, entry),
+			1L);
+	/* A page declared again takes its new level. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, other), 1L);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 2, 0, other), 1L);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 1, other, entry),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 2, other, entry), 1L);
+	/* Releasing what was never declared changes nothing. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_UNPIN_TABLE, 3, 0,
+				     GUEST_BASE + 7 * PAGE_SIZE), 1L);
 }
 
 static void timer_is_armed_and_cancelled(struct kunit *test)
@@ -1087,6 +1168,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(version_ioctl_reports_limits),
 	KUNIT_CASE(flush_tlb_arguments_are_checked),
 	KUNIT_CASE(mmu_update_applies_checked_entries_only),
+	KUNIT_CASE(mmu_tables_are_declared_and_checked),
 	KUNIT_CASE(timer_is_armed_and_cancelled),
 	KUNIT_CASE(cpuid_is_filtered),
 	KUNIT_CASE(cpuid_xsave_leaf_is_the_guests),

@@ -32,8 +32,11 @@
  *    PVISOR_RUN_MMIO_COMPLETE, PVISOR_IOEVENTFD, PVISOR_CR3_SAME_KERNEL_HALF.
  * 3: PVISOR_HC_MMU_UPDATE stores entries like the guest's own stores (no
  *    shadow is dropped) and takes any value for a not-present entry.
+ * 4: PVISOR_MMU_PIN_TABLE and PVISOR_MMU_UNPIN_TABLE are recorded and
+ *    checked against; once a guest has pinned a table, PVISOR_HC_NEW_CR3
+ *    takes only pinned top-level tables as roots.
  */
-#define PVISOR_ABI_VERSION		3
+#define PVISOR_ABI_VERSION		4
 
 /* Size checks: the header is the contract, so let the compiler hold it. */
 #ifdef __KERNEL__
@@ -326,6 +329,15 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
  * the first bad one: the result is the number of entries applied, or a
  * negative errno if none was.  An applied entry is a store like the guest's
  * own: translations already shadowed stay until a TLB flush names them.
+ *
+ * PIN_TABLE declares the page at value a page table of the given level
+ * (entry_gpa 0; a page declared again takes the new level), and
+ * UNPIN_TABLE withdraws that (the level must be the declared one, and the
+ * page not a root this vCPU has loaded: -EBUSY).  The module then refuses a
+ * SET_ENTRY of another level into a declared table, and, once a guest has
+ * declared any table, a NEW_CR3 whose roots are not declared top-level
+ * tables (level 4, or 5 with 5-level paging).  Shadow paging needs none of
+ * this; it turns a guest kernel's page-table bug into an error at once.
  */
 #define PVISOR_MMU_SET_ENTRY		0  /* *entry_gpa = value */
 #define PVISOR_MMU_PIN_TABLE		1  /* value = gpa of a new table page */

@@ -12,16 +12,20 @@ stats=/sys/kernel/debug/pvisor/stats
 stat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" $stats; }
 
 # guest OP N: boot, run it; sets ns, exits, hcalls, faults, batches
-# (MMU_UPDATE calls), entries (page-table entries they applied), boot_s.
+# (MMU_UPDATE calls), entries (page-table entries they wrote), tables
+# (page-table pages they declared or released), boot_s.
 guest() {
 	e0=$(stat exits) h0=$(stat hypercalls) f0=$(stat exits_page_fault)
 	b0=$(stat mmu_batches) n0=$(stat mmu_batch_entries)
+	t0=$(( $(stat mmu_tables_pinned) + $(stat mmu_tables_unpinned) ))
 	./pvisor-run --kernel linux/vmlinux --initrd linux/initrd.cpio.gz --mem 256M \
 		--append "console=hvc0 quiet pvbench=$1:$2" >/tmp/pvb.out 2>&1 ||
 		{ not_ok "guest bench $1"; tail -n 20 /tmp/pvb.out; return 1; }
 	exits=$(( $(stat exits) - e0 )) hcalls=$(( $(stat hypercalls) - h0 ))
 	faults=$(( $(stat exits_page_fault) - f0 ))
-	batches=$(( $(stat mmu_batches) - b0 )) entries=$(( $(stat mmu_batch_entries) - n0 ))
+	batches=$(( $(stat mmu_batches) - b0 ))
+	tables=$(( $(stat mmu_tables_pinned) + $(stat mmu_tables_unpinned) - t0 ))
+	entries=$(( $(stat mmu_batch_entries) - n0 - tables ))
 	ns=$(sed -n "s/^pvbench $1 \([0-9]*\) ns\/op.*/\1/p" /tmp/pvb.out)
 	boot_s=$(sed -n 's/.*guest: init running on .* at \([0-9.]*\) s.*/\1/p' /tmp/pvb.out)
 }
@@ -47,19 +51,19 @@ if [ -x uml ]; then
 fi
 
 guest getpid 0 || exit 1
-be=$exits bh=$hcalls bf=$faults bb=$batches bn=$entries
-echo "bench linux guest boot to /init: $boot_s s (guest clock), $be exits, $bh hypercalls, $bf shadow faults, $bb MMU batches of $bn entries for the whole boot and power-off"
+be=$exits bh=$hcalls bf=$faults bb=$batches bn=$entries bt=$tables
+echo "bench linux guest boot to /init: $boot_s s (guest clock), $be exits, $bh hypercalls, $bf shadow faults, $bb MMU batches of $bn entries and $bt table declarations for the whole boot and power-off"
 for spec in getpid:20000 touch:2000 fork:100 exec:50 shell:10; do
 	op=${spec%:*} n=${spec#*:}
 	native=$(./pvbench "$op" "$n" | sed -n 's/^pvbench [a-z]* \([0-9]*\) ns.*/\1/p')
 	guest "$op" "$n" || continue
 	awk -v op="$op" -v n="$n" -v g="$ns" -v nat="$native" -v e=$((exits - be)) \
 		-v h=$((hcalls - bh)) -v f=$((faults - bf)) -v b=$((batches - bb)) \
-		-v pte=$((entries - bn)) 'BEGIN {
+		-v pte=$((entries - bn)) -v t=$((tables - bt)) 'BEGIN {
 		printf "bench linux %s: native %d ns, guest %d ns; per op %.2f exits, %.2f hypercalls, %.2f shadow faults, %.2f MMU batches",
 			op, nat, g, e / n, h / n, f / n, b / n
 		if (b > 0)
-			printf " of %.1f PTE updates each", pte / b
+			printf " of %.1f PTE updates and %.1f table declarations each", pte / b, t / b
 		printf "\n"
 		printf "ratio linux guest/native %s: %.1f\n", op, g / (nat ? nat : 1) }'
 	if uml "$op" "$n"; then

@@ -148,9 +148,28 @@ static void hc_new_cr3(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, NO_SUCH_GPA, 0), -EFAULT);
 }
 
+/* One MMU_UPDATE op, sent from the buffer page. */
+static long mmu_op(u32 type, u32 level, u64 entry_gpa, u64 value)
+{
+	struct pvisor_mmu_op *op = page;
+
+	*op = (struct pvisor_mmu_op){
+		.op = type, .level = level, .entry_gpa = entry_gpa, .value = value,
+	};
+	return pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op), 1);
+}
+
 static void hc_mmu_update(struct kunit *test)
 {
 	struct pvisor_mmu_op *op = page;
+
+	/*
+	 * Entries go into our page below: make sure the host has no old
+	 * declaration of it as a table of another level (a page Linux freed
+	 * without releasing it may come back to us).
+	 */
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, __pa(page)), 1);
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, __pa(page)), 1);
 
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op),
 					 PVISOR_MMU_BATCH_MAX + 1), -EINVAL);
@@ -173,6 +192,37 @@ static void hc_mmu_update(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op), 2), 2);
 	KUNIT_EXPECT_EQ(test, *(u64 *)(page + 64), op[0].value);
 	KUNIT_EXPECT_EQ(test, *(u64 *)(page + 72), op[1].value);
+}
+
+/*
+ * This kernel declares its page tables (mmu.c), so the host holds it to
+ * them: roots must be declared top-level tables, a declared table takes
+ * entries of its own level only, and the loaded root cannot be released.
+ */
+static void hc_mmu_tables(struct kunit *test)
+{
+	unsigned long root = __read_cr3() & CR3_ADDR_MASK;
+	unsigned int top = pgtable_l5_enabled() ? 5 : 4;
+	void *table = (void *)get_zeroed_page(GFP_KERNEL);
+	u64 t, entry = __pa(page) | _PAGE_PRESENT;
+
+	KUNIT_ASSERT_NOT_NULL(test, table);
+	t = __pa(table);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, top, 0, root), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 8, t), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, NO_SUCH_GPA), -EFAULT);
+
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, t), 1);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 2, t + 8, entry), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 1, t + 8, entry), 1);
+	KUNIT_EXPECT_EQ(test, *(u64 *)(table + 8), entry);
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, t, t), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 2, 0, t), -EINVAL);
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, t), 1);
+	/* Not declared now: refused, so this kernel declared its own root. */
+	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, t, t), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 2, t + 8, 0), 1);
+	free_page((unsigned long)table);
 }
 
 static void hc_flush_tlb(struct kunit *test)
@@ -306,6 +356,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(hc_entries),
 	KUNIT_CASE(hc_new_cr3),
 	KUNIT_CASE(hc_mmu_update),
+	KUNIT_CASE(hc_mmu_tables),
 	KUNIT_CASE(hc_flush_tlb),
 	KUNIT_CASE(hc_cpuid),
 	KUNIT_CASE(hc_xcr0_is_the_kernels),

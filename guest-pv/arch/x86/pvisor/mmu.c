@@ -17,6 +17,10 @@
  * that makes a change visible comes after the leave.  Outside the mode, and
  * in interrupt context, an entry is a plain store: the host treats it like
  * any write to guest memory.  pvisor.mmu_batch=off makes every write plain.
+ *
+ * Page-table pages are declared to the host as they are linked in and
+ * released as they are freed (see pvisor_declare_table()), so that the host
+ * can refuse a page-table update that cannot be right.
  */
 #include <linux/init.h>
 #include <linux/mm_types.h>
@@ -60,24 +64,30 @@ static void pvisor_mmu_queue_flush(void)
 		      ret, n, mmu_queue[0].entry_gpa, mmu_queue[0].value);
 }
 
-static void pvisor_set_entry(void *entry, u64 val, unsigned int level)
+/* Append one update to the queue (never from interrupt context). */
+static void pvisor_mmu_queue(u32 type, unsigned int level, u64 entry_gpa,
+			     u64 value)
 {
 	struct pvisor_mmu_op *op;
 
-	if (!mmu_lazy || in_interrupt()) {
-		WRITE_ONCE(*(u64 *)entry, val);
-		return;
-	}
 	preempt_disable();
 	if (mmu_queued == MMU_QUEUE_LEN)
 		pvisor_mmu_queue_flush();
 	op = &mmu_queue[mmu_queued];
-	op->op = PVISOR_MMU_SET_ENTRY;
+	op->op = type;
 	op->level = level;
-	op->entry_gpa = __pa(entry);
-	op->value = val;
+	op->entry_gpa = entry_gpa;
+	op->value = value;
 	mmu_queued++;
 	preempt_enable();
+}
+
+static void pvisor_set_entry(void *entry, u64 val, unsigned int level)
+{
+	if (!mmu_lazy || in_interrupt())
+		WRITE_ONCE(*(u64 *)entry, val);
+	else
+		pvisor_mmu_queue(PVISOR_MMU_SET_ENTRY, level, __pa(entry), val);
 }
 
 static void pvisor_set_pte(pte_t *ptep, pte_t pte)
@@ -107,6 +117,90 @@ static void pvisor_set_pgd(pgd_t *pgdp, pgd_t pgd)
 	pvisor_set_entry(pgdp, native_pgd_val(pgd), 5);
 }
 #endif
+
+/*
+ * Page-table pages are declared to the host as Linux links them into a
+ * tree (the alloc hooks run in pmd_populate() and friends, just before the
+ * entry that links the table is written; pgd_alloc() for a root) and
+ * released when Linux frees them.  The host checks queued entry writes,
+ * roots and releases against that record.  The declarations wait in the
+ * queue, costing no hypercall of their own, and keep their order with the
+ * entries queued after them; write_cr3 sends the queue before it loads a
+ * root, so a new root is declared before it is loaded.  An interrupt may
+ * find the queue half-way through an append, so a release in interrupt
+ * context is not sent: the page stays declared, which only weakens the
+ * checks for it until it is declared again.
+ */
+static unsigned int pvisor_top_level(void)
+{
+	/* pgtable_l5_enabled() is not yet true this early in the boot. */
+	return pvisor_boot.paging_levels;
+}
+
+static void pvisor_declare_table(unsigned long pfn, unsigned int level)
+{
+	/* Linux links no table in interrupt context; say so if it starts. */
+	if (!WARN_ON_ONCE(in_interrupt()))
+		pvisor_mmu_queue(PVISOR_MMU_PIN_TABLE, level, 0, PFN_PHYS(pfn));
+}
+
+static void pvisor_release_table(unsigned long pfn, unsigned int level)
+{
+	if (!in_interrupt())
+		pvisor_mmu_queue(PVISOR_MMU_UNPIN_TABLE, level, 0, PFN_PHYS(pfn));
+}
+
+static void pvisor_alloc_pte(struct mm_struct *mm, unsigned long pfn)
+{
+	pvisor_declare_table(pfn, 1);
+}
+
+static void pvisor_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
+{
+	pvisor_declare_table(pfn, 2);
+}
+
+static void pvisor_alloc_pud(struct mm_struct *mm, unsigned long pfn)
+{
+	pvisor_declare_table(pfn, 3);
+}
+
+/* Called only with 5-level paging: with 4 levels the p4d is the pgd. */
+static void pvisor_alloc_p4d(struct mm_struct *mm, unsigned long pfn)
+{
+	pvisor_declare_table(pfn, 4);
+}
+
+static void pvisor_release_pte(unsigned long pfn)
+{
+	pvisor_release_table(pfn, 1);
+}
+
+static void pvisor_release_pmd(unsigned long pfn)
+{
+	pvisor_release_table(pfn, 2);
+}
+
+static void pvisor_release_pud(unsigned long pfn)
+{
+	pvisor_release_table(pfn, 3);
+}
+
+static void pvisor_release_p4d(unsigned long pfn)
+{
+	pvisor_release_table(pfn, 4);
+}
+
+static int pvisor_pgd_alloc(struct mm_struct *mm)
+{
+	pvisor_declare_table(PHYS_PFN(__pa(mm->pgd)), pvisor_top_level());
+	return 0;
+}
+
+static void pvisor_pgd_free(struct mm_struct *mm, pgd_t *pgd)
+{
+	pvisor_release_table(PHYS_PFN(__pa(pgd)), pvisor_top_level());
+}
 
 /* pvisor.mmu_batch is parsed after pvisor_init_mmu(): checked here. */
 static void pvisor_enter_lazy_mmu(void)
@@ -199,6 +293,11 @@ static void pvisor_write_cr3(unsigned long cr3)
 	long ret;
 
 	pvisor_cr3 = cr3;
+	/* Declarations first: the new root may be among them. */
+	preempt_disable();
+	if (!in_interrupt())
+		pvisor_mmu_queue_flush();
+	preempt_enable();
 	/*
 	 * One set of tables: the host gives user mode only U=1 mappings.  The
 	 * kernel half of every Linux pgd is the same (sync_global_pgds()), so
@@ -229,6 +328,8 @@ static void pvisor_write_cr2(unsigned long cr2)
 void __init pvisor_init_mmu(void)
 {
 	pvisor_cr3 = __pa_symbol(init_top_pgt);
+	/* The tables built before this are not declared: none is checked. */
+	pvisor_declare_table(PHYS_PFN(pvisor_cr3), pvisor_top_level());
 	pv_ops.mmu.read_cr2 = PV_CALLEE_SAVE(pvisor_read_cr2);
 	pv_ops.mmu.write_cr2 = pvisor_write_cr2;
 	pv_ops.mmu.read_cr3 = pvisor_read_cr3;
@@ -244,6 +345,16 @@ void __init pvisor_init_mmu(void)
 #if CONFIG_PGTABLE_LEVELS >= 5
 	pv_ops.mmu.set_pgd = pvisor_set_pgd;
 #endif
+	pv_ops.mmu.pgd_alloc = pvisor_pgd_alloc;
+	pv_ops.mmu.pgd_free = pvisor_pgd_free;
+	pv_ops.mmu.alloc_pte = pvisor_alloc_pte;
+	pv_ops.mmu.alloc_pmd = pvisor_alloc_pmd;
+	pv_ops.mmu.alloc_pud = pvisor_alloc_pud;
+	pv_ops.mmu.alloc_p4d = pvisor_alloc_p4d;
+	pv_ops.mmu.release_pte = pvisor_release_pte;
+	pv_ops.mmu.release_pmd = pvisor_release_pmd;
+	pv_ops.mmu.release_pud = pvisor_release_pud;
+	pv_ops.mmu.release_p4d = pvisor_release_p4d;
 	pv_ops.mmu.lazy_mode.enter = pvisor_enter_lazy_mmu;
 	pv_ops.mmu.lazy_mode.leave = pvisor_leave_lazy_mmu;
 	pv_ops.mmu.lazy_mode.flush = pvisor_flush_lazy_mmu;

@@ -883,6 +883,7 @@ static void cpuid_is_filtered(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, c.edx & BIT(X86_FEATURE_APIC & 31));
 	KUNIT_EXPECT_EQ(test, c.ebx >> 16, 0U);
 	pvisor_cpuid(7, 0, pvisor_host.xcr0, &c);
+	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_FSGSBASE & 31));
 	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMEP & 31));
 	KUNIT_EXPECT_FALSE(test, c.ebx & BIT(X86_FEATURE_SMAP & 31));
 	KUNIT_EXPECT_FALSE(test, c.ecx & BIT(X86_FEATURE_PKU & 31));

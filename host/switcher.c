@@ -368,8 +368,32 @@ struct host_state {
 	u64 msr[ARRAY_SIZE(switched_msrs)];
 	struct desc_ptr idt;
 	u16 ds, es, fs, gs;
-	unsigned long cr4_off;		/* CR4 bits cleared for the guest */
+	unsigned long cr4;		/* the host's, if a guest run changes it */
 };
+
+/*
+ * CR4 bits a guest runs without.  PGE: no global host mapping shadows the
+ * guest's (clearing it flushes them).  PKE: to the CPU every page of a
+ * guest, its kernel's included, is a user page, so a PKRU that a guest
+ * process set (wrpkru is unprivileged) would fault its own kernel forever;
+ * with PKE off wrpkru is #UD and CPUID's OSPKE reads clear.  FSGSBASE: a
+ * guest process could otherwise set its FS and GS bases with wrfsbase and
+ * wrgsbase behind its kernel's back, which hides the feature and so does
+ * not reload a base it believes unchanged on a process switch.
+ */
+#define GUEST_CR4_OFF	(X86_CR4_PGE | X86_CR4_PKE | X86_CR4_FSGSBASE)
+
+/*
+ * CR4 is written raw, only while pvisor's IDT is loaded: no host handler
+ * can run in between, so the kernel's shadow of CR4 stays right as it is,
+ * and none runs without FSGSBASE (the NMI and #MC entries use rdgsbase when
+ * the kernel does).  native_write_cr4() would refuse the change: the kernel
+ * pins FSGSBASE against an attacker who clears it for good.
+ */
+static void write_cr4_raw(unsigned long cr4)
+{
+	asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+}
 
 static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 {
@@ -397,20 +421,13 @@ static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 	/* sysenter with a null CS faults. */
 	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
 
-	/*
-	 * PGE off: no global host mapping shadows the guest's (clearing it
-	 * flushes them).  PKE off: to the CPU every page of a guest, its
-	 * kernel's included, is a user page, so a PKRU that a guest process
-	 * set (wrpkru is unprivileged) would fault its own kernel forever;
-	 * with PKE off wrpkru is #UD and CPUID's OSPKE reads clear.
-	 */
-	h->cr4_off = __read_cr4() & (X86_CR4_PGE | X86_CR4_PKE);
-	if (h->cr4_off)
-		cr4_update_irqsoff(0, h->cr4_off);
-
 	native_load_gdt(&gdt);
 	asm volatile("ltr %w0" : : "r" (SW_TSS));
 	native_load_idt(&idt);
+
+	h->cr4 = native_read_cr4();
+	if (h->cr4 & GUEST_CR4_OFF)
+		write_cr4_raw(h->cr4 & ~GUEST_CR4_OFF);
 }
 
 static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
@@ -427,6 +444,9 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	 * so `ltr` cannot use it: load the host's TSS through a non-busy copy
 	 * of its descriptor in our GDT, then switch to the host's GDT.
 	 */
+	/* The host's CR4 before the host's IDT (see write_cr4_raw()). */
+	if (h->cr4 & GUEST_CR4_OFF)
+		write_cr4_raw(h->cr4);
 	/*
 	 * The host's IDT first: an NMI between these two instructions then
 	 * runs the host's handler on one of our IST stacks (sized for it),
@@ -439,9 +459,6 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	load_fixmap_gdt(cpu);
 	gdt[SW_TSS >> 3] = ours[0] & ~(2ULL << 40);
 	gdt[(SW_TSS >> 3) + 1] = ours[1];
-
-	if (h->cr4_off)
-		cr4_update_irqsoff(h->cr4_off, 0);
 
 	/*
 	 * The guest may have loaded its own data selectors.  Put the

@@ -22,6 +22,9 @@
  *      the CPU would (values it would refuse are a #GP), the value holds
  *      across exits and a halt, and AVX is #UD while XCR0 leaves it out
  *      (the launcher checks that its own XCR0 is unchanged after the run)
+ *   9  FS/GS base instructions: rdfsbase, wrfsbase, rdgsbase and wrgsbase
+ *      are #UD in a guest (CR4.FSGSBASE is off while it runs), and the
+ *      CPUID hypercall does not offer them
  */
 #include "lib/guest.h"
 
@@ -336,6 +339,26 @@ static void xcr0(void)
 		     read_xcr0(), offered);
 }
 
+static void fsgsbase(void)
+{
+	unsigned int a, b, c, d;
+	struct pvisor_cpuid leaf;
+
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_CPUID, 7, 0, (long)&leaf), 0);
+	GUEST_ASSERT(!(leaf.ebx & 1));			/* FSGSBASE */
+	asm volatile("cpuid" : "=a" (a), "=b" (b), "=c" (c), "=d" (d) : "a" (7), "c" (0));
+	if (!(b & 1)) {
+		guest_puts("fsgsbase: no FS/GS base instructions on this CPU\n");
+		return;
+	}
+	EXPECT_FAULT("rdfsbase %%rax", 6);
+	EXPECT_FAULT("xor %%eax, %%eax; wrfsbase %%rax", 6);
+	EXPECT_FAULT("rdgsbase %%rax", 6);
+	EXPECT_FAULT("xor %%eax, %%eax; wrgsbase %%rax", 6);
+	GUEST_ASSERT_EQ(hypercall0(PVISOR_HC_VERSION), PVISOR_ABI_VERSION);
+	guest_puts("fsgsbase: FS/GS base instructions are #UD in the guest\n");
+}
+
 long guest_main(unsigned long which)
 {
 	guest_install_traps(handler);
@@ -349,6 +372,7 @@ long guest_main(unsigned long which)
 	case 6: cpuid(); break;
 	case 7: pkru(); break;
 	case 8: xcr0(); break;
+	case 9: fsgsbase(); break;
 	default: return 0xbad;
 	}
 	return 0;

@@ -229,6 +229,18 @@ static void deny_key0_then_syscall(void)
 	fflush(stdout);
 }
 
+/*
+ * FS/GS base instructions: the guest kernel does not offer them and so
+ * does not reload a base it believes unchanged on a process switch; a
+ * process that could run wrgsbase would pass its GS base on to the next.
+ */
+static void set_gs_base_directly(void)
+{
+	asm volatile("wrgsbase %0" : : "r" (0x1000UL));
+	printf("wrgsbase ran\n");
+	fflush(stdout);
+}
+
 static sigjmp_buf jb;
 
 static void on_segv(int sig)
@@ -356,6 +368,13 @@ int main(void)
 	}
 	else
 		result(!ospke(), "protection keys are off (no PKU here)");
+
+	/* FS/GS base instructions */
+	if (!under_pvisor())
+		printf("ok %d - FS/GS base instructions # SKIP not under pvisor (a native kernel may enable them)\n", ++n);
+	else
+		result(killed_by(set_gs_base_directly, SIGILL),
+		       "FS/GS base instructions are SIGILL: no base set behind the kernel");
 
 	/* /proc */
 	i = open("/proc/self/status", O_RDONLY);

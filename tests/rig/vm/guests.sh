@@ -121,6 +121,12 @@ if grep -qw ospke /proc/cpuinfo; then
 else
 	skip "pkru: protection keys off while a guest runs" "this CPU model has no protection keys"
 fi
+if grep -qw fsgsbase /proc/cpuinfo; then
+	guest events 9 0 "FS/GS base instructions are #UD" \
+		"fsgsbase: FS/GS base instructions #UD while a guest runs, not offered by CPUID"
+else
+	skip "fsgsbase: FS/GS base instructions #UD while a guest runs" "this CPU model has no FSGSBASE"
+fi
 if grep -qw xsave /proc/cpuinfo; then
 	guest events 8 0 "xcr0: the guest's own" "xcr0: the guest sets its own XCR0 (xsetbv), as the CPU would take it"
 else

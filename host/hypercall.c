@@ -291,11 +291,35 @@ MODULE_PARM_DESC(keep_kernel_half,
  * released while it is loaded.  A guest that declares nothing (the test
  * guests) is checked only as the CPU would check it.
  */
+unsigned int pvisor_max_declared_tables = 32768;
+EXPORT_SYMBOL_IF_KUNIT(pvisor_max_declared_tables);
+module_param_named(max_declared_tables, pvisor_max_declared_tables, uint, 0644);
+MODULE_PARM_DESC(max_declared_tables,
+		 "page-table pages a VM may declare before its record is dropped (default 32768)");
+
 static unsigned int table_level(struct pvisor_vm *vm, u64 gpa)
 {
-	void *e = xa_load(&vm->tables, gpa >> PAGE_SHIFT);
+	void *e;
 
+	if (READ_ONCE(vm->tables_dropped))
+		return 0;
+	e = xa_load(&vm->tables, gpa >> PAGE_SHIFT);
 	return e ? xa_to_value(e) : 0;
+}
+
+/*
+ * Past pvisor_max_declared_tables (128 MiB of page tables by default; a sparse
+ * record costs up to a node of 576 bytes per table) the VM's record goes,
+ * and with it every check: the record is optional, and a guest that
+ * declares more than that, hostile or not, must not cost the host more.
+ */
+static void drop_tables(struct pvisor_vm *vm)
+{
+	WRITE_ONCE(vm->tables_dropped, true);
+	WRITE_ONCE(vm->declares_tables, false);
+	xa_destroy(&vm->tables);
+	pr_info("vm%u: more than %u page tables declared; no longer checking them\n",
+		vm->id, READ_ONCE(pvisor_max_declared_tables));
 }
 
 static bool is_declared_root(struct pvisor_vm *vm, u64 gpa)
@@ -401,7 +425,8 @@ static int check_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op
 		level = table_level(vcpu->vm, op->value);
 		if (level && level != op->level)
 			return -EINVAL;
-		if (op->value == vcpu->cr3_kernel || op->value == vcpu->cr3_user)
+		if (op->value == vcpu->cr3_kernel ||
+		    (vcpu->cr3_user && op->value == vcpu->cr3_user))
 			return -EBUSY;
 		return 0;
 	default:
@@ -414,24 +439,39 @@ static int apply_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op
 {
 	struct pvisor_vm *vm = vcpu->vm;
 	unsigned long gfn = op->value >> PAGE_SHIFT;
+	void *old;
 
 	switch (op->op) {
 	case PVISOR_MMU_SET_ENTRY:
 		return pvisor_write_guest(vm, op->entry_gpa, &op->value, 8);
 	case PVISOR_MMU_PIN_TABLE:
+		pvisor_stat_inc(PVISOR_STAT_MMU_TABLES_PINNED);
+		if (READ_ONCE(vm->tables_dropped))
+			return 0;
 		/*
 		 * Declared again: Linux frees some tables without releasing
 		 * them (a huge page's deposited table), so the new level wins.
+		 * Out of memory or over the limit, the record goes (above).
 		 */
-		if (xa_err(xa_store(&vm->tables, gfn, xa_mk_value(op->level),
-				    GFP_KERNEL_ACCOUNT)))
-			return -ENOMEM;
+		if (!xa_load(&vm->tables, gfn) &&
+		    atomic_read(&vm->nr_tables) >= READ_ONCE(pvisor_max_declared_tables)) {
+			drop_tables(vm);
+			return 0;
+		}
+		old = xa_store(&vm->tables, gfn, xa_mk_value(op->level),
+			       GFP_KERNEL_ACCOUNT);
+		if (xa_is_err(old)) {
+			drop_tables(vm);
+			return 0;
+		}
+		if (!old)
+			atomic_inc(&vm->nr_tables);
 		WRITE_ONCE(vm->declares_tables, true);
-		pvisor_stat_inc(PVISOR_STAT_MMU_TABLES_PINNED);
 		return 0;
 	default:	/* PVISOR_MMU_UNPIN_TABLE */
-		xa_erase(&vm->tables, gfn);
 		pvisor_stat_inc(PVISOR_STAT_MMU_TABLES_UNPINNED);
+		if (!READ_ONCE(vm->tables_dropped) && xa_erase(&vm->tables, gfn))
+			atomic_dec(&vm->nr_tables);
 		return 0;
 	}
 }

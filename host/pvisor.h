@@ -82,7 +82,9 @@ struct pvisor_vm {
 	 * xa_mk_value().  At most one entry per guest page.
 	 */
 	struct xarray tables;
+	atomic_t nr_tables;		/* entries in tables */
 	bool declares_tables;		/* it has pinned one: roots are checked */
+	bool tables_dropped;		/* past max_declared_tables: no checks */
 };
 
 #define PVISOR_MAX_LEVELS	5
@@ -347,6 +349,9 @@ enum pvisor_stat {
 	PVISOR_STAT_LATE_INTERRUPTS,
 	PVISOR_STAT_NR
 };
+
+/* Module parameter max_declared_tables (hypercall.c). */
+extern unsigned int pvisor_max_declared_tables;
 
 void pvisor_stat_inc(enum pvisor_stat stat);
 void pvisor_stat_add(enum pvisor_stat stat, u64 n);

@@ -34,6 +34,7 @@ struct hc_test {
 	struct pvisor_vcpu vcpu;
 	char __user *mem;			/* backs [GUEST_BASE, +SIZE) */
 	unsigned int saved_levels;
+	unsigned int saved_max_tables;
 };
 
 static long hc(struct kunit *test, u64 nr, u64 a0, u64 a1, u64 a2)
@@ -71,6 +72,7 @@ static int hc_test_init(struct kunit *test)
 	t->vcpu.time_base = ktime_get_ns();
 	pvisor_timer_init(&t->vcpu);
 	t->saved_levels = pvisor_host.paging_levels;
+	t->saved_max_tables = pvisor_max_declared_tables;
 
 	uaddr = kunit_vm_mmap(test, NULL, 0, GUEST_SIZE, PROT_READ | PROT_WRITE,
 			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
@@ -86,6 +88,7 @@ static void hc_test_exit(struct kunit *test)
 	struct hc_test *t = test->priv;
 
 	pvisor_host.paging_levels = t->saved_levels;
+	pvisor_max_declared_tables = t->saved_max_tables;
 	pvisor_timer_exit(&t->vcpu);
 	pvisor_release_shared_page(&t->vcpu);
 	xa_destroy(&t->vm.tables);
@@ -588,6 +591,36 @@ static void mmu_tables_are_declared_and_checked(struct kunit *test)
 	/* Releasing what was never declared changes nothing. */
 	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_UNPIN_TABLE, 3, 0,
 				     GUEST_BASE + 7 * PAGE_SIZE), 1L);
+}
+
+/* Past the limit the record goes, and every check with it. */
+static void mmu_tables_past_the_limit_are_not_checked(struct kunit *test)
+{
+	struct hc_test *t = test->priv;
+	u64 a = GUEST_BASE + 4 * PAGE_SIZE, b = GUEST_BASE + 5 * PAGE_SIZE;
+	u64 c = GUEST_BASE + 6 * PAGE_SIZE;
+
+	pvisor_host.paging_levels = 4;
+	pvisor_max_declared_tables = 2;
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, a), 1L);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 4, 0, b), 1L);
+	/* Declared again: no new record, so still within the limit. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, a), 1L);
+	KUNIT_EXPECT_FALSE(test, t->vm.tables_dropped);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 2, a, 0), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, c, 0, 0), (long)-EINVAL);
+
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, c), 1L);
+	KUNIT_EXPECT_TRUE(test, t->vm.tables_dropped);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&t->vm.tables));
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_SET_ENTRY, 2, a, 0), 1L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, c, 0, 0), 0L);
+	/* Later pins and releases are still checked as arguments, not kept. */
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, a + 8),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_PIN_TABLE, 1, 0, a), 1L);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&t->vm.tables));
+	KUNIT_EXPECT_EQ(test, mmu_op(test, PVISOR_MMU_UNPIN_TABLE, 2, 0, a), 1L);
 }
 
 static void timer_is_armed_and_cancelled(struct kunit *test)
@@ -1170,6 +1203,7 @@ static struct kunit_case pvisor_hypercall_cases[] = {
 	KUNIT_CASE(flush_tlb_arguments_are_checked),
 	KUNIT_CASE(mmu_update_applies_checked_entries_only),
 	KUNIT_CASE(mmu_tables_are_declared_and_checked),
+	KUNIT_CASE(mmu_tables_past_the_limit_are_not_checked),
 	KUNIT_CASE(timer_is_armed_and_cancelled),
 	KUNIT_CASE(cpuid_is_filtered),
 	KUNIT_CASE(cpuid_xsave_leaf_is_the_guests),

@@ -20,9 +20,9 @@
  * A round trip (pvisor_switcher_run()), with interrupts off throughout:
  * save the host MSRs the guest may see or change, load pvisor's GDT, TSS
  * and IDT, clear CR4.PGE so no global host mapping shadows the guest's
- * (and CR4.PKE: a guest has no protection keys), put
- * the guest's registers in the frame, call the switcher, and undo all of it
- * in the reverse order.  The FPU is the caller's business (run.c).
+ * (and CR4.PKE and CR4.FSGSBASE: see GUEST_CR4_OFF), put the guest's
+ * registers in the frame, call the switcher, and undo all of it in the
+ * reverse order.  The FPU is the caller's business (run.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -67,21 +67,37 @@ static unsigned long edge_value(unsigned long hole)
 	}
 }
 
-/* Fill the scratch buffer with garbage that is sometimes well formed. */
-static void stir_scratch(void)
+/* Eight plausible MMU ops at @op, writing into the scratch buffer. */
+static void plausible_mmu_ops(struct pvisor_mmu_op *op)
 {
-	struct pvisor_mmu_op *op = (struct pvisor_mmu_op *)scratch;
 	unsigned long i;
 
-	for (i = 0; i < 256; i++)
-		((unsigned long *)scratch)[pick(SCRATCH / 8)] = rnd();
-	/* A few plausible MMU ops, writing into the scratch buffer itself. */
 	for (i = 0; i < 8; i++) {
 		op[i].op = pick(4);
 		op[i].level = pick(7);
 		op[i].entry_gpa = (unsigned long)scratch + (pick(SCRATCH) & ~7UL);
 		op[i].value = pick(2) ? edge_value(0) : (pick(guest_mem_size) & ~4095UL) | pick(8);
+		/* Table declarations as a guest makes them: any page of ours. */
+		if ((op[i].op == PVISOR_MMU_PIN_TABLE || op[i].op == PVISOR_MMU_UNPIN_TABLE) &&
+		    pick(2)) {
+			op[i].entry_gpa = 0;
+			op[i].value = pick(guest_mem_size) & ~4095UL;
+		}
 	}
+}
+
+/*
+ * Fill the scratch buffer with garbage that is sometimes well formed: MMU
+ * ops start each of its pages, where page-aligned edge values point.
+ */
+static void stir_scratch(void)
+{
+	unsigned long i;
+
+	for (i = 0; i < 256; i++)
+		((unsigned long *)scratch)[pick(SCRATCH / 8)] = rnd();
+	for (i = 0; i < SCRATCH; i += 4096)
+		plausible_mmu_ops((struct pvisor_mmu_op *)(scratch + i));
 }
 
 long guest_main(unsigned long arg)
@@ -108,6 +124,13 @@ long guest_main(unsigned long arg)
 			continue;
 		for (n = 0; n < 5; n++)
 			a[n] = pick(4) ? edge_value(hole) : 0;
+		/*
+		 * Arguments a call does not take must be zero, or the host
+		 * refuses it at once: for MMU_UPDATE (two), often zero them, so
+		 * that batches reach the checks of each op.
+		 */
+		if (nr == PVISOR_HC_MMU_UPDATE && pick(2))
+			a[2] = a[3] = a[4] = 0;
 		ret = hypercall(nr, a[0], a[1], a[2], a[3], a[4]);
 		errors += ret < 0;
 	}

@@ -208,6 +208,9 @@ static void hc_mmu_tables(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, table);
 	t = __pa(table);
+	/* The kernel declared its root, as a top-level table: */
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, root), -EINVAL);
+	/* and it cannot release it while it is loaded. */
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, top, 0, root), -EBUSY);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 8, t), -EINVAL);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, NO_SUCH_GPA), -EFAULT);
@@ -219,7 +222,7 @@ static void hc_mmu_tables(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, t, t), -EINVAL);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 2, 0, t), -EINVAL);
 	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, t), 1);
-	/* Not declared now: refused, so this kernel declared its own root. */
+	/* Not declared now: refused as a root. */
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, t, t), -EINVAL);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 2, t + 8, 0), 1);
 	free_page((unsigned long)table);

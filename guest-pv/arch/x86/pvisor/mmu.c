@@ -59,9 +59,13 @@ static void pvisor_mmu_queue_flush(void)
 	ret = pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa_symbol(mmu_queue), n);
 	mmu_queued = 0;
 	/* Some of our page tables would not say what the kernel believes. */
-	if (ret != n)
-		panic("pvisor: the host applied %ld of %u page-table updates (first %#llx = %#llx)\n",
-		      ret, n, mmu_queue[0].entry_gpa, mmu_queue[0].value);
+	if (ret != n) {
+		/* The host stops at the first op it refuses: name that one. */
+		const struct pvisor_mmu_op *op = &mmu_queue[ret > 0 && ret < n ? ret : 0];
+
+		panic("pvisor: the host applied %ld of %u page-table updates; refused: op %u level %u at %#llx, value %#llx\n",
+		      ret, n, op->op, op->level, op->entry_gpa, op->value);
+	}
 }
 
 /* Append one update to the queue (never from interrupt context). */

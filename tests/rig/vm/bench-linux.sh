@@ -62,7 +62,8 @@ for spec in getpid:20000 touch:2000 fork:100 exec:50 shell:10; do
 		-v pte=$((entries - bn)) -v t=$((tables - bt)) 'BEGIN {
 		printf "bench linux %s: native %d ns, guest %d ns; per op %.2f exits, %.2f hypercalls, %.2f shadow faults, %.2f MMU batches",
 			op, nat, g, e / n, h / n, f / n, b / n
-		if (b > 0)
+		# Below half a batch per op the counts are boot-to-boot noise.
+		if (b / n >= 0.5)
 			printf " of %.1f PTE updates and %.1f table declarations each", pte / b, t / b
 		printf "\n"
 		printf "ratio linux guest/native %s: %.1f\n", op, g / (nat ? nat : 1) }'

@@ -298,10 +298,7 @@ static void pvisor_write_cr3(unsigned long cr3)
 
 	pvisor_cr3 = cr3;
 	/* Declarations first: the new root may be among them. */
-	preempt_disable();
-	if (!in_interrupt())
-		pvisor_mmu_queue_flush();
-	preempt_enable();
+	pvisor_flush_lazy_mmu();
 	/*
 	 * One set of tables: the host gives user mode only U=1 mappings.  The
 	 * kernel half of every Linux pgd is the same (sync_global_pgds()), so

@@ -213,31 +213,16 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-/* read(): the guest's console output since the last read. */
+/* read(): the guest's console output since the last read (console.c). */
 static ssize_t vcpu_read(struct file *file, char __user *buf, size_t len,
 			 loff_t *off)
 {
 	struct pvisor_vcpu *vcpu = file->private_data;
-	ssize_t done = 0;
+	ssize_t done;
 
 	if (!mutex_trylock(&vcpu->run_lock))
 		return -EBUSY;
-	/* Output older than the ring is gone: skip to what the ring holds. */
-	if (vcpu->console_head - vcpu->console_tail > PVISOR_CONSOLE_RING)
-		vcpu->console_tail = vcpu->console_head - PVISOR_CONSOLE_RING;
-	while (done < len && vcpu->console_tail != vcpu->console_head) {
-		u32 at = vcpu->console_tail % PVISOR_CONSOLE_RING;
-		size_t n = min3(len - done,
-				(size_t)(vcpu->console_head - vcpu->console_tail),
-				(size_t)(PVISOR_CONSOLE_RING - at));
-
-		if (copy_to_user(buf + done, vcpu->console + at, n)) {
-			done = done ? done : -EFAULT;
-			break;
-		}
-		vcpu->console_tail += n;
-		done += n;
-	}
+	done = pvisor_console_take_output(&vcpu->console, buf, len);
 	mutex_unlock(&vcpu->run_lock);
 	return done;
 }
@@ -251,26 +236,10 @@ static ssize_t vcpu_write(struct file *file, const char __user *buf,
 			  size_t len, loff_t *off)
 {
 	struct pvisor_vcpu *vcpu = file->private_data;
-	u8 chunk[64];
-	size_t done = 0;
+	ssize_t done = pvisor_console_give_input(&vcpu->console, buf, len);
 
-	while (done < len) {
-		size_t n = min(len - done, sizeof(chunk)), i;
-
-		if (copy_from_user(chunk, buf + done, n))
-			return done ? done : -EFAULT;
-		spin_lock(&vcpu->input_lock);
-		n = min_t(size_t, n, PVISOR_INPUT_RING -
-			  (vcpu->input_head - vcpu->input_tail));
-		for (i = 0; i < n; i++)
-			vcpu->input[vcpu->input_head++ % PVISOR_INPUT_RING] = chunk[i];
-		spin_unlock(&vcpu->input_lock);
-		done += n;
-		if (!n)
-			break;
-	}
-	if (!done)
-		return -EAGAIN;
+	if (done <= 0)
+		return done ? done : -EAGAIN;
 	pvisor_raise_irq(vcpu, PVISOR_CONSOLE_VECTOR);
 	return done;
 }
@@ -324,7 +293,7 @@ static long ioctl_create_vcpu(struct pvisor_vm *vm, void __user *argp)
 	vcpu->mode = PVISOR_MODE_KERNEL;
 	vcpu->time_base = ktime_get_ns();
 	mutex_init(&vcpu->run_lock);
-	spin_lock_init(&vcpu->input_lock);
+	pvisor_console_init(&vcpu->console);
 	pvisor_timer_init(vcpu);
 	ret = pvisor_shadow_init(&vcpu->shadow);
 	if (!ret)

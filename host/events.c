@@ -21,10 +21,17 @@
  * __USER_CS, so user_mode() in the guest works unchanged although both
  * modes really run at CPL 3.
  *
- * Every event here costs a host exit today; the switcher's direct path
- * for the guest's own events comes later and must keep this frame format.
+ * The switcher's direct switch delivers a guest user's system calls and
+ * its own exceptions without a host exit, with this same frame
+ * (switcher.h: EVF_*); what it leaves to the host comes here.
+ *
+ * This file also keeps the shared page (the virtual IF, pending vectors,
+ * cr2 and the guest's clock) and the one-shot timer.
  */
 #include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/timekeeping.h>
+#include <asm/tsc.h>
 #include <linux/sched/signal.h>
 #include <linux/wait.h>
 #include <kunit/visibility.h>
@@ -32,10 +39,18 @@
 
 #include "pvisor.h"
 
-#define GUEST_KERNEL_CS		0x10
-#define GUEST_KERNEL_SS		0x18
-#define GUEST_USER_CS		(SW_USER_CS)
-#define GUEST_USER_SS		(SW_USER_DS)
+static const char * const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO",
+	"#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+	"#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC",
+	"#SX", "#31",
+};
+
+/* The mnemonic of exception @vector, for messages ("?" past 31). */
+const char *pvisor_exception_name(u64 vector)
+{
+	return vector < ARRAY_SIZE(exception_names) ? exception_names[vector] : "?";
+}
 
 /* Read and write the guest's virtual IF in the shared page. */
 static int read_irq_mask(struct pvisor_vcpu *vcpu, u8 *mask)
@@ -96,7 +111,7 @@ static int deliver(struct pvisor_vcpu *vcpu, u64 entry, u64 error,
 	bool from_user = vcpu->mode == PVISOR_MODE_USER;
 	u64 rsp = from_user ? vcpu->sp0 : f->rsp;
 	u8 mask, one = 1;
-	u64 frame[6];
+	u64 frame[EVF_SIZE / 8];
 
 	if (!entry || (from_user && !vcpu->sp0)) {
 		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector,
@@ -105,12 +120,13 @@ static int deliver(struct pvisor_vcpu *vcpu, u64 entry, u64 error,
 	}
 	if (read_irq_mask(vcpu, &mask))
 		goto bad_stack;
-	frame[0] = error;
-	frame[1] = f->rip;
-	frame[2] = from_user ? GUEST_USER_CS : GUEST_KERNEL_CS;
-	frame[3] = (f->rflags & ~X86_EFLAGS_IF) | (mask ? 0 : X86_EFLAGS_IF);
-	frame[4] = f->rsp;
-	frame[5] = from_user ? GUEST_USER_SS : GUEST_KERNEL_SS;
+	frame[EVF_ERROR / 8] = error;
+	frame[EVF_RIP / 8] = f->rip;
+	frame[EVF_CS / 8] = from_user ? SW_USER_CS : SW_KERNEL_CS;
+	frame[EVF_RFLAGS / 8] = (f->rflags & ~X86_EFLAGS_IF) |
+				(mask ? 0 : X86_EFLAGS_IF);
+	frame[EVF_RSP / 8] = f->rsp;
+	frame[EVF_SS / 8] = from_user ? SW_USER_DS : SW_KERNEL_DS;
 	rsp &= ~15ULL;
 	if (push_frame(vcpu, &rsp, frame, ARRAY_SIZE(frame)))
 		goto bad_stack;
@@ -120,8 +136,7 @@ static int deliver(struct pvisor_vcpu *vcpu, u64 entry, u64 error,
 		pvisor_shadow_switch_mode(vcpu, PVISOR_MODE_KERNEL);
 	f->rsp = rsp;
 	f->rip = entry;
-	f->rflags &= ~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC);
-	vcpu->events_delivered++;
+	f->rflags &= ~SW_EVENT_CLEARS;
 	return 0;
 bad_stack:
 	pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector, error,
@@ -140,23 +155,16 @@ bad_stack:
 int pvisor_deliver_exception(struct pvisor_vcpu *vcpu, unsigned int vector,
 			     u64 error, u64 cr2)
 {
-	static const char * const names[32] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF",
-		"#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC",
-		"#MC", "#XM", "#VE", "#CP", "#22", "#23", "#24", "#25", "#26",
-		"#27", "#HV", "#VC", "#SX", "#31",
-	};
 	char what[48];
 
 	if (vector == X86_TRAP_PF) {
-		vcpu->cr2 = cr2;
 		if (write_shared(vcpu, offsetof(struct pvisor_shared, cr2), &cr2, 8))
 			return -EFAULT;
 		snprintf(what, sizeof(what), "page fault at %#llx (error %#llx)",
 			 cr2, error);
 	} else {
 		snprintf(what, sizeof(what), "exception %s (error %#llx)",
-			 names[vector & 31], error);
+			 pvisor_exception_name(vector), error);
 	}
 	return deliver(vcpu, vcpu->entries_set ? vcpu->entries.exception[vector & 31] : 0,
 		       error, what);
@@ -211,14 +219,14 @@ void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector)
 }
 
 /*
- * PVISOR_HC_IRET: pop [rax, r11, rcx, rip, cs, rflags, rsp, ss] from the
- * guest stack and resume there.  rcx and r11 travel on the stack because
- * the `syscall` that makes this hypercall overwrites them.
+ * PVISOR_HC_IRET: pop the IRET frame (switcher.h: IRF_*) from the guest
+ * stack and resume there.  The argument registers hold the interrupted
+ * context's values on their way back: none is checked.
  */
-long pvisor_hc_iret(struct pvisor_vcpu *vcpu)
+long pvisor_hc_iret(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	struct pvisor_frame *f = &vcpu->frame;
-	u64 frame[8], rsp = f->rsp;
+	u64 frame[IRF_SIZE / 8], rsp = f->rsp;
 	unsigned int i;
 	u8 mask;
 
@@ -227,22 +235,23 @@ long pvisor_hc_iret(struct pvisor_vcpu *vcpu)
 	for (i = 0; i < ARRAY_SIZE(frame); i++)
 		if (pvisor_read_guest_va(vcpu, rsp + 8 * i, &frame[i]))
 			return -EFAULT;
-	if (frame[4] != GUEST_USER_CS && frame[4] != GUEST_KERNEL_CS)
+	if (frame[IRF_CS / 8] != SW_USER_CS && frame[IRF_CS / 8] != SW_KERNEL_CS)
 		return -EINVAL;
-	if (!pvisor_is_canonical(frame[3]) || !pvisor_is_canonical(frame[6]))
+	if (!pvisor_is_canonical(frame[IRF_RIP / 8]) ||
+	    !pvisor_is_canonical(frame[IRF_RSP / 8]))
 		return -EINVAL;
-	mask = !(frame[5] & X86_EFLAGS_IF);
+	mask = !(frame[IRF_RFLAGS / 8] & X86_EFLAGS_IF);
 	if (write_shared(vcpu, offsetof(struct pvisor_shared, irq_mask), &mask, 1))
 		return -EFAULT;
-	f->r11 = frame[1];
-	f->rcx = frame[2];
-	f->rip = frame[3];
-	f->rflags = frame[5];
-	f->rsp = frame[6];
-	if (frame[4] == GUEST_USER_CS)
+	f->r11 = frame[IRF_R11 / 8];
+	f->rcx = frame[IRF_RCX / 8];
+	f->rip = frame[IRF_RIP / 8];
+	f->rflags = frame[IRF_RFLAGS / 8];
+	f->rsp = frame[IRF_RSP / 8];
+	if (frame[IRF_CS / 8] == SW_USER_CS)
 		pvisor_shadow_switch_mode(vcpu, PVISOR_MODE_USER);
-	/* The dispatcher puts the return value in rax: the guest's own. */
-	return frame[0];
+	/* The hypercall's return value goes in rax: the guest's own. */
+	return frame[IRF_RAX / 8];
 }
 
 /* --- the one-shot timer and halt ---------------------------------------- */
@@ -275,8 +284,14 @@ u64 pvisor_guest_now(struct pvisor_vcpu *vcpu)
 	return ktime_get_ns() - vcpu->time_base;
 }
 
-long pvisor_set_timer(struct pvisor_vcpu *vcpu, u64 deadline)
+/*
+ * PVISOR_HC_SET_TIMER(deadline): one PVISOR_TIMER_VECTOR at guest time
+ * @deadline (ns), replacing any earlier one; 0 cancels.
+ */
+long pvisor_hc_set_timer(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
+	u64 deadline = arg[0];
+
 	hrtimer_cancel(&vcpu->timer);
 	if (deadline)
 		hrtimer_start(&vcpu->timer, ns_to_ktime(vcpu->time_base + deadline),
@@ -289,7 +304,7 @@ long pvisor_set_timer(struct pvisor_vcpu *vcpu, u64 deadline)
  * (or a signal comes), atomically: an interrupt raised between the guest's
  * decision to halt and this sleep is seen by the wait condition.
  */
-long pvisor_halt(struct pvisor_vcpu *vcpu)
+long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	u8 zero = 0;
 
@@ -299,4 +314,75 @@ long pvisor_halt(struct pvisor_vcpu *vcpu)
 	if (wait_event_interruptible(vcpu->wq, pvisor_irq_pending(vcpu)))
 		return 0;	/* a signal: the run loop leaves for it */
 	return 0;
+}
+
+/* --- the shared page and guest time ------------------------------------- */
+
+/*
+ * Fill the shared page's clock, so the guest reads time without an exit:
+ * guest ns = system_ns + (((tsc - tsc_stamp) << tsc_shift) * tsc_mul >> 32)
+ * with tsc_mul = 2^32 * 10^6 / tsc_khz, halved (and tsc_shift raised) until
+ * it fits 32 bits, which only a TSC slower than 1 GHz needs.
+ */
+static long publish_time(struct pvisor_vcpu *vcpu)
+{
+	struct pvisor_shared t = { 0 };
+	struct timespec64 now;
+	u64 khz = tsc_khz ? tsc_khz : 1000000;
+	u64 mul = div_u64(1000000ULL << 32, khz);
+	s8 shift = 0;
+
+	while (mul > U32_MAX) {
+		mul >>= 1;
+		shift++;
+	}
+	t.time_version = 2;
+	t.tsc_shift = shift;
+	t.tsc_mul = mul;
+	t.tsc_stamp = rdtsc();
+	t.system_ns = vcpu->time_base ? pvisor_guest_now(vcpu) : 0;
+	ktime_get_real_ts64(&now);
+	t.wall_clock_sec = now.tv_sec - div_u64(t.system_ns, NSEC_PER_SEC);
+	t.wall_clock_nsec = now.tv_nsec;
+	return pvisor_write_guest(vcpu->vm, vcpu->shared_gpa +
+				  offsetof(struct pvisor_shared, time_version),
+				  &t.time_version,
+				  offsetof(struct pvisor_shared, reserved) -
+				  offsetof(struct pvisor_shared, time_version)) ? -EFAULT : 0;
+}
+
+/* Unpin the shared page and unmap it from the switcher. */
+void pvisor_release_shared_page(struct pvisor_vcpu *vcpu)
+{
+	if (vcpu->shadow.swmap)
+		pvisor_sw_guest_map_shared(vcpu->shadow.swmap, NULL);
+	if (vcpu->shared_page)
+		unpin_user_pages_dirty_lock(&vcpu->shared_page, 1, true);
+	vcpu->shared_page = NULL;
+	vcpu->shared_gpa = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_release_shared_page);
+
+/* PVISOR_HC_SET_SHARED_PAGE(gpa): where the guest wants its shared page. */
+long pvisor_hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg)
+{
+	void __user *hva;
+	struct page *page;
+	u64 gpa = arg[0];
+
+	if (!PAGE_ALIGNED(gpa))
+		return -EINVAL;
+	hva = pvisor_gpa_to_user(vcpu->vm, gpa, PAGE_SIZE, true);
+	if (!hva)
+		return -EFAULT;
+	/* The switcher writes it too: keep the page where it is. */
+	if (pin_user_pages_fast((unsigned long)hva, 1, FOLL_WRITE | FOLL_LONGTERM,
+				&page) != 1)
+		return -EFAULT;
+	pvisor_release_shared_page(vcpu);
+	vcpu->shared_page = page;
+	vcpu->shared_gpa = gpa;
+	if (vcpu->shadow.swmap)
+		pvisor_sw_guest_map_shared(vcpu->shadow.swmap, page);
+	return publish_time(vcpu);
 }

@@ -20,6 +20,7 @@
 #ifndef PVISOR_HOST_H
 #define PVISOR_HOST_H
 
+#include <linux/bitops.h>
 #include <linux/bits.h>
 #include <linux/types.h>
 #include <linux/eventfd.h>
@@ -52,6 +53,34 @@ struct pvisor_host {
 
 extern struct pvisor_host pvisor_host;
 
+/* The hypervisor hole, where the switcher is mapped in every guest. */
+static inline u64 pvisor_hole_start(void)
+{
+	return pvisor_host.paging_levels == 5 ? SW_HOLE_L5 : SW_HOLE_L4;
+}
+
+/* The first address above the hole: one top-level slot. */
+static inline u64 pvisor_hole_end(void)
+{
+	return pvisor_hole_start() + BIT_ULL(pvisor_host.paging_levels == 5 ?
+					     SW_TOP_SHIFT_L5 : SW_TOP_SHIFT_L4);
+}
+
+/* Is @va canonical for the host's (and so the guest's) paging mode? */
+static inline bool pvisor_is_canonical(u64 va)
+{
+	unsigned int bits = pvisor_host.paging_levels == 5 ? 57 : 48;
+
+	return (u64)sign_extend64(va, bits - 1) == va;
+}
+
+/* A guest address the switcher may use: canonical and outside the hole. */
+static inline bool pvisor_guest_va_ok(u64 va)
+{
+	return pvisor_is_canonical(va) &&
+	       (va < pvisor_hole_start() || va >= pvisor_hole_end());
+}
+
 /* One slot of guest-physical memory, backed by launcher memory. */
 struct pvisor_region {
 	u64 gpa;
@@ -77,13 +106,13 @@ struct pvisor_vm {
 	struct pvisor_ioeventfd_entry ioeventfds[PVISOR_MAX_IOEVENTFDS];
 	unsigned int nr_ioeventfds;	/* under lock */
 	/*
-	 * The guest's page-table pages, as it declares them (PIN_TABLE and
-	 * UNPIN_TABLE in MMU_UPDATE): guest frame number -> level, as an
+	 * The guest's page-table pages, as it declares them (DECLARE_TABLE
+	 * and RELEASE_TABLE in MMU_UPDATE; page_tables.c): guest frame number -> level, as an
 	 * xa_mk_value().  At most one entry per guest page.
 	 */
 	struct xarray tables;
 	atomic_t nr_tables;		/* entries in tables */
-	bool declares_tables;		/* it has pinned one: roots are checked */
+	bool declares_tables;		/* it has declared one: roots are checked */
 	bool tables_dropped;		/* past max_declared_tables: no checks */
 };
 
@@ -156,63 +185,65 @@ struct pvisor_mmio {
 };
 
 /*
- * Guest console output is kept per vCPU in a small ring, so that a crash
- * report can show the last lines the guest printed.
+ * A vCPU's console (console.c).  Guest output is kept in a ring, so that a
+ * crash report can show the last lines the guest printed; input is what
+ * the launcher wrote and the guest has not read yet.
  */
 #define PVISOR_CONSOLE_RING	4096
-/* Console input the launcher wrote and the guest has not read yet. */
 #define PVISOR_INPUT_RING	256
 
-/*
- * The part of a vCPU that hypercalls read and change.  The switcher and
- * the run loop (later) build on this; today it holds the state the
- * hypercall layer validates and records.
- */
+struct pvisor_console {
+	char out[PVISOR_CONSOLE_RING];
+	u32 out_head;			/* total bytes ever written */
+	u32 out_tail;			/* total bytes read by the launcher */
+	spinlock_t in_lock;		/* in_*: write() runs beside RUN */
+	u8 in[PVISOR_INPUT_RING];
+	u32 in_head, in_tail;		/* total bytes written, read */
+};
+
+/* One virtual CPU: what a real CPU would hold, and how its run ended. */
 struct pvisor_vcpu {
 	struct pvisor_vm *vm;
 	u32 id;
 	struct mutex run_lock;		/* one PVISOR_RUN at a time */
+	struct task_struct *task;	/* running PVISOR_RUN, or NULL */
 
+	/* Registers and modes, while the vCPU is not running. */
 	u32 mode;			/* PVISOR_MODE_* */
-	struct pvisor_frame frame;	/* registers while not running */
-	struct pvisor_shadow shadow;
-	struct pvisor_mmio mmio;
-	u8 *fpu;			/* xsave/fxsave image, page aligned */
+	struct pvisor_frame frame;
+	u64 seg_base[PVISOR_SEG_NR];
+	u64 cr3_kernel, cr3_user;	/* guest roots, from NEW_CR3 */
+	u8 *fpu;			/* xsave/fxsave image, page aligned (fpu.c) */
 	u64 xcr0;			/* the guest's XCR0; 0 without XSAVE */
 
-	/* Events (events.c). */
+	/* Memory (shadow.c, mmio.c). */
+	struct pvisor_shadow shadow;
+	struct pvisor_mmio mmio;
+
+	/*
+	 * Events (events.c): where the guest kernel takes them, what is
+	 * pending, the timer, and the shared page, which the direct switch
+	 * reads and writes too (the switcher maps it).
+	 */
+	struct pvisor_entries entries;
+	bool entries_set;
+	u64 sp0;			/* guest kernel stack for events */
 	unsigned long pending[256 / BITS_PER_LONG];	/* vectors */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	struct hrtimer timer;		/* PVISOR_HC_SET_TIMER */
-	struct task_struct *task;	/* running PVISOR_RUN, or NULL */
 	u64 time_base;			/* host ns at guest time 0 */
-	u64 cr2;			/* of the last #PF delivered */
-	u64 events_delivered;
+	u64 shared_gpa;			/* 0: not registered */
+	struct page *shared_page;	/* pinned while registered */
 
+	/* How the last run ended, for the launcher (run.c). */
 	bool crashed;
 	u32 crash_reason, crash_vector;
 	u64 crash_error, crash_info;
 	char crash_message[64];
-
-	u64 shared_gpa;			/* 0: not registered */
-	struct page *shared_page;	/* pinned, for the direct switch */
-	u64 sp0;			/* guest kernel stack for events */
-	u64 seg_base[PVISOR_SEG_NR];
-	u64 timer_deadline_ns;		/* 0: no timer armed */
-	u64 cr3_kernel, cr3_user;
-	struct pvisor_entries entries;
-	bool entries_set;
-
 	bool shutdown_requested;
 	u32 shutdown_type, shutdown_code;
 
-	char console[PVISOR_CONSOLE_RING];
-	u32 console_head;		/* total bytes ever written */
-	u32 console_tail;		/* total bytes read by the launcher */
-
-	spinlock_t input_lock;		/* input_*: write() runs beside RUN */
-	u8 input[PVISOR_INPUT_RING];
-	u32 input_head, input_tail;	/* total bytes written, read */
+	struct pvisor_console console;
 };
 
 /* memory.c */
@@ -237,8 +268,7 @@ int pvisor_mmio_complete(struct pvisor_vcpu *vcpu, bool complete, u64 data);
 int pvisor_ioeventfd(struct pvisor_vm *vm, const struct pvisor_ioeventfd *req);
 void pvisor_mmio_vm_destroy(struct pvisor_vm *vm);
 
-/* hypercall.c */
-void pvisor_release_shared_page(struct pvisor_vcpu *vcpu);
+/* hypercall.c: the table and dispatch */
 struct pvisor_hc_args {
 	u64 nr;
 	u64 arg[5];		/* rdi, rsi, rdx, r10, r8 */
@@ -246,8 +276,24 @@ struct pvisor_hc_args {
 
 long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 		      const struct pvisor_hc_args *args);
-bool pvisor_is_canonical(u64 va);
 const char *pvisor_hypercall_name(u64 nr);
+
+/* console.c */
+void pvisor_console_init(struct pvisor_console *c);
+long pvisor_hc_console_write(struct pvisor_vcpu *vcpu, const u64 *arg);
+long pvisor_hc_console_read(struct pvisor_vcpu *vcpu, const u64 *arg);
+bool pvisor_console_has_output(const struct pvisor_console *c);
+ssize_t pvisor_console_take_output(struct pvisor_console *c, char __user *buf,
+				   size_t len);
+ssize_t pvisor_console_give_input(struct pvisor_console *c,
+				  const char __user *buf, size_t len);
+
+/* page_tables.c: the MMU hypercalls and the declared-table record */
+long pvisor_hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg);
+long pvisor_hc_mmu_update(struct pvisor_vcpu *vcpu, const u64 *arg);
+long pvisor_hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg);
+/* Module parameter max_declared_tables. */
+extern unsigned int pvisor_max_declared_tables;
 
 /* switcher.c */
 struct pvisor_sw_map;
@@ -279,27 +325,39 @@ int pvisor_read_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 *val);
 int pvisor_write_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 val);
 void pvisor_shadow_switch_mode(struct pvisor_vcpu *vcpu, u32 mode);
 
-/* events.c */
+/* events.c: event delivery, the timer, the shared page */
+const char *pvisor_exception_name(u64 vector);
 int pvisor_deliver_exception(struct pvisor_vcpu *vcpu, unsigned int vector,
 			     u64 error, u64 cr2);
 int pvisor_deliver_syscall(struct pvisor_vcpu *vcpu);
 int pvisor_deliver_interrupts(struct pvisor_vcpu *vcpu);
 bool pvisor_irq_pending(struct pvisor_vcpu *vcpu);
 void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector);
-long pvisor_hc_iret(struct pvisor_vcpu *vcpu);
+long pvisor_hc_iret(struct pvisor_vcpu *vcpu, const u64 *arg);
 void pvisor_timer_init(struct pvisor_vcpu *vcpu);
 void pvisor_timer_exit(struct pvisor_vcpu *vcpu);
 u64 pvisor_guest_now(struct pvisor_vcpu *vcpu);
-long pvisor_set_timer(struct pvisor_vcpu *vcpu, u64 deadline);
-long pvisor_halt(struct pvisor_vcpu *vcpu);
+long pvisor_hc_set_timer(struct pvisor_vcpu *vcpu, const u64 *arg);
+long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg);
+long pvisor_hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg);
+void pvisor_release_shared_page(struct pvisor_vcpu *vcpu);
+
+/* fpu.c */
+struct pvisor_fpu_run {
+	bool xfd_armed, xcr0_switched;
+	u64 xfd;			/* the XFD MSR to put back */
+};
+
+void pvisor_fpu_setup(void);
+int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu);
+void pvisor_fpu_free(struct pvisor_vcpu *vcpu);
+void pvisor_fpu_enter(struct pvisor_vcpu *vcpu, struct pvisor_fpu_run *run);
+void pvisor_fpu_leave(struct pvisor_vcpu *vcpu, const struct pvisor_fpu_run *run);
 
 /* run.c */
-void pvisor_fpu_setup(void);
 void pvisor_nmi_setup(void);
 void pvisor_nmi_cleanup(void);
 const char *pvisor_nmi_forwarding(void);
-int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu);
-void pvisor_fpu_free(struct pvisor_vcpu *vcpu);
 int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run);
 __printf(6, 7)
 void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
@@ -344,14 +402,11 @@ enum pvisor_stat {
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMU_BATCHES,
 	PVISOR_STAT_MMU_BATCH_ENTRIES,
-	PVISOR_STAT_MMU_TABLES_PINNED,
-	PVISOR_STAT_MMU_TABLES_UNPINNED,
+	PVISOR_STAT_MMU_TABLES_DECLARED,
+	PVISOR_STAT_MMU_TABLES_RELEASED,
 	PVISOR_STAT_LATE_INTERRUPTS,
 	PVISOR_STAT_NR
 };
-
-/* Module parameter max_declared_tables (hypercall.c). */
-extern unsigned int pvisor_max_declared_tables;
 
 void pvisor_stat_inc(enum pvisor_stat stat);
 void pvisor_stat_add(enum pvisor_stat stat, u64 n);

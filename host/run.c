@@ -24,8 +24,6 @@
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
-#include <asm/fpu/xcr.h>
-#include <asm/fpu/types.h>
 #include <asm/traps.h>
 
 #include <asm/trap_pf.h>
@@ -33,134 +31,6 @@
 #include "pvisor.h"
 #include "switcher.h"
 #include "trace.h"
-
-static const char * const exception_names[32] = {
-	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO",
-	"#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
-	"#VE", "#CP", "#22", "#23", "#24", "#25", "#26", "#27", "#HV", "#VC",
-	"#SX", "#31",
-};
-
-/* --- guest FPU state ------------------------------------------------------- */
-
-static u64 xsave_mask;
-static unsigned int xsave_size;
-static bool xfd_tiles;		/* AMX tile data is enabled and has XFD */
-
-/*
- * What a guest's XCR0 (and so its saved state) may hold: the user features
- * whose XSETBV rules pvisor_xcr0_valid() knows.  Not AMX tiles (they need
- * a permission the guest has not got), not PKRU (guests run without
- * protection keys, switcher.c: wrpkru is #UD there and no xrstor loads
- * PKRU, so it keeps the launcher's value and needs no saving), nothing a
- * later CPU adds until its rules are known here.
- */
-#define GUEST_XFEATURES	(XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM | \
-			 XFEATURE_MASK_BNDREGS | XFEATURE_MASK_BNDCSR | \
-			 XFEATURE_MASK_AVX512)
-
-void pvisor_fpu_setup(void)
-{
-	if (boot_cpu_has(X86_FEATURE_XSAVE) && boot_cpu_has(X86_FEATURE_OSXSAVE)) {
-		unsigned int eax, ebx, ecx, edx;
-
-		pvisor_host.xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
-		pvisor_host.guest_xfeatures = pvisor_host.xcr0 & GUEST_XFEATURES;
-		xsave_mask = pvisor_host.guest_xfeatures;
-		cpuid_count(0xd, 0, &eax, &ebx, &ecx, &edx);
-		xsave_size = ebx;
-		xfd_tiles = boot_cpu_has(X86_FEATURE_XFD) &&
-			    (pvisor_host.xcr0 & XFEATURE_MASK_XTILE_DATA);
-	} else {
-		xsave_mask = 0;
-		xsave_size = 512;	/* fxsave */
-	}
-}
-
-/*
- * A vCPU runs with its own XCR0: at first every feature guests may have,
- * then what its kernel sets (the xsetbv pvisor_emulate_xsetbv() completes).
- * A guest kernel must be able to choose it: its user space picks AVX and
- * the rest from the CPU's own CPUID and XGETBV (which no host can
- * intercept), so XCR0 must say exactly what that kernel saves and restores
- * when it switches processes.
- */
-
-int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu)
-{
-	u8 *area = alloc_pages_exact(PAGE_ALIGN(xsave_size),
-				     GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-
-	if (!area)
-		return -ENOMEM;
-	/* The state a CPU comes out of reset with: x87 control, MXCSR. */
-	*(u16 *)(area + 0) = 0x37f;
-	*(u32 *)(area + 24) = 0x1f80;
-	vcpu->fpu = area;
-	return 0;
-}
-
-/*
- * AMX tile data stays in the registers across a guest run (it is not in the
- * guest's XSAVE mask), and it may be another task's: a vCPU thread preempted
- * between two entries comes back with the registers, and the XFD MSR, of
- * whatever task last returned to user mode on this CPU.  So while the guest
- * runs, XFD is armed for tile data: a tile instruction in the guest raises
- * #NM (the guest's) instead of reading them.  Return: whether XFD changed,
- * with the value to put back in *@old.
- */
-static bool xfd_arm_tiles(u64 *old)
-{
-	if (!xfd_tiles)
-		return false;
-	rdmsrl(MSR_IA32_XFD, *old);
-	if (*old & XFEATURE_MASK_XTILE_DATA)
-		return false;
-	wrmsrl(MSR_IA32_XFD, *old | XFEATURE_MASK_XTILE_DATA);
-	return true;
-}
-
-/*
- * After the run: XFD back as it was, and a guest #NM from an armed XFD
- * (ours or the task's) leaves no trace in XFD_ERR for the host.
- */
-static void xfd_restore(bool armed, u64 old, unsigned int vector)
-{
-	if (!xfd_tiles)
-		return;
-	if (vector == X86_TRAP_NM)
-		wrmsrl(MSR_IA32_XFD_ERR, 0);
-	if (armed)
-		wrmsrl(MSR_IA32_XFD, old);
-}
-
-void pvisor_fpu_free(struct pvisor_vcpu *vcpu)
-{
-	if (vcpu->fpu)
-		free_pages_exact(vcpu->fpu, PAGE_ALIGN(xsave_size));
-	vcpu->fpu = NULL;
-}
-
-static void fpu_load_guest(struct pvisor_vcpu *vcpu)
-{
-	u32 lo = xsave_mask, hi = xsave_mask >> 32;
-
-	if (xsave_mask)
-		asm volatile("xrstor64 %0" : : "m" (*vcpu->fpu), "a" (lo), "d" (hi));
-	else
-		asm volatile("fxrstor64 %0" : : "m" (*vcpu->fpu));
-}
-
-static void fpu_save_guest(struct pvisor_vcpu *vcpu)
-{
-	u32 lo = xsave_mask, hi = xsave_mask >> 32;
-
-	if (xsave_mask)
-		asm volatile("xsave64 %0" : "+m" (*vcpu->fpu) : "a" (lo), "d" (hi)
-			     : "memory");
-	else
-		asm volatile("fxsave64 %0" : "+m" (*vcpu->fpu) : : "memory");
-}
 
 /* --- host events ------------------------------------------------------------ */
 
@@ -229,12 +99,8 @@ static bool frame_enterable(struct pvisor_frame *f)
 {
 	f->cs = SW_USER_CS;
 	f->ss = SW_USER_DS;
-	/* The guest owns the arithmetic flags, TF, AC and ID; we own the rest. */
-	f->rflags = (f->rflags & (X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF |
-				  X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF |
-				  X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_AC |
-				  X86_EFLAGS_ID)) |
-		    X86_EFLAGS_IF | X86_EFLAGS_FIXED;
+	/* The guest owns some flags (switcher.h); we own the rest. */
+	f->rflags = (f->rflags & SW_GUEST_RFLAGS) | X86_EFLAGS_IF | X86_EFLAGS_FIXED;
 	return pvisor_is_canonical(f->rip) && pvisor_is_canonical(f->rsp);
 }
 
@@ -298,8 +164,7 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	};
 	unsigned long dr7;
 	unsigned int cpu;
-	bool xfd_armed, xcr0_switch;
-	u64 xfd;
+	struct pvisor_fpu_run fpu;
 
 	kernel_fpu_begin_mask(KFPU_387 | KFPU_MXCSR);
 	local_irq_disable();
@@ -308,8 +173,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		kernel_fpu_end();
 		return false;
 	}
-	xfd_armed = xfd_arm_tiles(&xfd);
-	fpu_load_guest(vcpu);
 
 	/*
 	 * The launcher's hardware breakpoints (ptrace, perf) must not fire
@@ -325,17 +188,9 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		s->last_cpu = cpu;
 	}
 	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
-	/*
-	 * The guest's XCR0 for the run: loaded after the xrstor above and put
-	 * back before the xsave below, which use the host's (the image holds
-	 * no feature outside it).  Host interrupts stay off in between, so
-	 * only an NMI or #MC handler can run under the guest's XCR0, and
-	 * neither saves FPU state.
-	 */
-	xcr0_switch = vcpu->xcr0 && vcpu->xcr0 != pvisor_host.xcr0;
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	pvisor_fpu_enter(vcpu, &fpu);
 	pvisor_switcher_run(cpu, &vcpu->frame, &g, e);
+	pvisor_fpu_leave(vcpu, &fpu);
 	/*
 	 * A guest #DB (a single step, icebp) left its cause in DR6, which the
 	 * host's own next #DB would read as its own.
@@ -344,11 +199,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		set_debugreg(DR6_RESERVED, 6);
 	if (dr7 & 0xff)
 		hw_breakpoint_restore();
-
-	if (xcr0_switch)
-		xsetbv(XCR_XFEATURE_ENABLED_MASK, pvisor_host.xcr0);
-	fpu_save_guest(vcpu);
-	xfd_restore(xfd_armed, xfd, vcpu->frame.vector);
 	kernel_fpu_end();
 	forward_host_events(&vcpu->frame, e);
 	local_irq_enable();
@@ -450,8 +300,7 @@ static void handle_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_exit *e
 		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_STATE, e->fault_vector - 1,
 				  e->fault_error, e->fault_rip,
 				  "the CPU refused the guest's state on entry (%s, error %#llx)",
-				  e->fault_vector - 1 < 32 ?
-				  exception_names[e->fault_vector - 1] : "?",
+				  pvisor_exception_name(e->fault_vector - 1),
 				  e->fault_error);
 		return;
 	}
@@ -503,7 +352,7 @@ static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 		run->shutdown.code = vcpu->shutdown_code;
 		return true;
 	}
-	if (vcpu->console_head != vcpu->console_tail) {
+	if (pvisor_console_has_output(&vcpu->console)) {
 		run->exit_reason = PVISOR_EXIT_CONSOLE;
 		return true;
 	}

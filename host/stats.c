@@ -33,8 +33,8 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_MMIO_IOEVENTFD] = "mmio_ioeventfd",
 	[PVISOR_STAT_MMU_BATCHES] = "mmu_batches",
 	[PVISOR_STAT_MMU_BATCH_ENTRIES] = "mmu_batch_entries",
-	[PVISOR_STAT_MMU_TABLES_PINNED] = "mmu_tables_pinned",
-	[PVISOR_STAT_MMU_TABLES_UNPINNED] = "mmu_tables_unpinned",
+	[PVISOR_STAT_MMU_TABLES_DECLARED] = "mmu_tables_declared",
+	[PVISOR_STAT_MMU_TABLES_RELEASED] = "mmu_tables_released",
 	[PVISOR_STAT_LATE_INTERRUPTS] = "late_interrupts",
 };
 

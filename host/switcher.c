@@ -49,7 +49,50 @@ static_assert(SW_MODE_KERNEL == PVISOR_MODE_KERNEL);
 static_assert(SW_MODE_USER == PVISOR_MODE_USER);
 static_assert(SW_HC_IRET == PVISOR_HC_IRET);
 
-#define SW_TOP_SLOT		256
+/* struct pvisor_frame is the frame switcher_asm.S builds (SWF_*). */
+#define FRAME_AT(field, off) \
+	static_assert(offsetof(struct pvisor_frame, field) == (off))
+FRAME_AT(r15, SWF_R15);
+FRAME_AT(r14, SWF_R14);
+FRAME_AT(r13, SWF_R13);
+FRAME_AT(r12, SWF_R12);
+FRAME_AT(rbp, SWF_RBP);
+FRAME_AT(rbx, SWF_RBX);
+FRAME_AT(r11, SWF_R11);
+FRAME_AT(r10, SWF_R10);
+FRAME_AT(r9, SWF_R9);
+FRAME_AT(r8, SWF_R8);
+FRAME_AT(rax, SWF_RAX);
+FRAME_AT(rcx, SWF_RCX);
+FRAME_AT(rdx, SWF_RDX);
+FRAME_AT(rsi, SWF_RSI);
+FRAME_AT(rdi, SWF_RDI);
+FRAME_AT(vector, SWF_VECTOR);
+FRAME_AT(error_code, SWF_ERROR);
+FRAME_AT(rip, SWF_RIP);
+FRAME_AT(cs, SWF_CS);
+FRAME_AT(rflags, SWF_RFLAGS);
+FRAME_AT(rsp, SWF_RSP);
+FRAME_AT(ss, SWF_SS);
+static_assert(sizeof(struct pvisor_frame) == SWF_SIZE);
+
+/* The area's fields do not overlap, and fit below its IDT and stacks. */
+static_assert(AREA_TSS + sizeof(struct x86_hw_tss) <= AREA_HOST_RSP);
+static_assert(AREA_GDT + AREA_GDT_ENTRIES * 8 <= AREA_TSS);
+static_assert(AREA_SAVE_RDI + 8 <= AREA_TOP_SHIFT);
+static_assert(AREA_IRET_FRAME + IRF_SIZE <= AREA_DIRECT_EXCEPTIONS);
+static_assert(AREA_ENTRY_EXCEPTION + 32 * 8 <= AREA_IDT);
+static_assert(AREA_IDT + 256 * 16 <= AREA_STACK);
+static_assert(AREA_FRAME >= AREA_STACK);
+static_assert(AREA_DB_STACK_TOP <= AREA_SIZE);
+static_assert(BIT(AREA_SHIFT) == AREA_SIZE);
+static_assert(SW_AREAS_OFFSET - SW_SHARED_OFFSET >= PAGE_SIZE);
+/* The guest's IRET and event frames are whole words, as the ABI says. */
+static_assert(IRF_SIZE == 8 * 8 && EVF_SIZE == 6 * 8);
+static_assert(SW_CANON_SHIFT_L4 == 64 - 48 && SW_CANON_SHIFT_L5 == 64 - 57);
+static_assert((SW_HOLE_L4 >> SW_TOP_SHIFT_L4) % SW_TOP_SLOTS == SW_TOP_SLOT);
+static_assert((SW_HOLE_L5 >> SW_TOP_SHIFT_L5) % SW_TOP_SLOTS == SW_TOP_SLOT);
+
 #define AREAS_PER_PT		(PTRS_PER_PTE * PAGE_SIZE / AREA_SIZE)
 #define TABLE_FLAGS		(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED)
 #define CODE_FLAGS		(_PAGE_PRESENT | _PAGE_ACCESSED)
@@ -398,7 +441,8 @@ static void write_cr4_raw(unsigned long cr4)
 static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 {
 	u64 va = area_hole_va(cpu);
-	struct desc_ptr gdt = { .size = 16 * 8 - 1, .address = va + AREA_GDT };
+	struct desc_ptr gdt = { .size = AREA_GDT_ENTRIES * 8 - 1,
+				 .address = va + AREA_GDT };
 	struct desc_ptr idt = { .size = 256 * 16 - 1, .address = va + AREA_IDT };
 	u64 syscall_entry = pvisor_host.paging_levels == 5 ?
 		sw_alias(pvisor_syscall_l5) : sw_alias(pvisor_syscall_l4);
@@ -554,7 +598,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	 * area) runs here.
 	 */
 	memset(a + AREA_SAVE_RAX, 0, AREA_SAVE_RDI + 8 - AREA_SAVE_RAX);
-	memset(a + AREA_IRET_FRAME, 0, 64);
+	memset(a + AREA_IRET_FRAME, 0, IRF_SIZE);
 	area_put(a, AREA_SCRATCH_RAX, 0);
 	area_put(a, AREA_SCRATCH_RSP, 0);
 	/* An NMI, #DB, #DF or #MC in a guest left its frame on an IST stack. */
@@ -564,7 +608,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_NMI_PENDING, 0);
 	area_put(a, AREA_MCE_PENDING, 0);
 	area_put(a, AREA_FAULT_VECTOR, 0);
-	area_put(a, AREA_FAST_FLAGS, g->direct ? FAST_ON : 0);
+	area_put(a, AREA_DIRECT_ON, g->direct);
 	area_put(a, AREA_MODE, mode);
 	area_put(a, AREA_ROOT_KERNEL, g->root[PVISOR_MODE_KERNEL]);
 	area_put(a, AREA_ROOT_USER, g->root[PVISOR_MODE_USER]);
@@ -572,14 +616,16 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_SP0, g->sp0);
 	area_put(a, AREA_GS_KERNEL, g->gs_base[PVISOR_MODE_KERNEL]);
 	area_put(a, AREA_GS_USER, g->gs_base[PVISOR_MODE_USER]);
-	area_put(a, AREA_CANON_SHIFT, pvisor_host.paging_levels == 5 ? 7 : 16);
-	area_put(a, AREA_TOP_SHIFT, pvisor_host.paging_levels == 5 ? 48 : 39);
+	area_put(a, AREA_CANON_SHIFT, pvisor_host.paging_levels == 5 ?
+		 SW_CANON_SHIFT_L5 : SW_CANON_SHIFT_L4);
+	area_put(a, AREA_TOP_SHIFT, pvisor_host.paging_levels == 5 ?
+		 SW_TOP_SHIFT_L5 : SW_TOP_SHIFT_L4);
 	area_put(a, AREA_SHARED, hole_base + SW_SHARED_OFFSET);
-	area_put(a, AREA_FAST_SYSCALLS, 0);
-	area_put(a, AREA_FAST_IRETS, 0);
-	area_put(a, AREA_FAST_FALLBACKS, 0);
-	area_put(a, AREA_FAST_EXCEPTIONS, 0);
-	area_put(a, AREA_FAST_INFLIGHT, 0);
+	area_put(a, AREA_DIRECT_SYSCALLS, 0);
+	area_put(a, AREA_DIRECT_IRETS, 0);
+	area_put(a, AREA_DIRECT_FALLBACKS, 0);
+	area_put(a, AREA_DIRECT_EXCEPTIONS, 0);
+	area_put(a, AREA_DIRECT_INFLIGHT, 0);
 	for (v = 0; v < 32; v++)
 		if (SW_DIRECT_EXCEPTIONS & BIT(v))
 			area_put(a, AREA_ENTRY_EXCEPTION + 8 * v,
@@ -607,10 +653,10 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	g->mode = mode;
 	g->gs_base[mode] = area_get(a, AREA_GUEST_GS_BASE);
 	g->gs_base[!mode] = area_get(a, mode ? AREA_GS_KERNEL : AREA_GS_USER);
-	g->direct_syscalls = area_get(a, AREA_FAST_SYSCALLS);
-	g->direct_irets = area_get(a, AREA_FAST_IRETS);
-	g->direct_fallbacks = area_get(a, AREA_FAST_FALLBACKS);
-	g->direct_exceptions = area_get(a, AREA_FAST_EXCEPTIONS);
+	g->direct_syscalls = area_get(a, AREA_DIRECT_SYSCALLS);
+	g->direct_irets = area_get(a, AREA_DIRECT_IRETS);
+	g->direct_fallbacks = area_get(a, AREA_DIRECT_FALLBACKS);
+	g->direct_exceptions = area_get(a, AREA_DIRECT_EXCEPTIONS);
 	exit->nmi = area_get(a, AREA_NMI_PENDING);
 	exit->mce = area_get(a, AREA_MCE_PENDING);
 	exit->fault_vector = area_get(a, AREA_FAULT_VECTOR);
@@ -624,8 +670,7 @@ int pvisor_switcher_init(void)
 {
 	unsigned int cpu;
 
-	hole_base = pvisor_host.paging_levels == 5 ? 0xff00000000000000ULL :
-						     0xffff800000000000ULL;
+	hole_base = pvisor_hole_start();
 	nr_code_pages = (pvisor_switcher_end - pvisor_switcher_start) / PAGE_SIZE;
 	if (nr_code_pages * PAGE_SIZE > SW_CODE_MAX ||
 	    !PAGE_ALIGNED(pvisor_switcher_start)) {

@@ -20,6 +20,30 @@
 #ifndef PVISOR_SWITCHER_H
 #define PVISOR_SWITCHER_H
 
+#include <linux/const.h>
+#include <asm/processor-flags.h>
+
+/*
+ * This header is the one home of the switcher's geometry: switcher_asm.S
+ * and the C files include it, and switcher.c checks with static_assert()
+ * that the C structures agree with the offsets below.
+ */
+
+/*
+ * The hole: top-level slot 256, the first of the kernel half, which Linux
+ * leaves to a hypervisor.  Its base and the shift that finds a top-level
+ * slot depend on the paging mode.
+ */
+#define SW_TOP_SLOT		256
+#define SW_TOP_SLOTS		512
+#define SW_HOLE_L4		_AC(0xffff800000000000, UL)
+#define SW_HOLE_L5		_AC(0xff00000000000000, UL)
+#define SW_TOP_SHIFT_L4		39
+#define SW_TOP_SHIFT_L5		48
+/* sign_extend(x) == (x << shift) >> shift: a canonical address. */
+#define SW_CANON_SHIFT_L4	16
+#define SW_CANON_SHIFT_L5	7
+
 #define SW_CODE_OFFSET		0x0
 #define SW_CODE_MAX		0x100000	/* 1 MiB of code at most */
 #define SW_CURRENT_OFFSET	0x100000
@@ -28,8 +52,12 @@
 #define AREA_SIZE		0x20000
 #define AREA_SHIFT		17
 
+/* The shared page's alias: right after the "current" area alias. */
+#define SW_SHARED_OFFSET	(SW_CURRENT_OFFSET + AREA_SIZE)
+
 /* Offsets inside an area. */
 #define AREA_GDT		0x000	/* 16 descriptors */
+#define AREA_GDT_ENTRIES	16
 #define AREA_TSS		0x080	/* struct x86_hw_tss, 104 bytes */
 #define AREA_HOST_RSP		0x100
 #define AREA_HOST_CR3		0x108
@@ -47,11 +75,11 @@
 
 /*
  * The direct switch: what the switcher needs to deliver a guest-user
- * `syscall` to the guest kernel, and to serve the guest kernel's IRET,
- * without leaving the guest's address space.  C fills these before each
- * entry and reads back what a direct switch changed.
+ * `syscall` or exception to the guest kernel, and to serve the guest
+ * kernel's IRET, without leaving the guest's address space.  C fills these
+ * before each entry and reads back what a direct switch changed.
  */
-#define AREA_FAST_FLAGS		0x200	/* FAST_ON, FAST_SMAP */
+#define AREA_DIRECT_ON		0x200	/* 1: the direct switch may be used */
 #define AREA_MODE		0x208	/* PVISOR_MODE_*, kept current */
 #define AREA_ROOT_KERNEL	0x210	/* CR3 for guest-kernel mode */
 #define AREA_ROOT_USER		0x218	/* CR3 for guest-user mode */
@@ -59,33 +87,22 @@
 #define AREA_SP0		0x228	/* the guest's kernel stack */
 #define AREA_GS_KERNEL		0x230	/* GS base of the inactive mode... */
 #define AREA_GS_USER		0x238	/* ...and of the active one, on exit */
-#define AREA_CANON_SHIFT	0x240	/* 16 (4-level) or 7 (5-level) */
+#define AREA_CANON_SHIFT	0x240	/* SW_CANON_SHIFT_L4 or _L5 */
 #define AREA_SHARED		0x248	/* hole address of the shared page */
-#define AREA_FAST_SYSCALLS	0x250	/* counters, cleared by C */
-#define AREA_FAST_IRETS		0x258
-#define AREA_FAST_FALLBACKS	0x260
-#define AREA_FAST_INFLIGHT	0x268	/* 1 or 2 while touching guest memory */
-#define AREA_TOP_SHIFT		0x2a0	/* 39 (4-level) or 48 (5-level) */
-#define AREA_IRET_FRAME		0x2a8	/* 8 words: the IRET frame, copied */
-#define AREA_SAVE_RAX		0x270
+#define AREA_DIRECT_SYSCALLS	0x250	/* counters, cleared by C */
+#define AREA_DIRECT_IRETS	0x258
+#define AREA_DIRECT_FALLBACKS	0x260
+#define AREA_DIRECT_INFLIGHT	0x268	/* 1 or 2 while touching guest memory */
+#define AREA_SAVE_RAX		0x270	/* guest registers the switch borrows */
 #define AREA_SAVE_RBX		0x278
 #define AREA_SAVE_RCX		0x280
 #define AREA_SAVE_RDX		0x288
 #define AREA_SAVE_RSI		0x290
 #define AREA_SAVE_RDI		0x298
-#define AREA_FAST_EXCEPTIONS	0x2e8	/* counter, cleared by C */
+#define AREA_TOP_SHIFT		0x2a0	/* SW_TOP_SHIFT_L4 or _L5 */
+#define AREA_IRET_FRAME		0x2a8	/* IRF_SIZE: the IRET frame, copied */
+#define AREA_DIRECT_EXCEPTIONS	0x2e8	/* counter, cleared by C */
 #define AREA_ENTRY_EXCEPTION	0x300	/* 32 entries: the guest's handlers */
-
-/* ABI numbers the switcher uses (checked against the ABI in switcher.c). */
-#define SW_MODE_KERNEL		0
-#define SW_MODE_USER		1
-#define SW_HC_IRET		11
-
-#define FAST_ON			1
-#define FAST_SMAP		2
-
-/* The shared page's alias: right after the "current" area alias. */
-#define SW_SHARED_OFFSET	(SW_CURRENT_OFFSET + AREA_SIZE)
 #define AREA_IDT		0x1000	/* 256 gates of 16 bytes */
 #define AREA_STACK		0x2000	/* ring-0 stack, 8 KiB */
 #define AREA_STACK_TOP		0x4000
@@ -99,9 +116,15 @@
 #define AREA_MCE_STACK_TOP	0x10000
 #define AREA_DB_STACK_TOP	0x14000
 
+/* ABI numbers the switcher uses (checked against the ABI in switcher.c). */
+#define SW_MODE_KERNEL		0
+#define SW_MODE_USER		1
+#define SW_HC_IRET		11
+
 /*
  * The guest frame at the top of the ring-0 stack: general registers pushed
  * by the switcher, the vector and error code, then the hardware frame.
+ * struct pvisor_frame is the same layout.
  */
 #define SWF_R15		0
 #define SWF_R14		8
@@ -129,6 +152,47 @@
 #define AREA_FRAME		(AREA_STACK_TOP - SWF_SIZE)
 
 /*
+ * The event frame the guest kernel's handlers find on their stack, written
+ * by the switcher's direct switch and by events.c alike:
+ * [error, rip, cs, rflags, rsp, ss], at a 16-byte aligned stack.
+ */
+#define EVF_ERROR		0
+#define EVF_RIP			8
+#define EVF_CS			16
+#define EVF_RFLAGS		24
+#define EVF_RSP			32
+#define EVF_SS			40
+#define EVF_SIZE		48
+
+/*
+ * The frame PVISOR_HC_IRET pops from the guest kernel's stack, read by the
+ * direct switch and by events.c alike: [rax, r11, rcx, rip, cs, rflags,
+ * rsp, ss].  rcx and r11 travel here because the `syscall` that makes the
+ * hypercall overwrites them.
+ */
+#define IRF_RAX			0
+#define IRF_R11			8
+#define IRF_RCX			16
+#define IRF_RIP			24
+#define IRF_CS			32
+#define IRF_RFLAGS		40
+#define IRF_RSP			48
+#define IRF_SS			56
+#define IRF_SIZE		64
+
+/*
+ * The flags a guest owns in its rflags: the arithmetic flags, TF, DF, AC
+ * and ID.  IF is always on while a guest runs (its IF is virtual, in the
+ * shared page), IOPL 0; the rest are the host's.
+ */
+#define SW_GUEST_RFLAGS		(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
+				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
+				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_AC | \
+				 X86_EFLAGS_ID)
+/* What an event delivery clears, as an interrupt gate and SFMASK do. */
+#define SW_EVENT_CLEARS		(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC)
+
+/*
  * Exceptions that are always the guest's own when they come from guest user
  * mode, which the direct switch delivers: #DE, #BP, #OF, #BR, #UD, #GP,
  * #MF, #AC, #XM.  Not #PF (a shadow miss is the host's), not the vectors
@@ -141,7 +205,13 @@
 /* Pseudo-vector for `syscall` from the guest. */
 #define SW_VECTOR_SYSCALL	256
 
-/* Selectors in pvisor's GDT: the same numbers Linux uses. */
+/*
+ * Selectors in pvisor's GDT: the same numbers Linux uses for
+ * __KERNEL_CS, __KERNEL_DS, __USER32_CS, __USER_DS and __USER_CS, so
+ * user_mode() in the guest works unchanged although both modes really run
+ * at CPL 3.  Event frames carry SW_KERNEL_CS/SW_KERNEL_DS for guest-kernel
+ * mode and SW_USER_CS/SW_USER_DS for guest-user mode.
+ */
 #define SW_KERNEL_CS		0x10
 #define SW_KERNEL_DS		0x18
 #define SW_USER32_CS		0x23

@@ -38,10 +38,17 @@
 #include <asm/unwind_hints.h>
 #include <asm/processor-flags.h>
 #include <asm/smap.h>
+#include <asm/trapnr.h>
 #include "switcher.h"
 
-#define HOLE_L4		0xffff800000000000
-#define HOLE_L5		0xff00000000000000
+/*
+ * Offsets into the hardware part of a frame from its vector on, as every
+ * stub pushes it: vector, error code, rip, cs, rflags, rsp, ss.
+ */
+#define V_ERROR		(SWF_ERROR - SWF_VECTOR)
+#define V_RIP		(SWF_RIP - SWF_VECTOR)
+#define V_CS		(SWF_CS - SWF_VECTOR)
+#define V_WORDS		((SWF_SIZE - SWF_VECTOR) / 8)
 
 	.section .pvisor.switcher, "ax"
 	.balign 4096
@@ -96,7 +103,7 @@ SYM_INNER_LABEL(pvisor_switcher_enter, SYM_L_GLOBAL)
 	pop	%rdx
 	pop	%rsi
 	pop	%rdi
-	add	$16, %rsp		/* vector, error code */
+	add	$V_RIP, %rsp		/* vector, error code */
 SYM_INNER_LABEL(pvisor_switcher_iret, SYM_L_GLOBAL)
 	iretq
 
@@ -106,7 +113,7 @@ SYM_INNER_LABEL(pvisor_switcher_iret, SYM_L_GLOBAL)
  */
 SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
-	testb	$3, 24(%rsp)
+	testb	$3, V_CS(%rsp)
 	jz	.Lfrom_cpl0
 
 	/*
@@ -121,8 +128,8 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	push	%rcx
 	mov	%rsp, %rbx
 	and	$~(AREA_SIZE - 1), %rbx
-	lea	(AREA_STACK_TOP - 56)(%rbx), %rax
-	lea	24(%rsp), %rcx
+	lea	(AREA_FRAME + SWF_VECTOR)(%rbx), %rax
+	lea	(3 * 8)(%rsp), %rcx	/* past the three pushes */
 	cmp	%rax, %rcx
 	je	.Lframe_in_place
 	.irp	off, 0, 8, 16, 24, 32, 40, 48
@@ -214,23 +221,23 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
  * switcher bug): record it and go back to the host, which ends the guest.
  */
 .Lfrom_cpl0:
-	cmpq	$2, (%rsp)
+	cmpq	$X86_TRAP_NMI, (%rsp)
 	je	.Lnmi_at_cpl0
-	cmpq	$18, (%rsp)
+	cmpq	$X86_TRAP_MC, (%rsp)
 	je	.Lmce_at_cpl0
 	mov	%rsp, %rbx
 	and	$~(AREA_SIZE - 1), %rbx
 	/* A fault in the direct switch's guest-memory window: fall back. */
-	cmpq	$0, AREA_FAST_INFLIGHT(%rbx)
+	cmpq	$0, AREA_DIRECT_INFLIGHT(%rbx)
 	je	1f
-	lea	(AREA_STACK_TOP - 56)(%rbx), %rsp
-	jmp	.Lfast_fault
+	lea	(AREA_FRAME + SWF_VECTOR)(%rbx), %rsp
+	jmp	.Ldirect_fault
 1:	mov	(%rsp), %rax
 	inc	%rax
 	mov	%rax, AREA_FAULT_VECTOR(%rbx)
-	mov	8(%rsp), %rax
+	mov	V_ERROR(%rsp), %rax
 	mov	%rax, AREA_FAULT_ERROR(%rbx)
-	mov	16(%rsp), %rax
+	mov	V_RIP(%rsp), %rax
 	mov	%rax, AREA_FAULT_RIP(%rbx)
 	jmp	.Lback_to_host
 	/* These resume the interrupted switcher code: keep its %rbx. */
@@ -240,7 +247,7 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	and	$~(AREA_SIZE - 1), %rbx
 	movq	$1, AREA_NMI_PENDING(%rbx)
 	pop	%rbx
-	add	$16, %rsp
+	add	$V_RIP, %rsp
 	iretq
 .Lmce_at_cpl0:
 	push	%rbx
@@ -248,7 +255,7 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	and	$~(AREA_SIZE - 1), %rbx
 	movq	$1, AREA_MCE_PENDING(%rbx)
 	pop	%rbx
-	add	$16, %rsp
+	add	$V_RIP, %rsp
 	iretq
 
 /*
@@ -278,10 +285,10 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 
 	.balign 64
 SYM_INNER_LABEL(pvisor_syscall_l4, SYM_L_GLOBAL)
-	SYSCALL_ENTRY HOLE_L4
+	SYSCALL_ENTRY SW_HOLE_L4
 	.balign 64
 SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
-	SYSCALL_ENTRY HOLE_L5
+	SYSCALL_ENTRY SW_HOLE_L5
 
 
 /*
@@ -300,10 +307,11 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
  * Everything else, and anything unusual (a guest stack the shadow does not
  * map writable, a bad frame, an interrupt waiting), takes the ordinary exit
  * and is handled in C exactly as before.  Guest memory is touched only
- * between setting AREA_FAST_INFLIGHT and clearing it: a fault there comes
+ * between setting AREA_DIRECT_INFLIGHT and clearing it: a fault there comes
  * back to the fallback below, with nothing changed yet.
  */
-#define R0(x)		(AREA_STACK_TOP - 56 + (x))(%rbx)
+/* The frame on the ring-0 stack, from its vector on (switcher.h: SWF_*). */
+#define R0(x)		(AREA_FRAME + SWF_VECTOR + (x))(%rbx)
 
 /*
  * Find the area from the stack pointer, into %rbx, and keep the guest's
@@ -343,13 +351,15 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 .endm
 
 /* Leave the guest-memory window: SMAP back on, no fault is ours now. */
-.macro FAST_DONE
+.macro DIRECT_DONE
 	ASM_CLAC
-	movq	$0, AREA_FAST_INFLIGHT(%rbx)
+	movq	$0, AREA_DIRECT_INFLIGHT(%rbx)
 .endm
-#define R0_RIP		R0(16)
-#define R0_RFLAGS	R0(32)
-#define R0_RSP		R0(40)
+#define R0_VECTOR	R0(0)
+#define R0_ERROR	R0(SWF_ERROR - SWF_VECTOR)
+#define R0_RIP		R0(SWF_RIP - SWF_VECTOR)
+#define R0_RFLAGS	R0(SWF_RFLAGS - SWF_VECTOR)
+#define R0_RSP		R0(SWF_RSP - SWF_VECTOR)
 
 SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
@@ -357,18 +367,18 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	mov	AREA_SCRATCH_RAX(%rbx), %rax
 	mov	%rax, AREA_SAVE_RAX(%rbx)
 
-	testq	$FAST_ON, AREA_FAST_FLAGS(%rbx)
+	cmpq	$0, AREA_DIRECT_ON(%rbx)
 	jz	.Lslow
 	cmpq	$SW_MODE_USER, AREA_MODE(%rbx)
-	je	.Lfast_syscall
+	je	.Ldirect_syscall
 	cmpq	$SW_HC_IRET, AREA_SAVE_RAX(%rbx)
-	je	.Lfast_iret
+	je	.Ldirect_iret
 	jmp	.Lslow
 
-.Lfast_syscall:
+.Ldirect_syscall:
 	mov	AREA_ENTRY_SYSCALL(%rbx), %rcx
 	xor	%edx, %edx
-	lea	AREA_FAST_SYSCALLS(%rbx), %rsi
+	lea	AREA_DIRECT_SYSCALLS(%rbx), %rsi
 
 /*
  * Deliver an event from guest user mode to the guest kernel, as C's
@@ -379,26 +389,26 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 .Ldeliver_from_user:
 	mov	AREA_SP0(%rbx), %rdi
 	and	$~15, %rdi
-	sub	$48, %rdi			/* the new guest kernel rsp */
+	sub	$EVF_SIZE, %rdi		/* the new guest kernel rsp */
 	mov	AREA_ROOT_KERNEL(%rbx), %rax
 	mov	%rax, %cr3
-	movq	$1, AREA_FAST_INFLIGHT(%rbx)
+	movq	$1, AREA_DIRECT_INFLIGHT(%rbx)
 	ASM_STAC
-	mov	%rdx, 0(%rdi)			/* error code */
+	mov	%rdx, EVF_ERROR(%rdi)
 	mov	R0_RIP, %rax
-	mov	%rax, 8(%rdi)
-	movq	$SW_USER_CS, 16(%rdi)
+	mov	%rax, EVF_RIP(%rdi)
+	movq	$SW_USER_CS, EVF_CS(%rdi)
 	mov	AREA_SHARED(%rbx), %rdx
 	mov	R0_RFLAGS, %rax
 	and	$~X86_EFLAGS_IF, %rax
 	cmpb	$0, (%rdx)			/* the virtual IF */
 	jne	2f
 	or	$X86_EFLAGS_IF, %rax
-2:	mov	%rax, 24(%rdi)
+2:	mov	%rax, EVF_RFLAGS(%rdi)
 	mov	R0_RSP, %rax
-	mov	%rax, 32(%rdi)
-	movq	$SW_USER_DS, 40(%rdi)
-	FAST_DONE
+	mov	%rax, EVF_RSP(%rdi)
+	movq	$SW_USER_DS, EVF_SS(%rdi)
+	DIRECT_DONE
 	movb	$1, (%rdx)			/* delivery masks interrupts */
 	incq	(%rsi)
 	mov	%rcx, R0_RIP
@@ -406,11 +416,11 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	movq	$SW_MODE_KERNEL, AREA_MODE(%rbx)
 	SWAP_GS_BASE AREA_GS_USER, AREA_GS_KERNEL
 
-	andq	$~(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC), R0_RFLAGS
+	andq	$~SW_EVENT_CLEARS, R0_RFLAGS
 	mov	%rdi, R0_RSP
-	jmp	.Lfast_resume
+	jmp	.Ldirect_resume
 
-.Lfast_iret:
+.Ldirect_iret:
 	mov	R0_RSP, %rdi			/* the guest's IRET frame */
 	test	$7, %dil
 	jnz	.Lslow
@@ -422,41 +432,41 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	mov	AREA_TOP_SHIFT(%rbx), %ecx
 	mov	%rdi, %rax
 	shr	%cl, %rax
-	and	$511, %eax
-	cmp	$256, %eax
+	and	$(SW_TOP_SLOTS - 1), %eax
+	cmp	$SW_TOP_SLOT, %eax
 	je	.Lslow
-	lea	63(%rdi), %rax
+	lea	(IRF_SIZE - 1)(%rdi), %rax
 	shr	%cl, %rax
-	and	$511, %eax
-	cmp	$256, %eax
+	and	$(SW_TOP_SLOTS - 1), %eax
+	cmp	$SW_TOP_SLOT, %eax
 	je	.Lslow
 	/*
 	 * Copy the frame into the area first, in the guest-memory window;
 	 * check and use only the copy, so a fault leaves nothing changed and
 	 * another vCPU cannot change a value after its check.
 	 */
-	movq	$2, AREA_FAST_INFLIGHT(%rbx)
+	movq	$2, AREA_DIRECT_INFLIGHT(%rbx)
 	ASM_STAC
-	.irp	off, 0, 8, 16, 24, 32, 40, 48, 56
+	.irp	off, IRF_RAX, IRF_R11, IRF_RCX, IRF_RIP, IRF_CS, IRF_RFLAGS, IRF_RSP, IRF_SS
 	mov	\off(%rdi), %rax
 	mov	%rax, (AREA_IRET_FRAME + \off)(%rbx)
 	.endr
-	FAST_DONE
+	DIRECT_DONE
 	lea	AREA_IRET_FRAME(%rbx), %rdi	/* the copy, from here on */
 
-	mov	32(%rdi), %rax			/* cs */
+	mov	IRF_CS(%rdi), %rax
 	cmp	$SW_USER_CS, %rax
 	je	2f
 	cmp	$SW_KERNEL_CS, %rax
 	jne	.Lslow
 2:	mov	AREA_CANON_SHIFT(%rbx), %ecx
-	mov	24(%rdi), %rsi			/* rip */
+	mov	IRF_RIP(%rdi), %rsi
 	mov	%rsi, %rdx
 	shl	%cl, %rdx
 	sar	%cl, %rdx
 	cmp	%rsi, %rdx
 	jne	.Lslow
-	mov	48(%rdi), %rsi			/* rsp */
+	mov	IRF_RSP(%rdi), %rsi
 	mov	%rsi, %rdx
 	shl	%cl, %rdx
 	sar	%cl, %rdx
@@ -464,27 +474,25 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	jne	.Lslow
 	/* Returning with interrupts on while one waits: C delivers it. */
 	mov	AREA_SHARED(%rbx), %rsi
-	testq	$X86_EFLAGS_IF, 40(%rdi)
+	testq	$X86_EFLAGS_IF, IRF_RFLAGS(%rdi)
 	jz	3f
 	cmpb	$0, 1(%rsi)			/* irq_pending */
 	jne	.Lslow
-3:	mov	24(%rdi), %rax
+3:	mov	IRF_RIP(%rdi), %rax
 	mov	%rax, R0_RIP
-	mov	40(%rdi), %rax
-	and	$(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | X86_EFLAGS_ZF | \
-		  X86_EFLAGS_SF | X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_OF | \
-		  X86_EFLAGS_AC | X86_EFLAGS_ID), %rax
+	mov	IRF_RFLAGS(%rdi), %rax
+	and	$SW_GUEST_RFLAGS, %rax
 	or	$(X86_EFLAGS_IF | X86_EFLAGS_FIXED), %rax
 	mov	%rax, R0_RFLAGS
-	mov	48(%rdi), %rax
+	mov	IRF_RSP(%rdi), %rax
 	mov	%rax, R0_RSP
-	mov	0(%rdi), %rax
+	mov	IRF_RAX(%rdi), %rax
 	mov	%rax, AREA_SAVE_RAX(%rbx)
-	mov	8(%rdi), %r11
-	mov	16(%rdi), %rax
+	mov	IRF_R11(%rdi), %r11
+	mov	IRF_RCX(%rdi), %rax
 	mov	%rax, AREA_SAVE_RCX(%rbx)
-	mov	32(%rdi), %rdx			/* cs, for below */
-	mov	40(%rdi), %rax			/* rflags, for the virtual IF */
+	mov	IRF_CS(%rdi), %rdx		/* for below */
+	mov	IRF_RFLAGS(%rdi), %rax		/* for the virtual IF */
 	xor	%ecx, %ecx
 	test	$X86_EFLAGS_IF, %eax
 	sete	%cl
@@ -495,11 +503,11 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
 	SWAP_GS_BASE AREA_GS_KERNEL, AREA_GS_USER
 	mov	AREA_ROOT_USER(%rbx), %rax
 	mov	%rax, %cr3
-4:	incq	AREA_FAST_IRETS(%rbx)
+4:	incq	AREA_DIRECT_IRETS(%rbx)
 
-.Lfast_resume:
+.Ldirect_resume:
 	RESTORE_SAVED
-	add	$16, %rsp			/* vector, error code */
+	add	$V_RIP, %rsp			/* vector, error code */
 	iretq
 
 /*
@@ -510,30 +518,30 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
  */
 SYM_INNER_LABEL(pvisor_exception_dispatch, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
-	testb	$3, 24(%rsp)
+	testb	$3, V_CS(%rsp)
 	jz	pvisor_exit_common		/* the switcher's own fault */
 	push	%rax
 	SAVE_BORROWED
 	pop	%rax
 	mov	%rax, AREA_SAVE_RAX(%rbx)
 
-	testq	$FAST_ON, AREA_FAST_FLAGS(%rbx)
+	cmpq	$0, AREA_DIRECT_ON(%rbx)
 	jz	.Lslow
 	cmpq	$SW_MODE_USER, AREA_MODE(%rbx)
 	jne	.Lslow
-	mov	R0(0), %rax			/* the vector, below 32 */
+	mov	R0_VECTOR, %rax			/* below 32 */
 	and	$31, %eax
 	mov	AREA_ENTRY_EXCEPTION(%rbx, %rax, 8), %rcx
 	test	%rcx, %rcx
 	jz	.Lslow				/* no handler: C ends the guest */
-	mov	R0(8), %rdx
-	lea	AREA_FAST_EXCEPTIONS(%rbx), %rsi
+	mov	R0_ERROR, %rdx
+	lea	AREA_DIRECT_EXCEPTIONS(%rbx), %rsi
 	jmp	.Ldeliver_from_user
 
-/* Reached from a fault while AREA_FAST_INFLIGHT was set; %rbx is the area. */
-.Lfast_fault:
-	FAST_DONE
-	incq	AREA_FAST_FALLBACKS(%rbx)
+/* Reached from a fault while AREA_DIRECT_INFLIGHT was set; %rbx is the area. */
+.Ldirect_fault:
+	DIRECT_DONE
+	incq	AREA_DIRECT_FALLBACKS(%rbx)
 	/* On to the ordinary exit, which loads the host's CR3 whatever is live. */
 .Lslow:
 	RESTORE_SAVED

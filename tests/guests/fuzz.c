@@ -78,7 +78,7 @@ static void plausible_mmu_ops(struct pvisor_mmu_op *op)
 		op[i].entry_gpa = (unsigned long)scratch + (pick(SCRATCH) & ~7UL);
 		op[i].value = pick(2) ? edge_value(0) : (pick(guest_mem_size) & ~4095UL) | pick(8);
 		/* Table declarations as a guest makes them: any page of ours. */
-		if ((op[i].op == PVISOR_MMU_PIN_TABLE || op[i].op == PVISOR_MMU_UNPIN_TABLE) &&
+		if ((op[i].op == PVISOR_MMU_DECLARE_TABLE || op[i].op == PVISOR_MMU_RELEASE_TABLE) &&
 		    pick(2)) {
 			op[i].entry_gpa = 0;
 			op[i].value = pick(guest_mem_size) & ~4095UL;

@@ -32,9 +32,12 @@
  *    PVISOR_RUN_MMIO_COMPLETE, PVISOR_IOEVENTFD, PVISOR_CR3_SAME_KERNEL_HALF.
  * 3: PVISOR_HC_MMU_UPDATE stores entries like the guest's own stores (no
  *    shadow is dropped) and takes any value for a not-present entry.
- * 4: PVISOR_MMU_PIN_TABLE and PVISOR_MMU_UNPIN_TABLE are recorded and
- *    checked against; once a guest has pinned a table, PVISOR_HC_NEW_CR3
- *    takes only pinned top-level tables as roots.
+ * 4: PVISOR_MMU_DECLARE_TABLE and PVISOR_MMU_RELEASE_TABLE are recorded
+ *    and checked against; once a guest has declared a table,
+ *    PVISOR_HC_NEW_CR3 takes only declared top-level tables as roots.
+ *    (They were first named PVISOR_MMU_PIN_TABLE and PVISOR_MMU_UNPIN_TABLE,
+ *    same values; the old names stay below as deprecated aliases until
+ *    ABI 5.)
  */
 #define PVISOR_ABI_VERSION		4
 
@@ -330,9 +333,9 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
  * negative errno if none was.  An applied entry is a store like the guest's
  * own: translations already shadowed stay until a TLB flush names them.
  *
- * PIN_TABLE declares the page at value a page table of the given level
+ * DECLARE_TABLE declares the page at value a page table of the given level
  * (entry_gpa 0; a page declared again takes the new level), and
- * UNPIN_TABLE withdraws that (the level must be the declared one, and the
+ * RELEASE_TABLE withdraws that (the level must be the declared one, and the
  * page not a root this vCPU has loaded: -EBUSY).  The module then refuses a
  * SET_ENTRY of another level into a declared table, and, once a guest has
  * declared any table, a NEW_CR3 whose roots are not declared top-level
@@ -340,9 +343,12 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
  * this; it turns a guest kernel's page-table bug into an error at once.
  */
 #define PVISOR_MMU_SET_ENTRY		0  /* *entry_gpa = value */
-#define PVISOR_MMU_PIN_TABLE		1  /* value = gpa of a new table page */
-#define PVISOR_MMU_UNPIN_TABLE		2  /* value = gpa of a freed table page */
+#define PVISOR_MMU_DECLARE_TABLE	1  /* value = gpa of a new table page */
+#define PVISOR_MMU_RELEASE_TABLE	2  /* value = gpa of a freed table page */
 #define PVISOR_MMU_NR			3
+/* Deprecated names of ABI 4, removed in ABI 5. */
+#define PVISOR_MMU_PIN_TABLE		PVISOR_MMU_DECLARE_TABLE
+#define PVISOR_MMU_UNPIN_TABLE		PVISOR_MMU_RELEASE_TABLE
 
 #ifndef __ASSEMBLY__
 struct pvisor_mmu_op {

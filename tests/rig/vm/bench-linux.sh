@@ -17,14 +17,14 @@ stat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" $stats; }
 guest() {
 	e0=$(stat exits) h0=$(stat hypercalls) f0=$(stat exits_page_fault)
 	b0=$(stat mmu_batches) n0=$(stat mmu_batch_entries)
-	t0=$(( $(stat mmu_tables_pinned) + $(stat mmu_tables_unpinned) ))
+	t0=$(( $(stat mmu_tables_declared) + $(stat mmu_tables_released) ))
 	./pvisor-run --kernel linux/vmlinux --initrd linux/initrd.cpio.gz --mem 256M \
 		--append "console=hvc0 quiet pvbench=$1:$2" >/tmp/pvb.out 2>&1 ||
 		{ not_ok "guest bench $1"; tail -n 20 /tmp/pvb.out; return 1; }
 	exits=$(( $(stat exits) - e0 )) hcalls=$(( $(stat hypercalls) - h0 ))
 	faults=$(( $(stat exits_page_fault) - f0 ))
 	batches=$(( $(stat mmu_batches) - b0 ))
-	tables=$(( $(stat mmu_tables_pinned) + $(stat mmu_tables_unpinned) - t0 ))
+	tables=$(( $(stat mmu_tables_declared) + $(stat mmu_tables_released) - t0 ))
 	entries=$(( $(stat mmu_batch_entries) - n0 - tables ))
 	ns=$(sed -n "s/^pvbench $1 \([0-9]*\) ns\/op.*/\1/p" /tmp/pvb.out)
 	boot_s=$(sed -n 's/.*guest: init running on .* at \([0-9.]*\) s.*/\1/p' /tmp/pvb.out)

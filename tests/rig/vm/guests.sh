@@ -45,8 +45,8 @@ guest hypercalls $loops 0 "all checks passed, $loops calls" \
 # pvisor-run failing (125), or no verdict printed.
 if [ -e /sys/kernel/debug/kmemleak ]; then seeds="1 2 3 4"; else seeds="1 2 3 4 5 6 7 8 9 10"; fi
 fuzz_calls=100000 fuzz_done=0 fuzz_crashed=0 fuzz_bad=
-pins() { sed -n 's/^mmu_tables_pinned \([0-9]*\)$/\1/p' /sys/kernel/debug/pvisor/stats 2>/dev/null; }
-fuzz_pins=$(pins)
+declared() { sed -n 's/^mmu_tables_declared \([0-9]*\)$/\1/p' /sys/kernel/debug/pvisor/stats 2>/dev/null; }
+fuzz_declared=$(declared)
 for seed in $seeds; do
 	timeout 300 ./pvisor-run --guest guests/fuzz.elf \
 		--arg $(( (fuzz_calls << 32) | seed )) >/tmp/fuzz.out 2>&1
@@ -67,7 +67,7 @@ for seed in $seeds; do
 		tr -cd '\12\40-\176' </tmp/fuzz.out | tail -n 30 | sed 's/^/#   /'
 	fi
 done
-[ -n "$fuzz_pins" ] && echo "# fuzz: $(( $(pins) - fuzz_pins )) table declarations accepted"
+[ -n "$fuzz_declared" ] && echo "# fuzz: $(( $(declared) - fuzz_declared )) table declarations accepted"
 [ -z "$fuzz_bad" ] && ok "fuzz: random hypercalls, $fuzz_calls per seed ($fuzz_done seeds ran through, $fuzz_crashed crashed or shut down with a reason)" ||
 	not_ok "fuzz: random hypercalls: seeds$fuzz_bad did not end cleanly"
 

@@ -168,8 +168,8 @@ static void hc_mmu_update(struct kunit *test)
 	 * declaration of it as a table of another level (a page Linux freed
 	 * without releasing it may come back to us).
 	 */
-	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, __pa(page)), 1);
-	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, __pa(page)), 1);
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_DECLARE_TABLE, 1, 0, __pa(page)), 1);
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_RELEASE_TABLE, 1, 0, __pa(page)), 1);
 
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_MMU_UPDATE, __pa(op),
 					 PVISOR_MMU_BATCH_MAX + 1), -EINVAL);
@@ -209,19 +209,19 @@ static void hc_mmu_tables(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, table);
 	t = __pa(table);
 	/* The kernel declared its root, as a top-level table: */
-	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, root), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_RELEASE_TABLE, 1, 0, root), -EINVAL);
 	/* and it cannot release it while it is loaded. */
-	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, top, 0, root), -EBUSY);
-	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 8, t), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, NO_SUCH_GPA), -EFAULT);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_RELEASE_TABLE, top, 0, root), -EBUSY);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_DECLARE_TABLE, 1, 8, t), -EINVAL);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_DECLARE_TABLE, 1, 0, NO_SUCH_GPA), -EFAULT);
 
-	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_PIN_TABLE, 1, 0, t), 1);
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_DECLARE_TABLE, 1, 0, t), 1);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 2, t + 8, entry), -EINVAL);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 1, t + 8, entry), 1);
 	KUNIT_EXPECT_EQ(test, *(u64 *)(table + 8), entry);
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, t, t), -EINVAL);
-	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 2, 0, t), -EINVAL);
-	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_UNPIN_TABLE, 1, 0, t), 1);
+	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_RELEASE_TABLE, 2, 0, t), -EINVAL);
+	KUNIT_ASSERT_EQ(test, mmu_op(PVISOR_MMU_RELEASE_TABLE, 1, 0, t), 1);
 	/* Not declared now: refused as a root. */
 	KUNIT_EXPECT_EQ(test, pvisor_hc2(PVISOR_HC_NEW_CR3, t, t), -EINVAL);
 	KUNIT_EXPECT_EQ(test, mmu_op(PVISOR_MMU_SET_ENTRY, 2, t + 8, 0), 1);

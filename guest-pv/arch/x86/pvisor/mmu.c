@@ -145,13 +145,13 @@ static void pvisor_declare_table(unsigned long pfn, unsigned int level)
 {
 	/* Linux links no table in interrupt context; say so if it starts. */
 	if (!WARN_ON_ONCE(in_interrupt()))
-		pvisor_mmu_queue(PVISOR_MMU_PIN_TABLE, level, 0, PFN_PHYS(pfn));
+		pvisor_mmu_queue(PVISOR_MMU_DECLARE_TABLE, level, 0, PFN_PHYS(pfn));
 }
 
 static void pvisor_release_table(unsigned long pfn, unsigned int level)
 {
 	if (!in_interrupt())
-		pvisor_mmu_queue(PVISOR_MMU_UNPIN_TABLE, level, 0, PFN_PHYS(pfn));
+		pvisor_mmu_queue(PVISOR_MMU_RELEASE_TABLE, level, 0, PFN_PHYS(pfn));
 }
 
 static void pvisor_alloc_pte(struct mm_struct *mm, unsigned long pfn)

@@ -2,20 +2,30 @@
 /*
  * pvisor host module: the objects every part of the module shares.
  *
- * The module is split by concern, one file each:
- *   main.c       load-time support checks, module init and exit
- *   dev.c        /dev/pvisor and the VM file descriptor (the user interface)
- *   memory.c     guest-physical memory regions and access to guest memory
- *   hypercall.c  hypercall dispatch and argument validation
- *   switcher.S   the world switch itself (runs aliased in the hole)
- *   switcher.c   hole mappings, per-CPU areas, one round trip
- *   shadow.c     the shadow MMU
- *   run.c        the vCPU run loop, exits, host events, guest FPU
- *   cpuid.c      the guest's filtered view of CPUID
- *   emulate.c    the few guest instructions the module completes itself
- *   mmio.c       MMIO: decoding device-register accesses, ioeventfds
- *   stats.c      debugfs counters
- *   trace.h      tracepoints
+ * The module is split by concern, one file each, listed in the order to
+ * read them (Documentation/tour.md walks through them; tests/lint.sh checks
+ * that this list and the directory agree):
+ *   main.c          load-time support checks, module init and exit
+ *   dev.c           /dev/pvisor and the VM and vCPU fds (the user interface)
+ *   memory.c        guest-physical memory regions and access to guest memory
+ *   run.c           the vCPU run loop: entries, exits, host events
+ *   switcher.h      the switcher's geometry, shared by C and assembly
+ *   switcher.c      hole mappings, per-CPU areas, one round trip
+ *   switcher_asm.S  the world switch and the direct switch (runs in the hole)
+ *   fpu.c           the guest's FPU state and XCR0 across a run
+ *   hypercall.c     the hypercall table, dispatch and argument checks
+ *   console.c       the guest console: output ring and input
+ *   events.c        exceptions, syscalls and interrupts into the guest; the
+ *                   timer, the shared page and guest time
+ *   page_tables.c   the MMU hypercalls and the declared page-table record
+ *   shadow.c        the shadow MMU
+ *   mmio.c          MMIO: decoding device-register accesses, ioeventfds
+ *   emulate.c       the few guest instructions the module completes itself
+ *   cpuid.c         the guest's filtered view of CPUID
+ *   stats.c         debugfs counters
+ *   trace.h         tracepoints
+ *   pvisor.h        this file: the objects every part shares
+ *   tests/          the KUnit suites, one file per part (pvisor_kunit.ko)
  */
 #ifndef PVISOR_HOST_H
 #define PVISOR_HOST_H

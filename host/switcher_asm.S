@@ -280,7 +280,7 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	push	%rcx
 	pushq	$0
 	pushq	$SW_VECTOR_SYSCALL
-	jmp	pvisor_syscall_dispatch		/* guest %rax in AREA_SCRATCH_RAX */
+	jmp	pvisor_direct_syscall		/* guest %rax in AREA_SCRATCH_RAX */
 .endm
 
 	.balign 64
@@ -315,7 +315,7 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 
 /*
  * Find the area from the stack pointer, into %rbx, and keep the guest's
- * %rbx, %rcx, %rdx, %rsi and %rdi there for the dispatcher to borrow.
+ * %rbx, %rcx, %rdx, %rsi and %rdi there for the direct switch to borrow.
  * Clobbers %rax.
  */
 .macro SAVE_BORROWED
@@ -329,7 +329,7 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 	mov	%rax, %rbx
 .endm
 
-/* The guest registers the dispatcher borrowed, back from the area. */
+/* The guest registers the direct switch borrowed, back from the area. */
 .macro RESTORE_SAVED
 	mov	AREA_SAVE_RAX(%rbx), %rax
 	mov	AREA_SAVE_RCX(%rbx), %rcx
@@ -361,7 +361,7 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 #define R0_RFLAGS	R0(SWF_RFLAGS - SWF_VECTOR)
 #define R0_RSP		R0(SWF_RSP - SWF_VECTOR)
 
-SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
+SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
 	SAVE_BORROWED
 	mov	AREA_SCRATCH_RAX(%rbx), %rax
@@ -516,7 +516,7 @@ SYM_INNER_LABEL(pvisor_syscall_dispatch, SYM_L_GLOBAL)
  * direct switch on and a guest handler for the vector, it is delivered
  * like a system call; anything else takes the ordinary exit.
  */
-SYM_INNER_LABEL(pvisor_exception_dispatch, SYM_L_GLOBAL)
+SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
 	testb	$3, V_CS(%rsp)
 	jz	pvisor_exit_common		/* the switcher's own fault */
@@ -566,7 +566,7 @@ SYM_INNER_LABEL(pvisor_exception_dispatch, SYM_L_GLOBAL)
 	.set	direct, (SW_DIRECT_EXCEPTIONS >> vec) & 1
 	.endif
 	.if direct
-	jmp	pvisor_exception_dispatch
+	jmp	pvisor_direct_exception
 	.else
 	jmp	pvisor_exit_common
 	.endif

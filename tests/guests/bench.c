@@ -15,18 +15,6 @@
 static unsigned long n_ops;
 static unsigned long pt[512] __attribute__((aligned(4096)));
 
-static unsigned long now_ns(void)
-{
-	unsigned int lo, hi;
-	unsigned long tsc;
-
-	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
-	tsc = ((unsigned long)hi << 32) | lo;
-	return guest_shared.system_ns +
-	       (unsigned long)(((unsigned __int128)((tsc - guest_shared.tsc_stamp)
-			<< guest_shared.tsc_shift) * guest_shared.tsc_mul) >> 32);
-}
-
 static void handler(struct trap_frame *f)
 {
 	if (f->vector == TRAP_SYSCALL || f->vector == 3) {	/* int3: a trap */
@@ -80,11 +68,11 @@ static unsigned long run_user(void (*prog)(void), unsigned long count)
 
 	pd[4] = (unsigned long)pt | 7;
 	guest_map_user_region(prog, 128);
-	t0 = now_ns();
+	t0 = guest_now_ns();
 	/* The counter travels in %r12, which enter_user keeps for the user. */
 	asm volatile("mov %0, %%r12" : : "r" (count) : "r12");
 	enter_user(GUEST_USER_BASE, GUEST_USER_STACK_TOP);
-	return now_ns() - t0;
+	return guest_now_ns() - t0;
 }
 
 /* The argument: phase << 32 | iterations. */
@@ -103,10 +91,10 @@ long guest_main(unsigned long arg)
 	guest_install_traps(handler);
 	switch (phase) {
 	case 0:
-		t0 = now_ns();
+		t0 = guest_now_ns();
 		for (i = 0; i < n_ops; i++)
 			hypercall0(PVISOR_HC_VERSION);
-		ns = now_ns() - t0;
+		ns = guest_now_ns() - t0;
 		break;
 	case 1:
 		ns = run_user(user_syscalls, n_ops);

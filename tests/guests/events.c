@@ -138,21 +138,9 @@ static void user_mode(void)
 	guest_puts("user mode: syscall and protection fault delivered\n");
 }
 
-static unsigned long now_ns(void)
-{
-	unsigned int lo, hi;
-	unsigned long tsc;
-
-	asm volatile("rdtsc" : "=a" (lo), "=d" (hi));
-	tsc = ((unsigned long)hi << 32) | lo;
-	return guest_shared.system_ns +
-	       (unsigned long)(((unsigned __int128)((tsc - guest_shared.tsc_stamp)
-			<< guest_shared.tsc_shift) * guest_shared.tsc_mul) >> 32);
-}
-
 static void timer_and_halt(void)
 {
-	unsigned long start = now_ns();
+	unsigned long start = guest_now_ns();
 
 	GUEST_ASSERT(guest_shared.tsc_mul != 0);
 	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_TIMER, start + 50000000), 0);
@@ -164,8 +152,8 @@ static void timer_and_halt(void)
 	}
 	GUEST_ASSERT_EQ(interrupts, 1);
 	GUEST_ASSERT_EQ(last_irq, PVISOR_TIMER_VECTOR);
-	GUEST_ASSERT(now_ns() - start >= 50000000);
-	guest_printf("timer: woke from halt after %lu ms\n", (now_ns() - start) / 1000000);
+	GUEST_ASSERT(guest_now_ns() - start >= 50000000);
+	guest_printf("timer: woke from halt after %lu ms\n", (guest_now_ns() - start) / 1000000);
 }
 
 static void masking(void)

@@ -4,7 +4,8 @@
  * ABI every test guest uses.
  *
  * A test guest is one small C file with
- *	long guest_main(unsigned long arg); * It runs in guest-kernel mode on identity-mapped memory (virtual address ==
+ *	long guest_main(unsigned long arg);
+ * It runs in guest-kernel mode on identity-mapped memory (virtual address ==
  * guest-physical address), so a pointer is also the gpa a hypercall wants.
  * Its return value becomes the shutdown code; GUEST_ASSERT() reports the
  * failed expression with file and line, then shuts down with code 1.
@@ -57,6 +58,7 @@ extern unsigned long guest_mem_size;
 } while (0)
 
 long guest_main(unsigned long arg);
+unsigned long guest_now_ns(void);
 
 /* What lib/trap.S hands guest_trap(): registers, then the event frame. */
 struct trap_frame {

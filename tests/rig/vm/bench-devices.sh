@@ -26,8 +26,7 @@ echo "bench native disk: write $nw MB/s, read $nr MB/s ($n x 64 KiB, tmpfs file,
 # guest_disk COUNT: boot, run the disk role, record stats deltas.
 guest_disk() {
 	e0=$(stat exits) m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
-	./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img --disk /tmp/bench.img \
-		--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchdisk pvdiskn=$1" \
+	vm/linux-guest.sh /tmp/root.img benchdisk "pvdiskn=$1" --disk /tmp/bench.img \
 		>/tmp/bench-disk.out 2>&1 || { not_ok "guest disk bench ($1)"; return 1; }
 	exits=$(( $(stat exits) - e0 )) mmio=$(( $(stat exits_mmio) - m0 )) kicks=$(( $(stat mmio_ioeventfd) - i0 ))
 	line=$(grep 'guest: bench disk' /tmp/bench-disk.out)
@@ -49,14 +48,12 @@ awk -v e=$((exits - ex1)) -v m=$((mmio - mm1)) -v k=$((kicks - k1)) -v n=$ios 'B
 # Network: two guests over unix datagram sockets, 4 MiB with nc.
 cp linux/rootfs.ext4 /tmp/root2.img
 rm -f /tmp/ba.sock /tmp/bb.sock
-./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root2.img \
-	--net socket=/tmp/ba.sock,peer=/tmp/bb.sock \
-	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchneta" >/tmp/ba.out 2>&1 &
+vm/linux-guest.sh /tmp/root2.img benchneta "" \
+	--net socket=/tmp/ba.sock,peer=/tmp/bb.sock >/tmp/ba.out 2>&1 &
 apid=$!
 m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
-./pvisor-run --kernel linux/vmlinux --mem 128M --disk /tmp/root.img \
-	--net socket=/tmp/bb.sock,peer=/tmp/ba.sock \
-	--append "console=hvc0 root=/dev/vda rw init=/init pvdev=benchnetb" >/tmp/bb.out 2>&1
+vm/linux-guest.sh /tmp/root.img benchnetb "" \
+	--net socket=/tmp/bb.sock,peer=/tmp/ba.sock >/tmp/bb.out 2>&1
 wait $apid
 set -- $(grep 'guest: bench net 4 MiB' /tmp/bb.out)
 if [ -n "${6:-}" ]; then

@@ -26,7 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "devices.h"
 
 #define SECTOR		512ULL
 #define BLK_MAX_SEGS	(VQ_MAX_SIZE - 2)	/* header and status */
@@ -373,8 +373,9 @@ static int blk_open(struct blk *b, const struct virtio_disk_opt *o)
 	return 0;
 }
 
-int virtio_blk__create(struct virtio_set *set, const struct virtio_disk_opt *o,
-		       unsigned int instance)
+struct virtio_dev *virtio_blk__create(struct virtio_vm *vm,
+				      const struct virtio_disk_opt *o,
+				      unsigned int instance)
 {
 	uint64_t features = (1ULL << VIRTIO_BLK_F_SEG_MAX) |
 			    (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
@@ -385,12 +386,12 @@ int virtio_blk__create(struct virtio_set *set, const struct virtio_disk_opt *o,
 
 	b = calloc(1, sizeof(*b));
 	if (!b)
-		return -1;
+		return NULL;
 	if (blk_open(b, o) < 0) {
 		if (b->fd >= 0)
 			close(b->fd);
 		free(b);
-		return -1;
+		return NULL;
 	}
 	b->ro = o->ro;
 	snprintf(b->path, sizeof(b->path), "%s", o->path);
@@ -403,14 +404,14 @@ int virtio_blk__create(struct virtio_set *set, const struct virtio_disk_opt *o,
 	else
 		features |= (1ULL << VIRTIO_BLK_F_DISCARD) |
 			    (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
-	dev = virtio_dev__new(set, &blk_ops, VIRTIO_ID_BLOCK, features, instance);
+	dev = virtio_dev__new(vm, &blk_ops, VIRTIO_ID_BLOCK, features, instance);
 	if (!dev) {
 		close(b->fd);
 		free(b);
-		return -1;
+		return NULL;
 	}
 	dev->priv = b;
 	snprintf(dev->desc, sizeof(dev->desc), "(%.80s%s)", o->path,
 		 o->ro ? ", ro" : "");
-	return 0;
+	return dev;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 
 const char virtio_opts_help[] =
 	"Devices (virtio-mmio; each is repeatable where marked):\n"

@@ -29,7 +29,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "devices.h"
+#include "unix_socket.h"
 
 #define CONSOLE_STALL_MS	1000
 #define CTRL_A			0x01
@@ -95,7 +96,7 @@ static size_t console_escape(struct virtio_dev *dev, struct console *cs,
 			cs->escape = false;
 			if (c == 'x' || c == 'X') {
 				console_restore_tty(cs);
-				dev->set->quit_fn(dev->set->quit_opaque);
+				dev->vm->quit_fn(dev->vm->quit_opaque);
 				continue;
 			}
 			cs->out[k++] = CTRL_A;
@@ -417,8 +418,9 @@ static int console_socket(struct console *cs, const char *path)
 	return 0;
 }
 
-int virtio_console__create(struct virtio_set *set, enum virtio_console_kind k,
-			   const char *path)
+struct virtio_dev *virtio_console__create(struct virtio_vm *vm,
+					  enum virtio_console_kind k,
+					  const char *path)
 {
 	struct virtio_dev *dev;
 	struct console *cs;
@@ -426,7 +428,7 @@ int virtio_console__create(struct virtio_set *set, enum virtio_console_kind k,
 
 	cs = calloc(1, sizeof(*cs));
 	if (!cs)
-		return -1;
+		return NULL;
 	cs->kind = k;
 	cs->in_fd = cs->out_fd = cs->listen_fd = cs->slave_fd = -1;
 	if (k == VIRTIO_CONSOLE_STDIO)
@@ -437,12 +439,12 @@ int virtio_console__create(struct virtio_set *set, enum virtio_console_kind k,
 		err = console_socket(cs, path);
 	if (err) {
 		console_free(cs);
-		return -1;
+		return NULL;
 	}
-	dev = virtio_dev__new(set, &console_ops, VIRTIO_ID_CONSOLE, 0, 0);
+	dev = virtio_dev__new(vm, &console_ops, VIRTIO_ID_CONSOLE, 0, 0);
 	if (!dev) {
 		console_free(cs);
-		return -1;
+		return NULL;
 	}
 	dev->priv = cs;
 	if (k == VIRTIO_CONSOLE_STDIO)
@@ -452,5 +454,5 @@ int virtio_console__create(struct virtio_set *set, enum virtio_console_kind k,
 			 k == VIRTIO_CONSOLE_PTY ? "pty" : "socket", cs->path);
 	if (k == VIRTIO_CONSOLE_PTY)
 		virtio__log("%s: console on %s", dev->name, cs->path);
-	return 0;
+	return dev;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The device core: the device set, one thread per device, the kick and
- * interrupt paths, reset, logging and the guest command-line fragment.
+ * The device object: its life cycle, the kick path, reset, and the one
+ * thread that serves it.  Its status and interrupts are in status.c.
  *
  * A device thread sleeps in poll() on its kick eventfd plus whatever
  * backend fds the device asks for (a tap, a socket, a terminal).  A kick
@@ -9,169 +9,21 @@
  * it; it then serves every ready queue, so one eventfd per device is
  * enough and a lost or merged kick costs nothing.  The transport also
  * kicks on DRIVER_OK and on reset so the thread re-reads its state.
+ *
+ * This file calls into a device only through its virtio_dev_ops, and
+ * knows neither the transport nor the set the device is placed in.
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <time.h>
 #include <unistd.h>
 
-#include <linux/virtio_config.h>
-#include <linux/virtio_ids.h>
+#include "core.h"
 
-#include "internal.h"
-
-/* ---- logging ---------------------------------------------------------- */
-
-static void default_log(const char *msg)
-{
-	fprintf(stderr, "pvisor-run: %s\n", msg);
-}
-
-static _Atomic(virtio_log_fn *) log_fn = default_log;
-
-void virtio_set_log_handler(virtio_log_fn *fn)
-{
-	atomic_store(&log_fn, fn ? fn : default_log);
-}
-
-static void vlog(const char *prefix, const char *fmt, va_list ap)
-{
-	char msg[512];
-	int n = 0;
-
-	if (prefix)
-		n = snprintf(msg, sizeof(msg), "%s", prefix);
-	vsnprintf(msg + n, sizeof(msg) - n, fmt, ap);
-	atomic_load(&log_fn)(msg);
-}
-
-void virtio__log(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(NULL, fmt, ap);
-	va_end(ap);
-}
-
-uint64_t virtio__now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * A guest that keeps doing something wrong must not fill the host's
- * disk with our complaints: each device may log a burst of 20 messages,
- * then one a second, and says how many it swallowed.
- */
-#define LOG_BURST 20
-
-static bool log_allowed(struct virtio_dev *dev)
-{
-	uint64_t now = virtio__now_ms();
-
-	if (now - dev->log_last_ms >= 1000) {
-		int refill = (now - dev->log_last_ms) / 1000;
-
-		dev->log_tokens = MIN(LOG_BURST, dev->log_tokens + refill);
-		dev->log_last_ms = now;
-		if (dev->log_dropped && dev->log_tokens > 0) {
-			virtio__log("%s: %u messages suppressed", dev->name,
-				    dev->log_dropped);
-			dev->log_dropped = 0;
-		}
-	}
-	if (dev->log_tokens <= 0) {
-		dev->log_dropped++;
-		return false;
-	}
-	dev->log_tokens--;
-	return true;
-}
-
-static void dev_vlog(struct virtio_dev *dev, int queue, const char *fmt,
-		     va_list ap)
-{
-	char prefix[96];
-
-	if (queue >= 0 && queue < (int)dev->ops->nr_queues)
-		snprintf(prefix, sizeof(prefix), "%s: queue %d (%s): ", dev->name,
-			 queue, dev->ops->queue_names[queue]);
-	else if (queue >= 0)
-		snprintf(prefix, sizeof(prefix), "%s: queue %d: ", dev->name,
-			 queue);
-	else
-		snprintf(prefix, sizeof(prefix), "%s: ", dev->name);
-	vlog(prefix, fmt, ap);
-}
-
-void virtio_dev__log(struct virtio_dev *dev, int queue, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log_allowed(dev))
-		return;
-	va_start(ap, fmt);
-	dev_vlog(dev, queue, fmt, ap);
-	va_end(ap);
-}
-
-void virtio_dev__fail(struct virtio_dev *dev, int queue, const char *fmt, ...)
-{
-	bool first = !(dev->status & VIRTIO_CONFIG_S_NEEDS_RESET);
-	char msg[400];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	virtio_dev__log(dev, queue, "%s; device needs reset", msg);
-	dev->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
-	if (first) {
-		dev->config_gen++;
-		virtio_dev__raise(dev, 2 /* VIRTIO_MMIO_INT_CONFIG */);
-	}
-}
-
-/* ---- state ------------------------------------------------------------ */
-
-bool virtio_dev__running(const struct virtio_dev *dev)
-{
-	return (dev->status & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	       !(dev->status & (VIRTIO_CONFIG_S_NEEDS_RESET |
-				VIRTIO_CONFIG_S_FAILED));
-}
-
-bool virtio_dev__has(const struct virtio_dev *dev, unsigned int feature)
-{
-	return dev->driver_features & (1ULL << feature);
-}
-
-static void default_irq(void *opaque, struct virtio_dev *dev, unsigned int irq)
-{
-	uint64_t one = 1;
-
-	(void)opaque;
-	(void)irq;
-	if (write(dev->irq_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		virtio__log("%s: cannot signal irq eventfd: %s", dev->name,
-			    strerror(errno));
-}
-
-void virtio_dev__raise(struct virtio_dev *dev, unsigned int isr_bits)
-{
-	atomic_fetch_add(&dev->irqs, 1);
-	atomic_fetch_or(&dev->isr, isr_bits);
-	dev->set->irq_fn(dev->set->irq_opaque, dev, dev->irq);
-}
+/* ---- kicks and reset ---------------------------------------------------- */
 
 void virtio_dev__wake(struct virtio_dev *dev)
 {
@@ -201,7 +53,9 @@ void virtio_dev__reset(struct virtio_dev *dev)
 	virtio_dev__wake(dev);
 }
 
-struct virtio_dev *virtio_dev__new(struct virtio_set *set,
+/* ---- life cycle --------------------------------------------------------- */
+
+struct virtio_dev *virtio_dev__new(struct virtio_vm *vm,
 				   const struct virtio_dev_ops *ops,
 				   uint32_t device_id, uint64_t features,
 				   unsigned int instance)
@@ -209,22 +63,16 @@ struct virtio_dev *virtio_dev__new(struct virtio_set *set,
 	struct virtio_dev *dev;
 	unsigned int i;
 
-	if (set->nr_devs >= VIRTIO_MAX_DEVICES) {
-		virtio__log("too many virtio devices (at most %d)",
-			    VIRTIO_MAX_DEVICES);
-		return NULL;
-	}
 	dev = calloc(1, sizeof(*dev));
 	if (!dev)
 		return NULL;
-	dev->set = set;
+	dev->vm = vm;
 	dev->ops = ops;
 	snprintf(dev->name, sizeof(dev->name), "virtio-%s%u", ops->kind,
 		 instance);
 	dev->device_id = device_id;
 	dev->host_features = features | VIRTIO_COMMON_FEATURES;
-	dev->log_tokens = LOG_BURST;
-	dev->log_last_ms = virtio__now_ms();
+	virtio_dev__log_init(dev);
 	pthread_mutex_init(&dev->lock, NULL);
 	for (i = 0; i < VIRTIO_MAX_QUEUES; i++) {
 		dev->vqs[i].index = i;
@@ -238,13 +86,9 @@ struct virtio_dev *virtio_dev__new(struct virtio_set *set,
 		virtio_dev__free(dev);
 		return NULL;
 	}
-	dev->mmio_base = set->mmio_base + set->nr_devs * VIRTIO_MMIO_WINDOW;
-	dev->irq = set->irq_base + set->nr_devs;
-	set->devs[set->nr_devs++] = dev;
 	return dev;
 }
 
-/* Only for a device that is not in a set yet or whose thread is gone. */
 void virtio_dev__free(struct virtio_dev *dev)
 {
 	if (!dev)
@@ -332,6 +176,29 @@ static void *dev_thread(void *arg)
 	return NULL;
 }
 
+int virtio_dev__start(struct virtio_dev *dev)
+{
+	int err = pthread_create(&dev->thread, NULL, dev_thread, dev);
+
+	if (err) {
+		virtio__log("%s: cannot start its thread: %s", dev->name,
+			    strerror(err));
+		return -1;
+	}
+	dev->thread_started = true;
+	return 0;
+}
+
+void virtio_dev__stop(struct virtio_dev *dev)
+{
+	if (!dev->thread_started)
+		return;
+	atomic_store(&dev->stop, true);
+	virtio_dev__wake(dev);
+	pthread_join(dev->thread, NULL);
+	dev->thread_started = false;
+}
+
 void virtio_dev_process(struct virtio_dev *dev)
 {
 	bool again = false;
@@ -344,208 +211,32 @@ void virtio_dev_process(struct virtio_dev *dev)
 	while (again && ++rounds < 64);
 }
 
-/* ---- the set ------------------------------------------------------------ */
+/* ---- reports and accessors ---------------------------------------------- */
 
-static void default_quit(void *opaque)
+void virtio_dev__print_state(struct virtio_dev *dev, FILE *f)
 {
-	(void)opaque;
-	raise(SIGTERM);
-}
+	bool locked = false;
+	unsigned int q, tries;
 
-struct virtio_set *virtio_set_create(const struct virtio_opts *o,
-				     const struct virtio_gmem *gm,
-				     uint64_t mmio_base, unsigned int irq_base)
-{
-	struct virtio_set *set;
-	unsigned int i;
-	int err = 0;
-
-	if (mmio_base & (VIRTIO_MMIO_WINDOW - 1)) {
-		virtio__log("virtio MMIO base 0x%llx is not 4 KiB aligned",
-			    (unsigned long long)mmio_base);
-		return NULL;
+	/*
+	 * A device thread stuck in its work holds the lock: say so, and
+	 * read the rings anyway (a reset, which would unmap them, needs
+	 * the lock too).
+	 */
+	for (tries = 0; tries < 20 && !locked; tries++) {
+		locked = !pthread_mutex_trylock(&dev->lock);
+		if (!locked)
+			usleep(5000);
 	}
-	if (mmio_base > UINT64_MAX - VIRTIO_MAX_DEVICES * VIRTIO_MMIO_WINDOW) {
-		virtio__log("virtio MMIO base 0x%llx leaves no room for the devices",
-			    (unsigned long long)mmio_base);
-		return NULL;
-	}
-	set = calloc(1, sizeof(*set));
-	if (!set)
-		return NULL;
-	set->gm = *gm;
-	set->mmio_base = mmio_base;
-	set->irq_base = irq_base;
-	set->irq_fn = default_irq;
-	set->quit_fn = default_quit;
-
-	if (o->console != VIRTIO_CONSOLE_NONE)
-		err = virtio_console__create(set, o->console, o->console_path);
-	for (i = 0; !err && i < o->nr_disks; i++)
-		err = virtio_blk__create(set, &o->disk[i], i);
-	for (i = 0; !err && i < o->nr_nets; i++)
-		err = virtio_net__create(set, &o->net[i], i);
-	if (!err && o->vsock)
-		err = virtio_vsock__create(set, o->vsock_cid, o->vsock_uds);
-	if (!err && o->rng)
-		err = virtio_rng__create(set);
-	if (err) {
-		virtio_set_destroy(set);
-		return NULL;
-	}
-	return set;
-}
-
-int virtio_set_start(struct virtio_set *set)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < set->nr_devs; i++) {
-		struct virtio_dev *dev = set->devs[i];
-
-		err = pthread_create(&dev->thread, NULL, dev_thread, dev);
-		if (err) {
-			virtio__log("%s: cannot start its thread: %s", dev->name,
-				    strerror(err));
-			return -1;
-		}
-		dev->thread_started = true;
-	}
-	set->started = true;
-	return 0;
-}
-
-void virtio_set_destroy(struct virtio_set *set)
-{
-	unsigned int i;
-
-	if (!set)
-		return;
-	for (i = 0; i < set->nr_devs; i++) {
-		struct virtio_dev *dev = set->devs[i];
-
-		if (!dev->thread_started)
-			continue;
-		atomic_store(&dev->stop, true);
-		virtio_dev__wake(dev);
-		pthread_join(dev->thread, NULL);
-		dev->thread_started = false;
-	}
-	/* Backwards: the console (which owns the terminal) goes last. */
-	for (i = set->nr_devs; i-- > 0;)
-		virtio_dev__free(set->devs[i]);
-	free(set);
-}
-
-bool virtio_mmio_access(struct virtio_set *set, uint64_t gpa, unsigned int size,
-			bool is_write, uint64_t *data)
-{
-	uint64_t off, i;
-
-	if (gpa < set->mmio_base)
-		return false;
-	off = gpa - set->mmio_base;
-	i = off / VIRTIO_MMIO_WINDOW;
-	if (i >= set->nr_devs)
-		return false;
-	virtio_mmio__dispatch(set->devs[i], off % VIRTIO_MMIO_WINDOW, size,
-			      is_write, data);
-	return true;
-}
-
-int virtio_set_cmdline(const struct virtio_set *set, char *buf, size_t size)
-{
-	unsigned int i;
-	int total = 0;
-
-	if (size)
-		buf[0] = '\0';
-	for (i = 0; i < set->nr_devs; i++) {
-		const struct virtio_dev *dev = set->devs[i];
-		size_t off = (size_t)total < size ? (size_t)total : size;
-		int n;
-
-		n = snprintf(buf + off, size - off,
-			     "%svirtio_mmio.device=4K@0x%llx:%u",
-			     i ? " " : "", (unsigned long long)dev->mmio_base,
-			     dev->irq);
-		if (n < 0)
-			return n;
-		total += n;
-	}
-	return total;
-}
-
-void virtio_set_irq_handler(struct virtio_set *set, virtio_irq_fn *fn,
-			    void *opaque)
-{
-	set->irq_fn = fn ? fn : default_irq;
-	set->irq_opaque = opaque;
-}
-
-void virtio_set_quit_handler(struct virtio_set *set, virtio_quit_fn *fn,
-			     void *opaque)
-{
-	set->quit_fn = fn ? fn : default_quit;
-	set->quit_opaque = opaque;
-}
-
-void virtio_set_print_hints(const struct virtio_set *set)
-{
-	unsigned int i;
-
-	for (i = 0; i < set->nr_devs; i++) {
-		struct virtio_dev *dev = set->devs[i];
-		bool ok;
-
-		pthread_mutex_lock(&dev->lock);
-		ok = dev->ever_ok;
+	fprintf(f, "  %s %s: status %#x, interrupt status %#x, %lu kicks, %lu interrupts, thread %s\n",
+		dev->name, dev->desc, dev->status, atomic_load(&dev->isr),
+		atomic_load(&dev->kicks), atomic_load(&dev->irqs),
+		!locked ? "busy for 100 ms (holds the device lock)" :
+		atomic_load(&dev->in_poll) ? "waiting" : "working");
+	for (q = 0; q < dev->ops->nr_queues; q++)
+		vq__print_state(&dev->vqs[q], f);
+	if (locked)
 		pthread_mutex_unlock(&dev->lock);
-		if (!ok)
-			virtio__log("%s %s was never initialised by the guest; does the guest kernel have %s=y and CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y, and the virtio_mmio.device= options on its command line?",
-				    dev->name, dev->desc, dev->ops->kconfig);
-	}
-}
-
-void virtio_set_print_state(const struct virtio_set *set, FILE *f)
-{
-	unsigned int i, q, tries;
-
-	for (i = 0; i < set->nr_devs; i++) {
-		struct virtio_dev *dev = set->devs[i];
-		bool locked = false;
-
-		/*
-		 * A device thread stuck in its work holds the lock: say so,
-		 * and read the rings anyway (a reset, which would unmap
-		 * them, needs the lock too).
-		 */
-		for (tries = 0; tries < 20 && !locked; tries++) {
-			locked = !pthread_mutex_trylock(&dev->lock);
-			if (!locked)
-				usleep(5000);
-		}
-		fprintf(f, "  %s %s: status %#x, interrupt status %#x, %lu kicks, %lu interrupts, thread %s\n",
-			dev->name, dev->desc, dev->status, atomic_load(&dev->isr),
-			atomic_load(&dev->kicks), atomic_load(&dev->irqs),
-			!locked ? "busy for 100 ms (holds the device lock)" :
-			atomic_load(&dev->in_poll) ? "waiting" : "working");
-		for (q = 0; q < dev->ops->nr_queues; q++)
-			vq__print_state(&dev->vqs[q], f);
-		if (locked)
-			pthread_mutex_unlock(&dev->lock);
-	}
-}
-
-unsigned int virtio_set_nr_devs(const struct virtio_set *set)
-{
-	return set->nr_devs;
-}
-
-struct virtio_dev *virtio_set_dev(const struct virtio_set *set, unsigned int i)
-{
-	return i < set->nr_devs ? set->devs[i] : NULL;
 }
 
 const char *virtio_dev_name(const struct virtio_dev *dev)

@@ -6,48 +6,49 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 
-size_t iov__to_buf(const struct iovec *iov, unsigned int n, size_t off,
-		   void *buf, size_t len)
+/*
+ * Copy up to len bytes between buf and the bytes of iov from offset
+ * off: into the iovecs if to_iov, out of them otherwise.  Returns the
+ * count copied (less than len if the iovecs end first).
+ */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, size_t off,
+		       void *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 	unsigned int i;
 
 	for (i = 0; i < n && done < len; i++) {
 		size_t seg = iov[i].iov_len, c;
+		char *p = iov[i].iov_base, *b = (char *)buf + done;
 
 		if (off >= seg) {
 			off -= seg;
 			continue;
 		}
 		c = MIN(seg - off, len - done);
-		memcpy((char *)buf + done, (char *)iov[i].iov_base + off, c);
+		if (to_iov)
+			memcpy(p + off, b, c);
+		else
+			memcpy(b, p + off, c);
 		done += c;
 		off = 0;
 	}
 	return done;
 }
 
+size_t iov__to_buf(const struct iovec *iov, unsigned int n, size_t off,
+		   void *buf, size_t len)
+{
+	return iov_copy(iov, n, off, buf, len, false);
+}
+
 size_t iov__from_buf(const struct iovec *iov, unsigned int n, size_t off,
 		     const void *buf, size_t len)
 {
-	size_t done = 0;
-	unsigned int i;
-
-	for (i = 0; i < n && done < len; i++) {
-		size_t seg = iov[i].iov_len, c;
-
-		if (off >= seg) {
-			off -= seg;
-			continue;
-		}
-		c = MIN(seg - off, len - done);
-		memcpy((char *)iov[i].iov_base + off, (const char *)buf + done, c);
-		done += c;
-		off = 0;
-	}
-	return done;
+	/* Only read from buf: to_iov copies out of it. */
+	return iov_copy(iov, n, off, (void *)buf, len, true);
 }
 
 unsigned int iov__slice(const struct iovec *iov, unsigned int n, size_t off,

@@ -8,6 +8,10 @@
  * when it accepts features we never offered) or logged and answered
  * with DEVICE_NEEDS_RESET; nothing here can crash the launcher or touch
  * memory outside this device.
+ *
+ * The transport knows registers and the core's device object (core.h),
+ * and nothing about any particular device: config space comes from the
+ * device's get_config op, everything else from struct virtio_dev.
  */
 #include <string.h>
 
@@ -15,7 +19,7 @@
 #define VIRTIO_MMIO_NO_LEGACY
 #include <linux/virtio_mmio.h>
 
-#include "internal.h"
+#include "mmio.h"
 
 #define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
 #define VIRTIO_MMIO_VERSION_2	2

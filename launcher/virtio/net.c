@@ -26,7 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "devices.h"
 #include "net_backend.h"
 
 #define NET_HDR_LEN	sizeof(struct virtio_net_hdr_v1)	/* 12 */
@@ -263,8 +263,9 @@ static const struct virtio_dev_ops net_ops = {
 	.destroy = net_destroy,
 };
 
-int virtio_net__create(struct virtio_set *set, const struct virtio_net_opt *o,
-		       unsigned int instance)
+struct virtio_dev *virtio_net__create(struct virtio_vm *vm,
+				      const struct virtio_net_opt *o,
+				      unsigned int instance)
 {
 	static const uint8_t default_mac[6] = { 0x02, 0x70, 0x76, 0x00, 0x00, 0x00 };
 	uint64_t features = (1ULL << VIRTIO_NET_F_MAC) |
@@ -274,11 +275,11 @@ int virtio_net__create(struct virtio_set *set, const struct virtio_net_opt *o,
 
 	nt = calloc(1, sizeof(*nt));
 	if (!nt)
-		return -1;
+		return NULL;
 	if (netbe__open(&nt->be, o) < 0) {
 		netbe__close(&nt->be);
 		free(nt);
-		return -1;
+		return NULL;
 	}
 	if (o->has_mac) {
 		memcpy(nt->mac, o->mac, 6);
@@ -298,13 +299,13 @@ int virtio_net__create(struct virtio_set *set, const struct virtio_net_opt *o,
 		nt->mac[4] = h >> 8;
 		nt->mac[5] = h;
 	}
-	dev = virtio_dev__new(set, &net_ops, VIRTIO_ID_NET, features, instance);
+	dev = virtio_dev__new(vm, &net_ops, VIRTIO_ID_NET, features, instance);
 	if (!dev) {
 		netbe__close(&nt->be);
 		free(nt);
-		return -1;
+		return NULL;
 	}
 	dev->priv = nt;
 	snprintf(dev->desc, sizeof(dev->desc), "(%.80s)", nt->be.desc);
-	return 0;
+	return dev;
 }

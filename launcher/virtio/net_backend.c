@@ -32,8 +32,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "log.h"
 #include "net_backend.h"
+#include "unix_socket.h"
 
 static int tap_open(struct net_backend *be, const char *name)
 {

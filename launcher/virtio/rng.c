@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <sys/random.h>
 
-#include "internal.h"
+#include "devices.h"
 
 #define RNG_BATCH 64
 
@@ -91,19 +91,19 @@ static const struct virtio_dev_ops rng_ops = {
 	.destroy = rng_destroy,
 };
 
-int virtio_rng__create(struct virtio_set *set)
+struct virtio_dev *virtio_rng__create(struct virtio_vm *vm)
 {
 	struct virtio_dev *dev;
 	struct rng *rg = calloc(1, sizeof(*rg));
 
 	if (!rg)
-		return -1;
-	dev = virtio_dev__new(set, &rng_ops, VIRTIO_ID_RNG, 0, 0);
+		return NULL;
+	dev = virtio_dev__new(vm, &rng_ops, VIRTIO_ID_RNG, 0, 0);
 	if (!dev) {
 		free(rg);
-		return -1;
+		return NULL;
 	}
 	dev->priv = rg;
 	snprintf(dev->desc, sizeof(dev->desc), "(getrandom)");
-	return 0;
+	return dev;
 }

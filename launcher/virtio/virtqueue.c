@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "core.h"
 
 void vq__reset(struct vq *vq)
 {
@@ -44,7 +44,7 @@ static int vq__fail(struct virtio_dev *dev, struct vq *vq, const char *what)
 /* Called with dev->lock held when the driver writes QueueReady = 1. */
 int vq__setup(struct virtio_dev *dev, struct vq *vq)
 {
-	struct virtio_gmem *gm = &dev->set->gm;
+	struct virtio_gmem *gm = &dev->vm->gm;
 	uint64_t n = vq->num;
 	char why[160];
 
@@ -154,7 +154,7 @@ static int walk_add(struct virtio_dev *dev, struct vq *vq, struct walk *w,
 		return vq__fail(dev, vq, "chain is longer than 4 GiB in total");
 	if (!len)
 		return 0;	/* legal and useless: keep it out of the iovecs */
-	p = virtio_gmem_ptr(&dev->set->gm, addr, len);
+	p = virtio_gmem_ptr(&dev->vm->gm, addr, len);
 	if (!p) {
 		snprintf(why, sizeof(why),
 			 "%sdescriptor %u (addr 0x%llx, len %u) is outside guest memory",
@@ -260,7 +260,7 @@ int vq__pop(struct virtio_dev *dev, struct vq *vq, struct vq_chain *c,
 					 len);
 				return vq__fail(dev, vq, why);
 			}
-			table = virtio_gmem_ptr(&dev->set->gm, addr, len);
+			table = virtio_gmem_ptr(&dev->vm->gm, addr, len);
 			if (!table) {
 				snprintf(why, sizeof(why),
 					 "indirect table (addr 0x%llx, len %u) is outside guest memory",
@@ -376,5 +376,5 @@ void vq__notify(struct virtio_dev *dev, struct vq *vq)
 	if (!vq->ready || vq->broken)
 		return;
 	if (vq__need_irq(vq))
-		virtio_dev__raise(dev, 1 /* VIRTIO_MMIO_INT_VRING */);
+		virtio_dev__raise(dev, VIRTIO_ISR_VRING);
 }

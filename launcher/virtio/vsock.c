@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-vsock, with host connections as AF_UNIX sockets in the style
- * of Firecracker's hybrid vsock:
+ * virtio-vsock: the packets, the connection state machine and the
+ * credit accounting of the guest's stream sockets to the host (CID 2).
  *
- *  - host to guest: a host program connects to the unix socket PATH
- *    (--vsock uds=PATH), writes "CONNECT <port>\n", and once the guest
- *    accepts reads "OK <hostport>\n"; after that the socket is the
- *    stream.  If the guest refuses, the socket is closed.
- *  - guest to host: a guest connect() to CID 2 port P connects to the
- *    unix socket PATH_P (PATH, '_', P in decimal).  Nobody listening
- *    there means the guest gets a reset (ECONNRESET / ECONNREFUSED).
+ * Each connection's host end is a stream of the backend
+ * (vsock_backend.c); this file never sees what a stream is made of.  A
+ * host client that has named the guest port it wants becomes a REQUEST
+ * to the guest; a guest REQUEST asks the backend for a stream to that
+ * host port, and nobody there means the guest gets a reset
+ * (ECONNRESET / ECONNREFUSED).
  *
  * Flow control is virtio-vsock's credit scheme.  We give each
  * connection a VSOCK_BUF_ALLOC-byte buffer for guest-to-host data that
- * the unix peer has not taken yet, and advertise how much we have
+ * the host end has not taken yet, and advertise how much we have
  * forwarded (fwd_cnt); a guest that sends beyond that credit is reset.
- * In the other direction we read from the unix socket only as much as
+ * In the other direction we read from the host end only as much as
  * the guest's advertised credit allows, straight into its buffer.
  *
  * Packets the guest gets wrong (bad CID, payload longer than its
@@ -30,10 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "internal.h"
+#include "devices.h"
+#include "vsock_backend.h"
 
 #define VSOCK_HOST_CID		2
 #define VSOCK_HDR		sizeof(struct virtio_vsock_hdr)	/* 44 */
@@ -49,18 +47,18 @@ enum { VSOCK_RX, VSOCK_TX, VSOCK_EVENT };
 
 enum vconn_state {
 	VC_FREE,
-	VC_HANDSHAKE,		/* host client: reading "CONNECT <port>\n" */
+	VC_HANDSHAKE,		/* host client: saying which guest port */
 	VC_REQUEST_SENT,	/* host client: waiting for the guest */
 	VC_ESTABLISHED,
 };
 
 struct vconn {
 	enum vconn_state state;
-	int fd;
+	struct vsock_stream stream;	/* the host end */
 	uint32_t guest_port, host_port;
 	uint64_t deadline;
 
-	/* guest to host: bytes the unix peer has not taken yet */
+	/* guest to host: bytes the host end has not taken yet */
 	uint8_t *buf;
 	uint32_t head, len;
 	uint32_t fwd_cnt, fwd_advertised;
@@ -74,15 +72,11 @@ struct vconn {
 
 	/* control packets owed to the guest */
 	bool need_request, need_response, need_credit;
-
-	char line[32];
-	unsigned int line_len;
 };
 
 struct vsock {
 	uint64_t cid;
-	char uds[108];
-	int listen_fd;
+	struct vsock_backend be;
 	struct vconn conns[VSOCK_MAX_CONNS];
 	struct { uint32_t host_port, guest_port; } rst[VSOCK_MAX_RST];
 	unsigned int nr_rst;
@@ -118,7 +112,8 @@ static struct vconn *conn_find(struct vsock *vs, uint32_t guest_port,
 	return NULL;
 }
 
-static struct vconn *conn_alloc(struct vsock *vs, int fd)
+/* A free slot for the host end s, or NULL (s is still the caller's). */
+static struct vconn *conn_alloc(struct vsock *vs, const struct vsock_stream *s)
 {
 	unsigned int i;
 
@@ -131,7 +126,7 @@ static struct vconn *conn_alloc(struct vsock *vs, int fd)
 		c->buf = malloc(VSOCK_BUF_ALLOC);
 		if (!c->buf)
 			return NULL;
-		c->fd = fd;
+		c->stream = *s;
 		return c;
 	}
 	return NULL;
@@ -141,7 +136,7 @@ static void conn_close(struct vconn *c)
 {
 	if (c->state == VC_FREE)
 		return;
-	close(c->fd);
+	vsockbe__stream_close(&c->stream);
 	free(c->buf);
 	c->buf = NULL;
 	c->state = VC_FREE;
@@ -183,22 +178,19 @@ static void conn_progress(struct vsock *vs, struct vconn *c)
 		return;
 	}
 	if (c->guest_no_send && !c->shut_wr) {
-		shutdown(c->fd, SHUT_WR);
+		vsockbe__shutdown_send(&c->stream);
 		c->shut_wr = true;
 	}
 }
 
-/* Guest-to-host data: hand buffered bytes to the unix peer. */
+/* Guest-to-host data: hand buffered bytes to the host end. */
 static void conn_flush(struct vsock *vs, struct vconn *c)
 {
 	while (c->len) {
 		uint32_t chunk = MIN(c->len, VSOCK_BUF_ALLOC - c->head);
-		ssize_t w = send(c->fd, c->buf + c->head, chunk,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		ssize_t w = vsockbe__send(&c->stream, c->buf + c->head, chunk);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
+		if (w == -EAGAIN)
 			break;
 		if (w <= 0) {
 			conn_reset(vs, c);
@@ -238,21 +230,18 @@ static void guest_connect(struct virtio_dev *dev, struct vsock *vs,
 			  const struct virtio_vsock_hdr *h)
 {
 	uint32_t gport = le32toh(h->src_port), hport = le32toh(h->dst_port);
-	char path[sizeof(vs->uds) + 16];
+	struct vsock_stream s;
 	struct vconn *c;
-	int fd;
 
-	snprintf(path, sizeof(path), "%s_%u", vs->uds, hport);
-	fd = unix__connect(path, SOCK_STREAM);
-	if (fd < 0) {
+	if (vsockbe__connect(&vs->be, hport, &s)) {
 		rst_queue(vs, hport, gport);	/* nobody listens: refused */
 		return;
 	}
-	c = conn_alloc(vs, fd);
+	c = conn_alloc(vs, &s);
 	if (!c) {
 		virtio_dev__log(dev, VSOCK_TX, "too many connections (%d); refusing guest port %u -> host port %u",
 				VSOCK_MAX_CONNS, gport, hport);
-		close(fd);
+		vsockbe__stream_close(&s);
 		rst_queue(vs, hport, gport);
 		return;
 	}
@@ -266,11 +255,8 @@ static void guest_connect(struct virtio_dev *dev, struct vsock *vs,
 
 static void guest_response(struct vsock *vs, struct vconn *c)
 {
-	char ok[32];
-	int n = snprintf(ok, sizeof(ok), "OK %u\n", c->host_port);
-
 	c->state = VC_ESTABLISHED;
-	if (send(c->fd, ok, n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
+	if (vsockbe__send_ok(&c->stream, c->host_port))
 		conn_reset(vs, c);
 }
 
@@ -474,8 +460,8 @@ static int conn_rx(struct vsock *vs, struct vconn *c, struct vq_chain *ch,
 		room = MIN(room, conn_credit(c));
 		n = iov__slice(chain_in(ch), ch->nr_in, VSOCK_HDR, room, vs->slice,
 			       ARRAY_SIZE(vs->slice));
-		r = readv(c->fd, vs->slice, n);
-		if (r < 0 && (errno == EAGAIN || errno == EINTR)) {
+		r = vsockbe__recv(&c->stream, vs->slice, n);
+		if (r == -EAGAIN || r == -EINTR) {
 			c->readable = false;
 			return -1;
 		}
@@ -572,60 +558,44 @@ static bool vsock_rx(struct virtio_dev *dev, struct vsock *vs)
 	return more;
 }
 
-/* ---- host side: listener, handshake, timeouts ------------------------ */
+/* ---- host side: new clients, handshake, timeouts --------------------- */
 
 static void host_accept(struct virtio_dev *dev, struct vsock *vs)
 {
-	int fd = accept4(vs->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct vsock_stream s;
 	struct vconn *c;
 
-	if (fd < 0)
+	if (vsockbe__accept(&vs->be, &s))
 		return;
-	c = conn_alloc(vs, fd);
+	c = conn_alloc(vs, &s);
 	if (!c) {
 		virtio_dev__log(dev, -1, "too many connections (%d); refusing a host client",
 				VSOCK_MAX_CONNS);
-		close(fd);
+		vsockbe__stream_close(&s);
 		return;
 	}
 	c->state = VC_HANDSHAKE;
 	c->deadline = virtio__now_ms() + VSOCK_TIMEOUT_MS;
 }
 
-/* Read "CONNECT <port>\n" a byte at a time: what follows is stream data. */
+/* Once a host client has named its guest port, ask the guest. */
 static void host_handshake(struct vsock *vs, struct vconn *c)
 {
-	unsigned long port;
-	char *end;
+	uint32_t port;
+	int r = vsockbe__read_connect(&c->stream, &port);
 
-	while (c->line_len < sizeof(c->line) - 1) {
-		char ch;
-		ssize_t r = read(c->fd, &ch, 1);
-
-		if (r < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		if (r <= 0)
-			break;
-		if (ch != '\n') {
-			c->line[c->line_len++] = ch;
-			continue;
-		}
-		c->line[c->line_len] = '\0';
-		if (strncmp(c->line, "CONNECT ", 8))
-			break;
-		errno = 0;
-		port = strtoul(c->line + 8, &end, 10);
-		if (errno || *end || end == c->line + 8 || port >= UINT32_MAX)
-			break;
-		c->guest_port = port;
-		c->host_port = alloc_port(vs);
-		c->state = VC_REQUEST_SENT;
-		c->need_request = true;
-		c->deadline = virtio__now_ms() + VSOCK_TIMEOUT_MS;
-		c->peer_buf_alloc = 0;
+	if (r < 0) {
+		conn_close(c);	/* the client is not speaking the protocol */
 		return;
 	}
-	conn_close(c);	/* EOF, garbage, or a line too long */
+	if (!r)
+		return;
+	c->guest_port = port;
+	c->host_port = alloc_port(vs);
+	c->state = VC_REQUEST_SENT;
+	c->need_request = true;
+	c->deadline = virtio__now_ms() + VSOCK_TIMEOUT_MS;
+	c->peer_buf_alloc = 0;
 }
 
 static void vsock_timeouts(struct vsock *vs)
@@ -671,11 +641,11 @@ static int vsock_poll_setup(struct virtio_dev *dev, struct pollfd *pfd, int max,
 		if (!ev)
 			continue;
 		vs->pfd_map[n] = i;
-		pfd[n++] = (struct pollfd){ .fd = c->fd, .events = ev };
+		pfd[n++] = (struct pollfd){ .fd = c->stream.fd, .events = ev };
 	}
 	if (room && n < max) {
 		vs->pfd_map[n] = -1;
-		pfd[n++] = (struct pollfd){ .fd = vs->listen_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = vs->be.listen_fd, .events = POLLIN };
 	}
 	if (next != UINT64_MAX)
 		*timeout_ms = next > now ? MIN(next - now, 60000) : 0;
@@ -733,10 +703,7 @@ static void vsock_free(struct vsock *vs)
 
 	for (i = 0; i < VSOCK_MAX_CONNS; i++)
 		conn_close(&vs->conns[i]);
-	if (vs->listen_fd >= 0) {
-		close(vs->listen_fd);
-		unlink(vs->uds);
-	}
+	vsockbe__close(&vs->be);
 	free(vs);
 }
 
@@ -747,7 +714,7 @@ static void vsock_destroy(struct virtio_dev *dev)
 
 static const char *vsock_backend_path(const struct virtio_dev *dev)
 {
-	return ((struct vsock *)dev->priv)->uds;
+	return ((struct vsock *)dev->priv)->be.path;
 }
 
 static const struct virtio_dev_ops vsock_ops = {
@@ -764,37 +731,28 @@ static const struct virtio_dev_ops vsock_ops = {
 	.backend_path = vsock_backend_path,
 };
 
-int virtio_vsock__create(struct virtio_set *set, uint64_t cid, const char *uds)
+struct virtio_dev *virtio_vsock__create(struct virtio_vm *vm, uint64_t cid,
+					const char *uds)
 {
 	struct virtio_dev *dev;
 	struct vsock *vs;
-	char err[256];
 
-	/* PATH_<port> must fit in sun_path too. */
-	if (strlen(uds) + 12 > sizeof(vs->uds) - 1) {
-		virtio__log("--vsock uds=%s: path too long (at most %zu bytes, to leave room for _PORT)",
-			    uds, sizeof(vs->uds) - 13);
-		return -1;
-	}
 	vs = calloc(1, sizeof(*vs));
 	if (!vs)
-		return -1;
+		return NULL;
 	vs->cid = cid;
 	vs->next_port = VSOCK_PORT_BASE;
-	snprintf(vs->uds, sizeof(vs->uds), "%s", uds);
-	vs->listen_fd = unix__listen(uds, SOCK_STREAM, err, sizeof(err));
-	if (vs->listen_fd < 0) {
-		virtio__log("--vsock uds=%s: %s", uds, err);
+	if (vsockbe__open(&vs->be, uds)) {
 		free(vs);
-		return -1;
+		return NULL;
 	}
-	dev = virtio_dev__new(set, &vsock_ops, VIRTIO_ID_VSOCK, 0, 0);
+	dev = virtio_dev__new(vm, &vsock_ops, VIRTIO_ID_VSOCK, 0, 0);
 	if (!dev) {
 		vsock_free(vs);
-		return -1;
+		return NULL;
 	}
 	dev->priv = vs;
 	snprintf(dev->desc, sizeof(dev->desc), "(cid %llu, %.60s)",
 		 (unsigned long long)cid, uds);
-	return 0;
+	return dev;
 }

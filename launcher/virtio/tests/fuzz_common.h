@@ -21,6 +21,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <linux/virtio_config.h>
 #define VIRTIO_MMIO_NO_LEGACY
@@ -49,6 +53,71 @@ static inline void fz_mem_init(void)
 		abort();
 	virtio_gmem_init(&fz_gm, gmem, GM_SIZE, GM_BASE);
 	virtio_set_log_handler(fz_quiet);
+}
+
+/*
+ * The set of the devices one option asks for (name NULL: none), plus
+ * an rng if rng; NULL if it cannot be built.  Aborts on a bad option.
+ */
+static inline struct virtio_set *fz_set_create(const char *name, const char *arg,
+					       bool rng)
+{
+	struct virtio_opts o;
+	struct virtio_set *s;
+
+	virtio_opts_init(&o);
+	if (name && virtio_opts_parse(&o, name, arg))
+		abort();
+	o.rng = rng;
+	s = virtio_set_create(&o, &fz_gm, VIRTIO_MMIO_BASE_DEFAULT, 5);
+	virtio_opts_free(&o);
+	return s;
+}
+
+/*
+ * A 64 KiB disk image in a memfd, its path in path.  The caller closes
+ * the fd once the set has opened its own.
+ */
+static inline int fz_disk(char *path, size_t len)
+{
+	int fd = memfd_create("fuzz-disk", 0);
+
+	if (fd < 0 || ftruncate(fd, 65536))
+		abort();
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+/* Unix sockets at dir/name, the other end of a device's backend. */
+static inline void fz_unix_addr(struct sockaddr_un *sun, const char *dir,
+				const char *name)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	snprintf(sun->sun_path, sizeof(sun->sun_path), "%s/%s", dir, name);
+}
+
+enum fz_end { FZ_BIND, FZ_CONNECT };
+
+/* A non-blocking socket of type bound at or connected to dir/name, or -1. */
+static inline int fz_unix_socket(int type, enum fz_end end, const char *dir,
+				 const char *name)
+{
+	struct sockaddr_un sun;
+	int fd = socket(AF_UNIX, type | SOCK_NONBLOCK, 0), err;
+
+	if (fd < 0)
+		return -1;
+	fz_unix_addr(&sun, dir, name);
+	if (end == FZ_BIND)
+		err = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	else
+		err = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+	if (err) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static inline uint32_t fz_rw(struct virtio_dev *dev, uint64_t off, unsigned int size,
@@ -92,6 +161,18 @@ static inline void fz_dev_init(struct virtio_set *set, struct virtio_dev *dev,
 	}
 	FZ_W(set, dev, VIRTIO_MMIO_STATUS, 3 | VIRTIO_CONFIG_S_FEATURES_OK |
 	     VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/* The input's flag byte: bits 0 and 1 keep INDIRECT_DESC and EVENT_IDX from the driver. */
+static inline uint64_t fz_drop_features(uint8_t flags)
+{
+	uint64_t drop = 0;
+
+	if (flags & 1)
+		drop |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	if (flags & 2)
+		drop |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	return drop;
 }
 
 /* Steer descriptors of one table (see the top of this file). */

@@ -2,8 +2,9 @@
 /*
  * The body of the per-device fuzzers: a device of one kind, its queues
  * laid from the input, then virtio_dev_process().  A target defines
- * FZ_NQ, fz_setup() (create the set) and optionally fz_backend()
- * (feed the backend side from the remaining input) before including.
+ * FZ_NQ and fz_setup() (create the set); one that feeds the backend
+ * side from the remaining input also defines FZ_BACKEND before
+ * including, and fz_backend().
  */
 #ifndef PVISOR_VIRTIO_FUZZ_DEV_H
 #define PVISOR_VIRTIO_FUZZ_DEV_H
@@ -14,7 +15,15 @@ static struct virtio_set *set;
 static struct virtio_dev *dev;
 
 static struct virtio_set *fz_setup(void);
+#ifdef FZ_BACKEND
 static void fz_backend(const uint8_t *data, size_t size);
+#else
+static void fz_backend(const uint8_t *data, size_t size)
+{
+	(void)data;
+	(void)size;
+}
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -31,16 +40,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint16_t qsize, count[FZ_NQ];
-	uint64_t drop = 0;
+	uint64_t drop;
 	unsigned int q;
 
 	if (size < 2 + FZ_NQ)
 		return 0;
 	qsize = fz_qsize(data[0]);
-	if (data[1] & 1)
-		drop |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	if (data[1] & 2)
-		drop |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	drop = fz_drop_features(data[1]);
 	for (q = 0; q < FZ_NQ; q++)
 		count[q] = data[2 + q] % (qsize + 2);
 	data += 2 + FZ_NQ;

@@ -4,32 +4,20 @@
  * (any offset, any size) on a set of three devices, then let them
  * work on whatever guest memory the input describes.
  */
-#include <stdio.h>
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "fuzz_common.h"
 
 static struct virtio_set *set;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct virtio_opts o;
 	char path[64];
-	int fd = memfd_create("fuzz-disk", 0);
+	int fd;
 
 	(void)argc;
 	(void)argv;
 	fz_mem_init();
-	if (fd < 0 || ftruncate(fd, 65536))
-		abort();
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	virtio_opts_init(&o);
-	if (virtio_opts_parse(&o, "disk", path))
-		abort();
-	o.rng = true;
-	set = virtio_set_create(&o, &fz_gm, VIRTIO_MMIO_BASE_DEFAULT, 5);
-	virtio_opts_free(&o);
+	fd = fz_disk(path, sizeof(path));
+	set = fz_set_create("disk", path, true);
 	close(fd);
 	if (!set)
 		abort();

@@ -4,12 +4,8 @@
  * receive (frames of fuzzed sizes into fuzzed buffers).  The backend is
  * a unix datagram socket whose peer is the fuzzer.
  */
-#include <stdio.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #define FZ_NQ 2
+#define FZ_BACKEND
 #include "fuzz_dev.h"
 
 static int peer = -1;
@@ -17,23 +13,17 @@ static char dir[128];
 
 static struct virtio_set *fz_setup(void)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct virtio_opts o;
+	struct sockaddr_un sun;
 	struct virtio_set *s;
 	char arg[200];
 
 	fz_tmpdir(dir, sizeof(dir), "net");
 	snprintf(arg, sizeof(arg), "socket=%s/dev,peer=%s/peer", dir, dir);
-	peer = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/peer", dir);
-	if (peer < 0 || bind(peer, (struct sockaddr *)&sun, sizeof(sun)))
+	peer = fz_unix_socket(SOCK_DGRAM, FZ_BIND, dir, "peer");
+	if (peer < 0)
 		abort();
-	virtio_opts_init(&o);
-	if (virtio_opts_parse(&o, "net", arg))
-		abort();
-	s = virtio_set_create(&o, &fz_gm, VIRTIO_MMIO_BASE_DEFAULT, 5);
-	virtio_opts_free(&o);
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/dev", dir);
+	s = fz_set_create("net", arg, false);
+	fz_unix_addr(&sun, dir, "dev");
 	if (connect(peer, (struct sockaddr *)&sun, sizeof(sun)))
 		abort();
 	return s;

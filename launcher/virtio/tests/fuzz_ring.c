@@ -6,7 +6,7 @@
  * lengths it reports.
  */
 #include "fuzz_common.h"
-#include "internal.h"
+#include "core.h"
 
 static struct virtio_set *set;
 static struct virtio_dev *dev;
@@ -14,14 +14,10 @@ static struct vq_chain chain;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct virtio_opts o;
-
 	(void)argc;
 	(void)argv;
 	fz_mem_init();
-	virtio_opts_init(&o);
-	o.rng = true;
-	set = virtio_set_create(&o, &fz_gm, VIRTIO_MMIO_BASE_DEFAULT, 5);
+	set = fz_set_create(NULL, NULL, true);
 	if (!set)
 		abort();
 	dev = virtio_set_dev(set, 0);
@@ -38,17 +34,14 @@ static bool inside(const void *p, size_t len)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint16_t qsize, count;
-	uint64_t drop = 0;
+	uint64_t drop;
 	unsigned int i, k;
 	int r;
 
 	if (size < 3)
 		return 0;
 	qsize = fz_qsize(data[0]);
-	if (data[1] & 1)
-		drop |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	if (data[1] & 2)
-		drop |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	drop = fz_drop_features(data[1]);
 	count = data[2] % (2 * qsize + 2);
 	data += 3;
 	size -= 3;

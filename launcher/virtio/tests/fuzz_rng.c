@@ -5,15 +5,5 @@
 
 static struct virtio_set *fz_setup(void)
 {
-	struct virtio_opts o;
-
-	virtio_opts_init(&o);
-	o.rng = true;
-	return virtio_set_create(&o, &fz_gm, VIRTIO_MMIO_BASE_DEFAULT, 5);
-}
-
-static void fz_backend(const uint8_t *data, size_t size)
-{
-	(void)data;
-	(void)size;
+	return fz_set_create(NULL, NULL, true);
 }

@@ -85,6 +85,28 @@ struct virtio_set *make_set(struct virtio_opts *o, struct tg *g, bool start)
 	return set;
 }
 
+int rig_open(struct rig *r, const char *const *argv, bool start)
+{
+	memset(r, 0, sizeof(*r));
+	if (opts_from(&r->o, argv) || tg_init(&r->g, GUEST_MEM, GUEST_BASE))
+		return -1;
+	r->set = make_set(&r->o, &r->g, start);
+	return r->set ? 0 : -1;
+}
+
+int rig_drive(struct rig *r, uint64_t accept, uint16_t qsize)
+{
+	return tg_dev_init(&r->d, &r->g, r->set, 0, accept, qsize, r->why,
+			   sizeof(r->why));
+}
+
+void rig_close(struct rig *r)
+{
+	virtio_set_destroy(r->set);
+	virtio_opts_free(&r->o);
+	tg_fini(&r->g);
+}
+
 int opts_from(struct virtio_opts *o, const char *const *argv)
 {
 	virtio_opts_init(o);

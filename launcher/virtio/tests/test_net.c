@@ -201,6 +201,16 @@ static int pair_setup(struct pair *p, const char *net_a, const char *net_b)
 	return 0;
 }
 
+/* The usual link: unix datagram sockets a.sock and b.sock, each the other's peer. */
+static int pair_setup_unix(struct pair *p)
+{
+	char a[400], b[400];
+
+	snprintf(a, sizeof(a), "socket=%s,peer=%s", tmppath("a.sock"), tmppath("b.sock"));
+	snprintf(b, sizeof(b), "socket=%s,peer=%s", tmppath("b.sock"), tmppath("a.sock"));
+	return pair_setup(p, a, b);
+}
+
 static void pair_teardown(struct pair *p)
 {
 	virtio_set_destroy(p->set);
@@ -210,12 +220,10 @@ static void pair_teardown(struct pair *p)
 
 static void test_unix_pair(void)
 {
-	char a[400], b[400], why[200] = "";
+	char why[200] = "";
 	struct pair p;
 
-	snprintf(a, sizeof(a), "socket=%s,peer=%s", tmppath("a.sock"), tmppath("b.sock"));
-	snprintf(b, sizeof(b), "socket=%s,peer=%s", tmppath("b.sock"), tmppath("a.sock"));
-	CHECK(pair_setup(&p, a, b) == 0, "setup: %s", log_text());
+	CHECK(pair_setup_unix(&p) == 0, "setup: %s", log_text());
 	CHECK(memcmp(p.a.mac, p.b.mac, 6), "both ends got the same default MAC");
 	CHECK((p.a.mac[0] & 3) == 2, "default MAC is unicast, locally administered");
 	CHECK(pump(&p.g, &p.a, &p.b, 500, 48, why, sizeof(why)) == 0, "a->b: %s", why);
@@ -280,14 +288,12 @@ out:
  */
 static void test_bad_frames(void)
 {
-	char a[400], b[400], why[200] = "";
+	char why[200] = "";
 	struct pair p;
 	uint32_t len;
 	int seq;
 
-	snprintf(a, sizeof(a), "socket=%s,peer=%s", tmppath("a.sock"), tmppath("b.sock"));
-	snprintf(b, sizeof(b), "socket=%s,peer=%s", tmppath("b.sock"), tmppath("a.sock"));
-	CHECK(pair_setup(&p, a, b) == 0, "setup");
+	CHECK(pair_setup_unix(&p) == 0, "setup");
 	CHECK(nic_tx(&p.g, &p.a, &p.b, 0, VIRTIO_NET_HDR_F_NEEDS_CSUM) == 0, "tx");
 	CHECK(nic_tx(&p.g, &p.a, &p.b, 1, 0) == 0, "tx");
 	seq = nic_rx(&p.g, &p.b, &p.a, WAIT_MS, why, sizeof(why));
@@ -316,12 +322,10 @@ out:
 /* Reset one end mid-stream: after re-init, frames flow again. */
 static void test_reset_midstream(void)
 {
-	char a[400], b[400], why[200] = "";
+	char why[200] = "";
 	struct pair p;
 
-	snprintf(a, sizeof(a), "socket=%s,peer=%s", tmppath("a.sock"), tmppath("b.sock"));
-	snprintf(b, sizeof(b), "socket=%s,peer=%s", tmppath("b.sock"), tmppath("a.sock"));
-	CHECK(pair_setup(&p, a, b) == 0, "setup");
+	CHECK(pair_setup_unix(&p) == 0, "setup");
 	CHECK(pump(&p.g, &p.a, &p.b, 30, 8, why, sizeof(why)) == 0, "before: %s", why);
 	tg_write(&p.b.d, VIRTIO_MMIO_STATUS, 0);
 	CHECK_EQ(tg_read(&p.b.d, VIRTIO_MMIO_STATUS), 0);

@@ -17,36 +17,31 @@ static bool all_zero(const uint8_t *p, size_t n)
 	return true;
 }
 
+static const char *const rng_argv[] = { "--rng", NULL, NULL };
+
 static void test_fills(void)
 {
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	char why[128];
+	struct rig r;
+	struct tg_vq *vq = &r.d.vq[0];
 	uint64_t a, b;
 	uint32_t len;
 	uint8_t *pa, *pb;
 	unsigned int i;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 64, why, sizeof(why)) == 0, "%s", why);
-	a = tg_alloc(&g, 8192, 8);
-	b = tg_alloc(&g, 8192, 8);
-	pa = tg_ptr(&g, a);
-	pb = tg_ptr(&g, b);
+	CHECK(rig_open(&r, rng_argv, true) == 0, "set");
+	CHECK(rig_drive(&r, ALL_FEATURES, 64) == 0, "%s", r.why);
+	a = tg_alloc(&r.g, 8192, 8);
+	b = tg_alloc(&r.g, 8192, 8);
+	pa = tg_ptr(&r.g, a);
+	pb = tg_ptr(&r.g, b);
 	{
 		/* One request in three pieces: 4096 + 100 + 1 bytes. */
 		struct tg_buf bufs[3] = { { a, 4096, true }, { a + 4096, 100, true },
 					  { a + 4196, 1, true } };
 
-		CHECK(tg_vq_add(&d.vq[0], bufs, 3, false) >= 0, "add");
-		tg_vq_kick(&d.vq[0]);
-		CHECK(tg_vq_wait(&d.vq[0], &len, WAIT_MS) >= 0, "served");
+		CHECK(tg_vq_add(vq, bufs, 3, false) >= 0, "add");
+		tg_vq_kick(vq);
+		CHECK(tg_vq_wait(vq, &len, WAIT_MS) >= 0, "served");
 		CHECK_EQ(len, 4197);
 		CHECK(!all_zero(pa, 4096) && !all_zero(pa + 4096, 100), "zeros");
 		CHECK(pa[4197] == 0 && pa[4198] == 0, "wrote past the buffer");
@@ -57,9 +52,9 @@ static void test_fills(void)
 
 		for (i = 0; i < 64; i++)
 			bufs[i] = (struct tg_buf){ b + 128 * i, 64, true };
-		CHECK(tg_vq_add(&d.vq[0], bufs, 64, true) >= 0, "add");
-		tg_vq_kick(&d.vq[0]);
-		CHECK(tg_vq_wait(&d.vq[0], &len, WAIT_MS) >= 0, "served");
+		CHECK(tg_vq_add(vq, bufs, 64, true) >= 0, "add");
+		tg_vq_kick(vq);
+		CHECK(tg_vq_wait(vq, &len, WAIT_MS) >= 0, "served");
 		CHECK_EQ(len, 64 * 64);
 		for (i = 0; i < 64; i++) {
 			CHECK(!all_zero(pb + 128 * i, 64), "piece %u left zero", i);
@@ -68,9 +63,7 @@ static void test_fills(void)
 	}
 	CHECK(memcmp(pa, pb, 64), "two requests gave the same bytes");
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 /* virtio_set_print_state() into a string. */
@@ -94,42 +87,36 @@ static char *state_of(struct virtio_set *set)
  */
 static void test_state_report(void)
 {
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	char why[128], *text = NULL;
+	struct rig r;
+	struct tg_vq *vq = &r.d.vq[0];
+	char *text = NULL;
 	uint64_t a;
 	uint32_t len;
 	int i;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 64, why, sizeof(why)) == 0, "%s", why);
-	a = tg_alloc(&g, 4096, 8);
+	CHECK(rig_open(&r, rng_argv, true) == 0, "set");
+	CHECK(rig_drive(&r, ALL_FEATURES, 64) == 0, "%s", r.why);
+	a = tg_alloc(&r.g, 4096, 8);
 	{
 		struct tg_buf buf = { a, 64, true };
 
-		CHECK(tg_vq_add(&d.vq[0], &buf, 1, false) >= 0, "add");
-		tg_vq_kick(&d.vq[0]);
-		CHECK(tg_vq_wait(&d.vq[0], &len, WAIT_MS) >= 0, "served");
+		CHECK(tg_vq_add(vq, &buf, 1, false) >= 0, "add");
+		tg_vq_kick(vq);
+		CHECK(tg_vq_wait(vq, &len, WAIT_MS) >= 0, "served");
 		/* Once the thread waits, a request without a kick stays put. */
 		for (i = 0; i < WAIT_MS / 10; i++) {
 			free(text);
-			text = state_of(set);
+			text = state_of(r.set);
 			CHECK(text, "open_memstream");
 			if (strstr(text, "thread waiting"))
 				break;
 			usleep(10000);
 		}
 		CHECK(strstr(text, "thread waiting"), "thread never waited:\n%s", text);
-		CHECK(tg_vq_add(&d.vq[0], &buf, 1, false) >= 0, "add");
+		CHECK(tg_vq_add(vq, &buf, 1, false) >= 0, "add");
 	}
 	free(text);
-	text = state_of(set);
+	text = state_of(r.set);
 	CHECK(text, "open_memstream");
 	CHECK(strstr(text, "virtio-rng0 "), "no device line:\n%s", text);
 	CHECK(strstr(text, "status 0xf,") && strstr(text, ", 1 interrupts,"),
@@ -138,9 +125,7 @@ static void test_state_report(void)
 	      "queue line:\n%s", text);
 out:
 	free(text);
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 const struct test_case rng_tests[] = {

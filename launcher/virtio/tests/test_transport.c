@@ -13,6 +13,8 @@
 
 #include "tests.h"
 
+static const char *const rng_argv[] = { "--rng", NULL, NULL };
+
 /* One request on an rng queue: returns the used length or -1. */
 static int rng_roundtrip(struct tg_vq *vq, uint64_t gpa, uint32_t len)
 {
@@ -31,21 +33,18 @@ static void test_registers_and_layout(void)
 {
 	static const char *const args[] = { "--disk", NULL, "--rng", NULL, NULL };
 	const char *argv[5];
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
+	struct rig r = { 0 };
+	struct virtio_set *set;
 	struct tg_dev d;
-	struct tg g = { 0 };
-	char why[128], frag[256];
+	char frag[256];
 	uint64_t v = 0, f;
 	int n;
 
 	memcpy(argv, args, sizeof(args));
 	argv[1] = tmppath("disk.img");
 	CHECK(make_file(argv[1], 1 << 20, -1) == 0, "image");
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set: %s", log_text());
+	CHECK(rig_open(&r, argv, true) == 0, "set: %s", log_text());
+	set = r.set;
 	CHECK_EQ(virtio_set_nr_devs(set), 2);
 
 	/* Layout: 4 KiB windows from 0xd0000000, IRQs from 5. */
@@ -65,7 +64,7 @@ static void test_registers_and_layout(void)
 	CHECK_EQ(strlen(frag), 9);
 	CHECK_EQ(n, 69);
 
-	CHECK_EQ(tg_dev_negotiate(&d, &g, set, 0, ALL_FEATURES, why, sizeof(why)), 0);
+	CHECK_EQ(tg_dev_negotiate(&d, &r.g, set, 0, ALL_FEATURES, r.why, sizeof(r.why)), 0);
 	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
 	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_VERSION), 2);
 	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_BLOCK);
@@ -84,12 +83,10 @@ static void test_registers_and_layout(void)
 	CHECK_EQ(tg_cfg_read(&d, 1, 1), 8);
 	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_CONFIG_GENERATION), 0);
 
-	CHECK_EQ(tg_dev_negotiate(&d, &g, set, 1, ALL_FEATURES, why, sizeof(why)), 0);
+	CHECK_EQ(tg_dev_negotiate(&d, &r.g, set, 1, ALL_FEATURES, r.why, sizeof(r.why)), 0);
 	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_DEVICE_ID), VIRTIO_ID_RNG);
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 /* Works with each combination of the ring features. */
@@ -101,36 +98,25 @@ static void test_feature_combinations(void)
 		~(1ULL << VIRTIO_RING_F_INDIRECT_DESC),
 		NO_RING_EXTRAS,
 	};
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	char why[128];
+	struct rig r;
 	unsigned int i, k;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
+	CHECK(rig_open(&r, rng_argv, true) == 0, "set");
 	for (i = 0; i < 4; i++) {
-		uint64_t buf = tg_alloc(&g, 4096, 8);
+		uint64_t buf = tg_alloc(&r.g, 4096, 8);
 
-		CHECK(tg_dev_init(&d, &g, set, 0, masks[i], 16, why, sizeof(why)) == 0,
-		      "init with mask %u: %s", i, why);
-		CHECK_EQ(d.features & ~masks[i], 0);
+		CHECK(rig_drive(&r, masks[i], 16) == 0, "init with mask %u: %s", i, r.why);
+		CHECK_EQ(r.d.features & ~masks[i], 0);
 		/* More requests than the queue size: the ring wraps. */
 		for (k = 0; k < 40; k++) {
-			memset(tg_ptr(&g, buf), 0, 4096);
-			CHECK(rng_roundtrip(&d.vq[0], buf, 64 + k) == (int)(64 + k),
+			memset(tg_ptr(&r.g, buf), 0, 4096);
+			CHECK(rng_roundtrip(&r.d.vq[0], buf, 64 + k) == (int)(64 + k),
 			      "mask %u request %u (kicks %u, irqs %u, status 0x%x)", i, k,
-			      d.vq[0].kicks, d.irqs, tg_read(&d, VIRTIO_MMIO_STATUS));
+			      r.d.vq[0].kicks, r.d.irqs, tg_read(&r.d, VIRTIO_MMIO_STATUS));
 		}
 	}
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 static struct {
@@ -148,68 +134,48 @@ static void record_irq(void *opaque, struct virtio_dev *dev, unsigned int irq)
 
 static void test_irq_handler_and_isr(void)
 {
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	char why[128];
+	struct rig r;
 	struct tg_buf b;
 	uint32_t len;
 	int i;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, false);
-	CHECK(set, "set");
-	virtio_set_irq_handler(set, record_irq, NULL);
-	CHECK(virtio_set_start(set) == 0, "start");
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 16, why, sizeof(why)) == 0, "%s", why);
-	b = (struct tg_buf){ tg_alloc(&g, 32, 8), 32, true };
-	CHECK(tg_vq_add(&d.vq[0], &b, 1, false) >= 0, "add");
-	tg_vq_kick(&d.vq[0]);
+	CHECK(rig_open(&r, rng_argv, false) == 0, "set");
+	virtio_set_irq_handler(r.set, record_irq, NULL);
+	CHECK(virtio_set_start(r.set) == 0, "start");
+	CHECK(rig_drive(&r, ALL_FEATURES, 16) == 0, "%s", r.why);
+	b = (struct tg_buf){ tg_alloc(&r.g, 32, 8), 32, true };
+	CHECK(tg_vq_add(&r.d.vq[0], &b, 1, false) >= 0, "add");
+	tg_vq_kick(&r.d.vq[0]);
 	for (i = 0; i < 500 && !__atomic_load_n(&irq_log.calls, __ATOMIC_SEQ_CST); i++)
 		usleep(10000);
 	CHECK_EQ(irq_log.calls, 1);
 	CHECK_EQ(irq_log.irq, 5);
-	CHECK(irq_log.dev == d.dev, "handler got the device");
-	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_INTERRUPT_STATUS), 1);
-	CHECK_EQ(virtio_dev_isr(d.dev), 1);
-	tg_write(&d, VIRTIO_MMIO_INTERRUPT_ACK, 1);
-	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
-	CHECK(tg_vq_get(&d.vq[0], &len) >= 0, "used entry");
+	CHECK(irq_log.dev == r.d.dev, "handler got the device");
+	CHECK_EQ(tg_read(&r.d, VIRTIO_MMIO_INTERRUPT_STATUS), 1);
+	CHECK_EQ(virtio_dev_isr(r.d.dev), 1);
+	tg_write(&r.d, VIRTIO_MMIO_INTERRUPT_ACK, 1);
+	CHECK_EQ(tg_read(&r.d, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	CHECK(tg_vq_get(&r.d.vq[0], &len) >= 0, "used entry");
 	CHECK_EQ(len, 32);
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 /* ioeventfd style: the module writes the kick eventfd, no MMIO exit. */
 static void test_kick_eventfd(void)
 {
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	char why[128];
+	struct rig r;
 	int k;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 16, why, sizeof(why)) == 0, "%s", why);
-	d.kick_via_eventfd = true;
-	CHECK(virtio_dev_kick_fd(d.dev) >= 0, "kick fd");
+	CHECK(rig_open(&r, rng_argv, true) == 0, "set");
+	CHECK(rig_drive(&r, ALL_FEATURES, 16) == 0, "%s", r.why);
+	r.d.kick_via_eventfd = true;
+	CHECK(virtio_dev_kick_fd(r.d.dev) >= 0, "kick fd");
 	for (k = 0; k < 20; k++)
-		CHECK_EQ(rng_roundtrip(&d.vq[0], tg_alloc(&g, 16, 8), 16), 16);
-	CHECK(d.vq[0].kicks >= 1, "kicked through the eventfd");
+		CHECK_EQ(rng_roundtrip(&r.d.vq[0], tg_alloc(&r.g, 16, 8), 16), 16);
+	CHECK(r.d.vq[0].kicks >= 1, "kicked through the eventfd");
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 /*
@@ -219,30 +185,21 @@ out:
  */
 static void test_event_idx_suppression(void)
 {
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	struct tg_vq *vq;
-	char why[128];
+	struct rig r;
+	struct tg_vq *vq = &r.d.vq[0];
 	uint64_t cnt;
 	int i, got = 0;
 	uint32_t len;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 16, why, sizeof(why)) == 0, "%s", why);
-	vq = &d.vq[0];
-	CHECK(d.features & (1ULL << VIRTIO_RING_F_EVENT_IDX), "negotiated");
+	CHECK(rig_open(&r, rng_argv, true) == 0, "set");
+	CHECK(rig_drive(&r, ALL_FEATURES, 16) == 0, "%s", r.why);
+	CHECK(r.d.features & (1ULL << VIRTIO_RING_F_EVENT_IDX), "negotiated");
 	vq->avail->ring[vq->num] = htole16(vq->last_used + 7);	/* used_event */
 	/* Drain stale irq counts, then add 8 buffers with one kick. */
-	while (read(virtio_dev_irq_fd(d.dev), &cnt, sizeof(cnt)) > 0)
+	while (read(virtio_dev_irq_fd(r.d.dev), &cnt, sizeof(cnt)) > 0)
 		;
 	for (i = 0; i < 8; i++) {
-		struct tg_buf b = { tg_alloc(&g, 8, 8), 8, true };
+		struct tg_buf b = { tg_alloc(&r.g, 8, 8), 8, true };
 
 		CHECK(tg_vq_add(vq, &b, 1, false) >= 0, "add");
 	}
@@ -257,12 +214,12 @@ static void test_event_idx_suppression(void)
 	CHECK_EQ(got, 8);
 	usleep(50000);
 	cnt = 0;
-	CHECK(read(virtio_dev_irq_fd(d.dev), &cnt, sizeof(cnt)) == sizeof(cnt), "an interrupt came");
+	CHECK(read(virtio_dev_irq_fd(r.d.dev), &cnt, sizeof(cnt)) == sizeof(cnt), "an interrupt came");
 	CHECK_EQ(cnt, 1);
 	/* The device asks to be kicked at the next new buffer. */
 	CHECK_EQ(tg_avail_event(vq), vq->avail_idx);
 	{
-		struct tg_buf b = { tg_alloc(&g, 8, 8), 8, true };
+		struct tg_buf b = { tg_alloc(&r.g, 8, 8), 8, true };
 		unsigned int before = vq->kicks;
 
 		CHECK(tg_vq_add(vq, &b, 1, false) >= 0, "add");
@@ -271,9 +228,7 @@ static void test_event_idx_suppression(void)
 		CHECK(tg_vq_wait(vq, &len, WAIT_MS) >= 0, "served after the kick");
 	}
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 struct regs {
@@ -308,114 +263,94 @@ static void snapshot(struct tg_dev *d, struct regs *r)
 		r->cfg[i] = tg_cfg_read(d, 8 * i, 8);
 }
 
+/*
+ * Read sector 0 of a disk into gpa + 16 (header at gpa, status byte at
+ * gpa + 528).  Returns the used length, or -1.
+ */
+static int blk_read_sector0(struct tg *g, struct tg_vq *vq, uint64_t gpa)
+{
+	struct tg_buf b[3] = { { gpa, 16, false }, { gpa + 16, 512, true },
+			       { gpa + 528, 1, true } };
+	struct {
+		uint32_t type, ioprio;
+		uint64_t sector;
+	} *hdr = tg_ptr(g, gpa);
+	uint32_t len;
+
+	hdr->type = 0;	/* IN */
+	hdr->ioprio = 0;
+	hdr->sector = 0;
+	if (tg_vq_add(vq, b, 3, false) < 0)
+		return -1;
+	tg_vq_kick(vq);
+	return tg_vq_wait(vq, &len, WAIT_MS) < 0 ? -1 : (int)len;
+}
+
 /* After use, a reset must give back exactly the registers of a new device. */
 static void test_reset_initial_state(void)
 {
 	static const char *const args[] = { "--disk", NULL, NULL };
 	const char *argv[3];
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
+	struct rig r = { 0 };
 	struct regs fresh, after;
-	char why[128];
 	uint8_t *buf;
 	uint64_t gpa;
-	uint32_t len;
-	struct {
-		uint32_t type, ioprio;
-		uint64_t sector;
-	} *hdr;
 
 	memcpy(argv, args, sizeof(args));
 	argv[1] = tmppath("disk.img");
 	CHECK(make_file(argv[1], 1 << 20, 0x5a) == 0, "image");
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
-	d.set = set;
-	d.dev = virtio_set_dev(set, 0);
-	d.base = virtio_dev_mmio_base(d.dev);
-	snapshot(&d, &fresh);
+	CHECK(rig_open(&r, argv, true) == 0, "set");
+	r.d.set = r.set;
+	r.d.dev = virtio_set_dev(r.set, 0);
+	r.d.base = virtio_dev_mmio_base(r.d.dev);
+	snapshot(&r.d, &fresh);
 	CHECK_EQ(fresh.status, 0);
 
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 32, why, sizeof(why)) == 0, "%s", why);
-	gpa = tg_alloc(&g, 16 + 512 + 1, 16);
-	hdr = tg_ptr(&g, gpa);
-	buf = tg_ptr(&g, gpa + 16);
-	hdr->type = 0;	/* IN */
-	hdr->sector = 0;
-	{
-		struct tg_buf b[3] = { { gpa, 16, false }, { gpa + 16, 512, true },
-				       { gpa + 528, 1, true } };
-
-		CHECK(tg_vq_add(&d.vq[0], b, 3, false) >= 0, "add");
-		tg_vq_kick(&d.vq[0]);
-		CHECK(tg_vq_wait(&d.vq[0], &len, WAIT_MS) >= 0, "read completes");
-		CHECK_EQ(buf[0], 0x5a);
-		CHECK_EQ(buf[512], 0);
-	}
-	tg_write(&d, VIRTIO_MMIO_STATUS, 0);
-	snapshot(&d, &after);
+	CHECK(rig_drive(&r, ALL_FEATURES, 32) == 0, "%s", r.why);
+	gpa = tg_alloc(&r.g, 16 + 512 + 1, 16);
+	buf = tg_ptr(&r.g, gpa + 16);
+	CHECK(blk_read_sector0(&r.g, &r.d.vq[0], gpa) >= 0, "read completes");
+	CHECK_EQ(buf[0], 0x5a);
+	CHECK_EQ(buf[512], 0);
+	tg_write(&r.d, VIRTIO_MMIO_STATUS, 0);
+	snapshot(&r.d, &after);
 	CHECK(!memcmp(&fresh, &after, sizeof(fresh)),
 	      "registers after reset differ from a new device (status 0x%x ready %u num %u isr %u)",
 	      after.status, after.q[0][2], after.q[0][1], after.isr);
 	/* And it works again from scratch, with a different queue size. */
-	CHECK(tg_dev_init(&d, &g, set, 0, NO_RING_EXTRAS, 8, why, sizeof(why)) == 0, "%s", why);
-	buf = tg_ptr(&g, gpa + 16);
+	CHECK(rig_drive(&r, NO_RING_EXTRAS, 8) == 0, "%s", r.why);
 	memset(buf, 0, 512);
-	{
-		struct tg_buf b[3] = { { gpa, 16, false }, { gpa + 16, 512, true },
-				       { gpa + 528, 1, true } };
-
-		CHECK(tg_vq_add(&d.vq[0], b, 3, false) >= 0, "add");
-		tg_vq_kick(&d.vq[0]);
-		CHECK(tg_vq_wait(&d.vq[0], &len, WAIT_MS) >= 0, "read completes again");
-		CHECK_EQ(len, 513);
-		CHECK_EQ(buf[511], 0x5a);
-	}
+	CHECK_EQ(blk_read_sector0(&r.g, &r.d.vq[0], gpa), 513);
+	CHECK_EQ(buf[511], 0x5a);
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 /* Malformed register accesses are answered and logged, never fatal. */
 static void test_bad_register_access(void)
 {
-	static const char *const argv[] = { "--rng", NULL, NULL };
-	struct virtio_set *set = NULL;
-	struct virtio_opts o;
-	struct tg g = { 0 };
-	struct tg_dev d;
-	char why[128];
+	struct rig r;
 	uint64_t v;
 
-	CHECK(tg_init(&g, GUEST_MEM, GUEST_BASE) == 0, "guest memory");
-	CHECK(opts_from(&o, argv) == 0, "options");
-	set = make_set(&o, &g, true);
-	CHECK(set, "set");
-	CHECK(tg_dev_init(&d, &g, set, 0, ALL_FEATURES, 16, why, sizeof(why)) == 0, "%s", why);
+	CHECK(rig_open(&r, rng_argv, true) == 0, "set");
+	CHECK(rig_drive(&r, ALL_FEATURES, 16) == 0, "%s", r.why);
 	v = 0x1234;
-	CHECK(virtio_mmio_access(set, d.base + 1, 1, false, &v), "handled");
+	CHECK(virtio_mmio_access(r.set, r.d.base + 1, 1, false, &v), "handled");
 	CHECK_EQ(v, 0);
 	CHECK(log_contains2("virtio-rng0", "registers take aligned 32-bit accesses"), "logged: %s", log_text());
 	v = 0x1234;
-	CHECK(virtio_mmio_access(set, d.base + 0x0f0, 4, false, &v), "handled");
+	CHECK(virtio_mmio_access(r.set, r.d.base + 0x0f0, 4, false, &v), "handled");
 	CHECK_EQ(v, 0);
 	CHECK(log_contains("unknown register 0x0f0"), "logged");
 	v = 7;
-	CHECK(virtio_mmio_access(set, d.base + 0x000, 4, true, &v), "handled");
+	CHECK(virtio_mmio_access(r.set, r.d.base + 0x000, 4, true, &v), "handled");
 	CHECK(log_contains("read-only or unknown register 0x000"), "logged");
-	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
+	CHECK_EQ(tg_read(&r.d, VIRTIO_MMIO_MAGIC_VALUE), 0x74726976);
 	/* Still fine. */
-	CHECK_EQ(tg_read(&d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
-	CHECK_EQ(rng_roundtrip(&d.vq[0], tg_alloc(&g, 16, 8), 16), 16);
+	CHECK_EQ(tg_read(&r.d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+	CHECK_EQ(rng_roundtrip(&r.d.vq[0], tg_alloc(&r.g, 16, 8), 16), 16);
 out:
-	virtio_set_destroy(set);
-	virtio_opts_free(&o);
-	tg_fini(&g);
+	rig_close(&r);
 }
 
 const struct test_case transport_tests[] = {

@@ -29,6 +29,8 @@ struct vs {
 	uint64_t rx_area, tx_area;
 	unsigned int rx_slot[256];
 	char uds[320];
+	/* host side of guest_open(): the listener at PATH_port, its connection */
+	int lfd, cfd;
 };
 
 static void post_rx(struct vs *v, unsigned int slot)
@@ -47,6 +49,7 @@ static int vs_setup(struct vs *v)
 	unsigned int i;
 
 	memset(v, 0, sizeof(*v));
+	v->lfd = v->cfd = -1;
 	snprintf(v->uds, sizeof(v->uds), "%s", tmppath("v.sock"));
 	snprintf(arg, sizeof(arg), "cid=%d,uds=%s", CID, v->uds);
 	if (tg_init(&v->g, GUEST_MEM, GUEST_BASE) || opts_from(&v->o, argv))
@@ -70,6 +73,10 @@ static int vs_setup(struct vs *v)
 
 static void vs_teardown(struct vs *v)
 {
+	if (v->cfd >= 0)
+		close(v->cfd);
+	if (v->lfd >= 0)
+		close(v->lfd);
 	virtio_set_destroy(v->set);
 	virtio_opts_free(&v->o);
 	tg_fini(&v->g);
@@ -82,14 +89,29 @@ struct pkt {
 	uint8_t data[RXBUF];
 };
 
+/* The guest hands the device a transmit chain; 0 once it is used. */
+static int gsend_chain(struct vs *v, const struct tg_buf *b, unsigned int n)
+{
+	uint32_t used;
+	int head, r;
+
+	head = tg_vq_add(&v->d.vq[1], b, n, false);
+	if (head < 0)
+		return -1;
+	tg_vq_kick(&v->d.vq[1]);
+	do
+		r = tg_vq_wait(&v->d.vq[1], &used, WAIT_MS);
+	while (r >= 0 && r != head);
+	return r == head ? 0 : -1;
+}
+
 /* Guest sends a packet (header and payload in separate descriptors). */
 static int gsend(struct vs *v, uint16_t op, uint32_t gport, uint32_t hport,
 		 const void *data, uint32_t len, uint32_t buf_alloc,
 		 uint32_t fwd_cnt, uint32_t flags)
 {
 	struct virtio_vsock_hdr *h = tg_ptr(&v->g, v->tx_area);
-	uint32_t used;
-	int head, r;
+	struct tg_buf b[2] = { { v->tx_area, HDR, false }, { v->tx_area + 64, len, false } };
 
 	memset(h, 0, sizeof(*h));
 	h->src_cid = htole64(CID);
@@ -104,18 +126,7 @@ static int gsend(struct vs *v, uint16_t op, uint32_t gport, uint32_t hport,
 	h->fwd_cnt = htole32(fwd_cnt);
 	if (len)
 		memcpy(tg_ptr(&v->g, v->tx_area + 64), data, len);
-	{
-		struct tg_buf b[2] = { { v->tx_area, HDR, false }, { v->tx_area + 64, len, false } };
-
-		head = tg_vq_add(&v->d.vq[1], b, len ? 2 : 1, false);
-	}
-	if (head < 0)
-		return -1;
-	tg_vq_kick(&v->d.vq[1]);
-	do
-		r = tg_vq_wait(&v->d.vq[1], &used, WAIT_MS);
-	while (r >= 0 && r != head);
-	return r == head ? 0 : -1;
+	return gsend_chain(v, b, len ? 2 : 1);
 }
 
 /* Guest receives the next packet; -1 on timeout. */
@@ -181,17 +192,37 @@ static int read_timeout(int fd, void *buf, size_t len, int ms)
 	return read(fd, buf, len);
 }
 
+/*
+ * The guest connects from gport to host port hport, where a host
+ * program listens at PATH_hport: REQUEST, RESPONSE, accept().  0 with
+ * v->lfd and v->cfd open, or -1.  buf_alloc is the guest's buffer.
+ */
+static int guest_open(struct vs *v, uint32_t gport, uint32_t hport,
+		      uint32_t buf_alloc)
+{
+	char path[400];
+	struct pkt p;
+
+	snprintf(path, sizeof(path), "%s_%u", v->uds, hport);
+	v->lfd = unix_listen_at(path);
+	if (v->lfd < 0 ||
+	    gsend(v, VIRTIO_VSOCK_OP_REQUEST, gport, hport, NULL, 0, buf_alloc, 0, 0) ||
+	    grecv(v, &p, WAIT_MS) || p.op != VIRTIO_VSOCK_OP_RESPONSE)
+		return -1;
+	v->cfd = accept(v->lfd, NULL, NULL);
+	return v->cfd >= 0 ? 0 : -1;
+}
+
 static void test_guest_connect(void)
 {
 	char path[400], buf[64];
-	int lfd = -1, cfd = -1;
 	struct pkt p;
 	struct vs v;
 
 	CHECK(vs_setup(&v) == 0, "setup: %s", log_text());
 	snprintf(path, sizeof(path), "%s_1234", v.uds);
-	lfd = unix_listen_at(path);
-	CHECK(lfd >= 0, "listen at %s", path);
+	v.lfd = unix_listen_at(path);
+	CHECK(v.lfd >= 0, "listen at %s", path);
 	CHECK(gsend(&v, VIRTIO_VSOCK_OP_REQUEST, 5000, 1234, NULL, 0, 65536, 0, 0) == 0, "request");
 	CHECK(grecv(&v, &p, WAIT_MS) == 0, "response");
 	CHECK_EQ(p.op, VIRTIO_VSOCK_OP_RESPONSE);
@@ -200,13 +231,13 @@ static void test_guest_connect(void)
 	CHECK_EQ(p.src_port, 1234);
 	CHECK_EQ(p.dst_port, 5000);
 	CHECK(p.buf_alloc > 0, "we advertise a buffer");
-	cfd = accept(lfd, NULL, NULL);
-	CHECK(cfd >= 0, "host accepted the connection");
+	v.cfd = accept(v.lfd, NULL, NULL);
+	CHECK(v.cfd >= 0, "host accepted the connection");
 
 	CHECK(gsend(&v, VIRTIO_VSOCK_OP_RW, 5000, 1234, "hello", 5, 65536, 0, 0) == 0, "rw");
-	CHECK(read_timeout(cfd, buf, sizeof(buf), WAIT_MS) == 5 && !memcmp(buf, "hello", 5),
+	CHECK(read_timeout(v.cfd, buf, sizeof(buf), WAIT_MS) == 5 && !memcmp(buf, "hello", 5),
 	      "host got the guest's bytes");
-	CHECK(write(cfd, "world!", 6) == 6, "host write");
+	CHECK(write(v.cfd, "world!", 6) == 6, "host write");
 	CHECK(grecv(&v, &p, WAIT_MS) == 0, "rw to guest");
 	CHECK_EQ(p.op, VIRTIO_VSOCK_OP_RW);
 	CHECK_EQ(p.len, 6);
@@ -216,15 +247,11 @@ static void test_guest_connect(void)
 	/* Guest closes: host sees EOF, device answers with RST. */
 	CHECK(gsend(&v, VIRTIO_VSOCK_OP_SHUTDOWN, 5000, 1234, NULL, 0, 65536, 6,
 		    VIRTIO_VSOCK_SHUTDOWN_RCV | VIRTIO_VSOCK_SHUTDOWN_SEND) == 0, "shutdown");
-	CHECK(read_timeout(cfd, buf, sizeof(buf), WAIT_MS) == 0, "host sees EOF");
+	CHECK(read_timeout(v.cfd, buf, sizeof(buf), WAIT_MS) == 0, "host sees EOF");
 	CHECK(grecv(&v, &p, WAIT_MS) == 0, "rst");
 	CHECK_EQ(p.op, VIRTIO_VSOCK_OP_RST);
 	CHECK_EQ(p.dst_port, 5000);
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
 	vs_teardown(&v);
 }
 
@@ -312,22 +339,14 @@ out:
 static void test_credit(void)
 {
 	static char big[1000];
-	char path[400];
-	int lfd = -1, cfd = -1;
 	uint32_t got = 0;
 	struct pkt p;
 	struct vs v;
 
 	memset(big, 'c', sizeof(big));
 	CHECK(vs_setup(&v) == 0, "setup");
-	snprintf(path, sizeof(path), "%s_77", v.uds);
-	lfd = unix_listen_at(path);
-	CHECK(lfd >= 0, "listen");
-	CHECK(gsend(&v, VIRTIO_VSOCK_OP_REQUEST, 6000, 77, NULL, 0, 100, 0, 0) == 0, "request");
-	CHECK(grecv(&v, &p, WAIT_MS) == 0 && p.op == VIRTIO_VSOCK_OP_RESPONSE, "response");
-	cfd = accept(lfd, NULL, NULL);
-	CHECK(cfd >= 0, "accept");
-	CHECK(write(cfd, big, sizeof(big)) == sizeof(big), "host write");
+	CHECK(guest_open(&v, 6000, 77, 100) == 0, "connection to host port 77");
+	CHECK(write(v.cfd, big, sizeof(big)) == sizeof(big), "host write");
 	while (grecv(&v, &p, 300) == 0) {
 		CHECK_EQ(p.op, VIRTIO_VSOCK_OP_RW);
 		got += p.len;
@@ -344,10 +363,6 @@ static void test_credit(void)
 	CHECK_EQ(p.op, VIRTIO_VSOCK_OP_CREDIT_UPDATE);
 	CHECK_EQ(p.fwd_cnt, 0);
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
 	vs_teardown(&v);
 }
 
@@ -355,27 +370,19 @@ out:
 static void test_bulk_and_credit_updates(void)
 {
 	static char chunk[3000], rbuf[65536];
-	char path[400];
-	int lfd = -1, cfd = -1;
 	uint32_t sent = 0, rcvd = 0, last_fwd = 0;
 	struct pkt p;
 	struct vs v;
 	int i;
 
 	CHECK(vs_setup(&v) == 0, "setup");
-	snprintf(path, sizeof(path), "%s_88", v.uds);
-	lfd = unix_listen_at(path);
-	CHECK(lfd >= 0, "listen");
-	CHECK(gsend(&v, VIRTIO_VSOCK_OP_REQUEST, 6001, 88, NULL, 0, 65536, 0, 0) == 0, "request");
-	CHECK(grecv(&v, &p, WAIT_MS) == 0 && p.op == VIRTIO_VSOCK_OP_RESPONSE, "response");
-	cfd = accept(lfd, NULL, NULL);
-	CHECK(cfd >= 0, "accept");
+	CHECK(guest_open(&v, 6001, 88, 65536) == 0, "connection to host port 88");
 	for (i = 0; i < 100; i++) {
 		fill_pattern(chunk, sizeof(chunk), i);
 		CHECK(gsend(&v, VIRTIO_VSOCK_OP_RW, 6001, 88, chunk, sizeof(chunk), 65536, 0, 0) == 0, "rw %d", i);
 		sent += sizeof(chunk);
 		while (rcvd < sent) {
-			int n = read_timeout(cfd, rbuf, sizeof(rbuf), WAIT_MS);
+			int n = read_timeout(v.cfd, rbuf, sizeof(rbuf), WAIT_MS);
 
 			CHECK(n > 0, "host read");
 			rcvd += n;
@@ -388,10 +395,6 @@ static void test_bulk_and_credit_updates(void)
 			last_fwd = p.fwd_cnt;
 	CHECK(last_fwd >= 65536, "last credit update fwd_cnt %u", last_fwd);
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
 	vs_teardown(&v);
 }
 
@@ -399,19 +402,12 @@ out:
 static void test_credit_overrun(void)
 {
 	static char chunk[3900];
-	char path[400];
-	int lfd = -1, cfd = -1, i, rst = 0;
+	int i, rst = 0;
 	struct pkt p;
 	struct vs v;
 
 	CHECK(vs_setup(&v) == 0, "setup");
-	snprintf(path, sizeof(path), "%s_89", v.uds);
-	lfd = unix_listen_at(path);
-	CHECK(lfd >= 0, "listen");
-	CHECK(gsend(&v, VIRTIO_VSOCK_OP_REQUEST, 6002, 89, NULL, 0, 65536, 0, 0) == 0, "request");
-	CHECK(grecv(&v, &p, WAIT_MS) == 0 && p.op == VIRTIO_VSOCK_OP_RESPONSE, "response");
-	cfd = accept(lfd, NULL, NULL);
-	CHECK(cfd >= 0, "accept");
+	CHECK(guest_open(&v, 6002, 89, 65536) == 0, "connection to host port 89");
 	/* The host never reads: 2 MiB is more than socket buffer + credit. */
 	for (i = 0; i < 540; i++)
 		CHECK(gsend(&v, VIRTIO_VSOCK_OP_RW, 6002, 89, chunk, sizeof(chunk), 65536, 0, 0) == 0, "rw");
@@ -421,22 +417,15 @@ static void test_credit_overrun(void)
 	CHECK(log_contains2("virtio-vsock0: queue 1 (tx)", "credit"), "logged: %s", log_text());
 	CHECK_EQ(tg_read(&v.d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
 	vs_teardown(&v);
 }
 
 /* Bad packets fail alone: logged, dropped, the device goes on. */
 static void test_bad_packets(void)
 {
-	char path[400];
 	struct virtio_vsock_hdr *h;
-	int lfd = -1, cfd = -1;
 	struct pkt p;
 	struct vs v;
-	uint32_t used;
 
 	CHECK(vs_setup(&v) == 0, "setup");
 	/* Spoofed source CID. */
@@ -449,9 +438,7 @@ static void test_bad_packets(void)
 	{
 		struct tg_buf b = { v.tx_area, HDR, false };
 
-		CHECK(tg_vq_add(&v.d.vq[1], &b, 1, false) >= 0, "add");
-		tg_vq_kick(&v.d.vq[1]);
-		CHECK(tg_vq_wait(&v.d.vq[1], &used, WAIT_MS) >= 0, "consumed");
+		CHECK(gsend_chain(&v, &b, 1) == 0, "consumed");
 	}
 	CHECK(log_contains2("virtio-vsock0", "from CID 7"), "logged");
 	/* Payload length beyond the buffer. */
@@ -461,60 +448,36 @@ static void test_bad_packets(void)
 	{
 		struct tg_buf b[2] = { { v.tx_area, HDR, false }, { v.tx_area + 64, 10, false } };
 
-		CHECK(tg_vq_add(&v.d.vq[1], b, 2, false) >= 0, "add");
-		tg_vq_kick(&v.d.vq[1]);
-		CHECK(tg_vq_wait(&v.d.vq[1], &used, WAIT_MS) >= 0, "consumed");
+		CHECK(gsend_chain(&v, b, 2) == 0, "consumed");
 	}
 	CHECK(log_contains("payload 5000 bytes, 10 in the buffer"), "logged: %s", log_text());
 	/* Short header. */
 	{
 		struct tg_buf b = { v.tx_area, 20, false };
 
-		CHECK(tg_vq_add(&v.d.vq[1], &b, 1, false) >= 0, "add");
-		tg_vq_kick(&v.d.vq[1]);
-		CHECK(tg_vq_wait(&v.d.vq[1], &used, WAIT_MS) >= 0, "consumed");
+		CHECK(gsend_chain(&v, &b, 1) == 0, "consumed");
 	}
 	CHECK(log_contains("shorter than the 44-byte header"), "logged");
 	while (grecv(&v, &p, 200) == 0)	/* any RSTs */
 		;
 	CHECK_EQ(tg_read(&v.d, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
 	/* Still serves a real connection. */
-	snprintf(path, sizeof(path), "%s_5", v.uds);
-	lfd = unix_listen_at(path);
-	CHECK(gsend(&v, VIRTIO_VSOCK_OP_REQUEST, 9, 5, NULL, 0, 65536, 0, 0) == 0, "request");
-	CHECK(grecv(&v, &p, WAIT_MS) == 0 && p.op == VIRTIO_VSOCK_OP_RESPONSE, "response");
-	cfd = accept(lfd, NULL, NULL);
-	CHECK(cfd >= 0, "accept");
+	CHECK(guest_open(&v, 9, 5, 65536) == 0, "connection to host port 5");
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
 	vs_teardown(&v);
 }
 
 /* A device reset drops every host connection. */
 static void test_reset_closes(void)
 {
-	char path[400], buf[8];
-	int lfd = -1, cfd = -1;
-	struct pkt p;
+	char buf[8];
 	struct vs v;
 
 	CHECK(vs_setup(&v) == 0, "setup");
-	snprintf(path, sizeof(path), "%s_6", v.uds);
-	lfd = unix_listen_at(path);
-	CHECK(gsend(&v, VIRTIO_VSOCK_OP_REQUEST, 10, 6, NULL, 0, 65536, 0, 0) == 0, "request");
-	CHECK(grecv(&v, &p, WAIT_MS) == 0 && p.op == VIRTIO_VSOCK_OP_RESPONSE, "response");
-	cfd = accept(lfd, NULL, NULL);
-	CHECK(cfd >= 0, "accept");
+	CHECK(guest_open(&v, 10, 6, 65536) == 0, "connection to host port 6");
 	tg_write(&v.d, VIRTIO_MMIO_STATUS, 0);
-	CHECK(read_timeout(cfd, buf, sizeof(buf), WAIT_MS) == 0, "host connection closed by reset");
+	CHECK(read_timeout(v.cfd, buf, sizeof(buf), WAIT_MS) == 0, "host connection closed by reset");
 out:
-	if (cfd >= 0)
-		close(cfd);
-	if (lfd >= 0)
-		close(lfd);
 	vs_teardown(&v);
 }
 

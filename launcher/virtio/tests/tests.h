@@ -35,6 +35,26 @@ extern const struct test_case cmdline_tests[];
 
 /* Helpers in main.c */
 struct virtio_set *make_set(struct virtio_opts *o, struct tg *g, bool start);
+
+/*
+ * What a case of one set and one driven device starts from: a fake
+ * guest of GUEST_MEM bytes at GUEST_BASE, the options, the set built
+ * from them and a driver for its first device.  rig_close() frees
+ * whatever rig_open() got to, so a case can call it at out: whatever
+ * failed.
+ */
+struct rig {
+	struct tg g;
+	struct virtio_opts o;
+	struct virtio_set *set;
+	struct tg_dev d;	/* device 0, after rig_drive() */
+	char why[128];		/* why rig_drive() failed */
+};
+/* Options from argv (see opts_from()), the set, started if start.  0 or -1. */
+int rig_open(struct rig *r, const char *const *argv, bool start);
+/* Full driver init of device 0 (tg_dev_init()).  0, or -1 with r->why. */
+int rig_drive(struct rig *r, uint64_t accept, uint16_t qsize);
+void rig_close(struct rig *r);
 /* Build options from a NULL-terminated list of "--opt", "value" strings. */
 int opts_from(struct virtio_opts *o, const char *const *argv);
 int make_file(const char *path, size_t size, int fill);

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What the files of the device model share, and nobody else sees.
+ * The core of the device model: what the transport (mmio.c), the
+ * devices and the device set share, and nobody outside launcher/virtio/
+ * sees.  Everything here depends only on virtio.h and the C library.
  *
- * The split follows kvmtool: a transport (mmio.c) that knows registers
- * and nothing about devices, a core (device.c) that owns threads,
- * interrupts and the device set, a virtqueue walker (virtqueue.c), and
- * one file per device that plugs in through struct virtio_dev_ops.
+ * The split follows kvmtool.  A device is a struct virtio_dev_ops plus
+ * its private state; the core (log.c, gmem.c, iov.c, status.c,
+ * virtqueue.c, device.c, each using only those before it) runs it: one
+ * thread per device, kicks, interrupts, reset and the rings.  The transport (mmio.c) turns register accesses into calls
+ * on this interface and knows nothing about any device; the devices use
+ * this interface and know nothing about the transport or the set.  Only
+ * the set (set.c) sees both, and wires them together.
+ *
+ * A device reaches the world outside itself only through its struct
+ * virtio_vm: guest memory, and the launcher's interrupt and quit
+ * callbacks.
  */
-#ifndef PVISOR_VIRTIO_INTERNAL_H
-#define PVISOR_VIRTIO_INTERNAL_H
+#ifndef PVISOR_VIRTIO_CORE_H
+#define PVISOR_VIRTIO_CORE_H
 
 #include <poll.h>
 #include <pthread.h>
@@ -17,6 +26,7 @@
 
 #include <linux/virtio_ring.h>
 
+#include "log.h"
 #include "virtio.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -32,7 +42,24 @@
 				 (1ULL << VIRTIO_RING_F_INDIRECT_DESC) | \
 				 (1ULL << VIRTIO_RING_F_EVENT_IDX))
 
+/* InterruptStatus bits. */
+#define VIRTIO_ISR_VRING	1	/* VIRTIO_MMIO_INT_VRING */
+#define VIRTIO_ISR_CONFIG	2	/* VIRTIO_MMIO_INT_CONFIG */
+
 struct virtio_dev;
+
+/*
+ * What the devices see of the machine they are plugged into.  The set
+ * owns it and fills it in before any device thread runs; after that it
+ * does not change.
+ */
+struct virtio_vm {
+	struct virtio_gmem gm;
+	virtio_irq_fn *irq_fn;
+	void *irq_opaque;
+	virtio_quit_fn *quit_fn;
+	void *quit_opaque;
+};
 
 /*
  * One split virtqueue.  The driver-programmed fields (num, *_gpa) change
@@ -116,14 +143,14 @@ struct virtio_dev_ops {
 };
 
 struct virtio_dev {
-	struct virtio_set *set;
+	struct virtio_vm *vm;
 	const struct virtio_dev_ops *ops;
 	char name[24];			/* "virtio-blk0" */
 	char desc[96];			/* "(disk.img, ro)" for messages */
 	uint32_t device_id;
 	uint64_t host_features;
-	uint64_t mmio_base;
-	unsigned int irq;
+	uint64_t mmio_base;		/* set by the set when it adds the device */
+	unsigned int irq;		/* likewise */
 
 	/*
 	 * lock serialises the transport registers against the device
@@ -163,39 +190,43 @@ struct virtio_dev {
 	void *priv;
 };
 
-struct virtio_set {
-	struct virtio_gmem gm;
-	uint64_t mmio_base;
-	unsigned int irq_base;
-	unsigned int nr_devs;
-	struct virtio_dev *devs[VIRTIO_MAX_DEVICES];
-	virtio_irq_fn *irq_fn;
-	void *irq_opaque;
-	virtio_quit_fn *quit_fn;
-	void *quit_opaque;
-	bool started;
-};
-
-/* device.c */
-struct virtio_dev *virtio_dev__new(struct virtio_set *set,
-				   const struct virtio_dev_ops *ops,
-				   uint32_t device_id, uint64_t features,
-				   unsigned int instance);
-void virtio_dev__free(struct virtio_dev *dev);
-bool virtio_dev__running(const struct virtio_dev *dev);
-bool virtio_dev__has(const struct virtio_dev *dev, unsigned int feature);
-void virtio_dev__raise(struct virtio_dev *dev, unsigned int isr_bits);
-void virtio_dev__wake(struct virtio_dev *dev);
-void virtio_dev__reset(struct virtio_dev *dev);
-/* Log, set DEVICE_NEEDS_RESET, send a config-change interrupt. */
-void virtio_dev__fail(struct virtio_dev *dev, int queue, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* log.c (virtio__log() and virtio__now_ms() are in log.h) */
 /* Rate-limited message naming the device (and queue if >= 0). */
 void virtio_dev__log(struct virtio_dev *dev, int queue, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Unlimited message (option errors, startup). */
-void virtio__log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-uint64_t virtio__now_ms(void);
+/* Give dev a full burst of log messages. */
+void virtio_dev__log_init(struct virtio_dev *dev);
+
+/* status.c: what the driver sees of a device's state */
+/* DRIVER_OK, and neither DEVICE_NEEDS_RESET nor FAILED. */
+bool virtio_dev__running(const struct virtio_dev *dev);
+/* The driver accepted feature bit feature. */
+bool virtio_dev__has(const struct virtio_dev *dev, unsigned int feature);
+/* Set InterruptStatus bits and call the launcher's irq handler. */
+void virtio_dev__raise(struct virtio_dev *dev, unsigned int isr_bits);
+/* Log, set DEVICE_NEEDS_RESET, send a config-change interrupt. */
+void virtio_dev__fail(struct virtio_dev *dev, int queue, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* device.c: the device object and its thread */
+/*
+ * A device of kind ops, not yet placed in a set (no mmio_base or irq),
+ * named "virtio-<kind><instance>".  NULL after logging on failure.
+ */
+struct virtio_dev *virtio_dev__new(struct virtio_vm *vm,
+				   const struct virtio_dev_ops *ops,
+				   uint32_t device_id, uint64_t features,
+				   unsigned int instance);
+/* Only for a device whose thread is not running. */
+void virtio_dev__free(struct virtio_dev *dev);
+/* Make the device thread look at its queues (a kick). */
+void virtio_dev__wake(struct virtio_dev *dev);
+/* Device reset (Status written 0), dev->lock held. */
+void virtio_dev__reset(struct virtio_dev *dev);
+/* Start and stop the device thread.  0, or -1 with a message. */
+int virtio_dev__start(struct virtio_dev *dev);
+void virtio_dev__stop(struct virtio_dev *dev);
+void virtio_dev__print_state(struct virtio_dev *dev, FILE *f);
 
 /* virtqueue.c */
 void vq__reset(struct vq *vq);
@@ -218,24 +249,4 @@ size_t iov__from_buf(const struct iovec *iov, unsigned int n, size_t off,
 unsigned int iov__slice(const struct iovec *iov, unsigned int n, size_t off,
 			size_t len, struct iovec *out, unsigned int max);
 
-/* mmio.c */
-void virtio_mmio__dispatch(struct virtio_dev *dev, uint64_t off,
-			   unsigned int size, bool is_write, uint64_t *data);
-
-/* util.c: unix socket helpers shared by backends */
-int unix__listen(const char *path, int type, char *err, size_t errlen);
-int unix__connect(const char *path, int type);
-int unix__fill_addr(const char *path, void *sun, unsigned int *len);
-
-/* The devices. */
-int virtio_blk__create(struct virtio_set *set, const struct virtio_disk_opt *o,
-		       unsigned int instance);
-int virtio_net__create(struct virtio_set *set, const struct virtio_net_opt *o,
-		       unsigned int instance);
-int virtio_console__create(struct virtio_set *set, enum virtio_console_kind k,
-			   const char *path);
-int virtio_rng__create(struct virtio_set *set);
-int virtio_vsock__create(struct virtio_set *set, uint64_t cid,
-			 const char *uds);
-
-#endif /* PVISOR_VIRTIO_INTERNAL_H */
+#endif /* PVISOR_VIRTIO_CORE_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Unix socket helpers for the backends that listen on a path (console
- * socket, vsock, the unix-datagram network link).
+ * socket, vsock, the unix-datagram network link).  Plain socket code:
+ * it depends on nothing else in the device model.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,7 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "unix_socket.h"
 
 int unix__fill_addr(const char *path, void *addr, unsigned int *len)
 {

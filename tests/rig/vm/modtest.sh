@@ -1,6 +1,6 @@
 #!/bin/sh
 # Module tests inside the rig's host VM: load, /dev/pvisor, the ioctl
-# interface, unload refused while a VM exists, the KUnit suite (on kernels
+# interface, unload refused while a VM exists, the KUnit suites (on kernels
 # with KUnit), unload, reload, and a kmemleak scan (where available).
 . /pvisor/vm/tap.sh
 cd /pvisor || exit 1
@@ -70,8 +70,12 @@ kunit_suite() {
 
 if [ -f pvisor_kunit.ko ]; then
 	check "insmod pvisor_kunit.ko" insmod pvisor_kunit.ko
-	kunit_suite pvisor_hypercall
-	kunit_suite pvisor_shadow
+	# One suite per file of host/tests/, all in pvisor_kunit.ko.
+	for suite in pvisor_hypercall pvisor_memory pvisor_events \
+		pvisor_console pvisor_page_tables pvisor_shadow pvisor_cpuid \
+		pvisor_mmio; do
+		kunit_suite $suite
+	done
 	check "rmmod pvisor_kunit" rmmod pvisor_kunit
 else
 	skip "kunit suites" "this host kernel has no KUnit (stock kernel)"

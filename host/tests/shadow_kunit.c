@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for the shadow MMU (shadow.c), against guest page tables
+ * built in the shared fixture's guest memory (kunit_helpers.h): a fill
+ * maps exactly the launcher page behind the guest frame, what the guest's
+ * tables deny becomes the guest's own #PF, nothing outside guest memory
+ * is ever mapped, and zaps and flushes drop what a TLB would drop.
+ *
+ * The suite's init adds a shadow to the fixture's vCPU; the cases call
+ * pvisor_shadow_fault() as the run loop does and walk the shadow tables.
+ */
+#include <linux/mm.h>
+#include <asm/io.h>
+#include <asm/trap_pf.h>
+
+#include "kunit_helpers.h"
+
+/*
+ * The guest's page tables in the fixture's memory: one table per level at
+ * pages 8.., a data page at page 2, and the address SHADOW_VA mapped
+ * through them.
+ */
+#define SHADOW_VA	0x0000123456789000ULL
+#define TABLE_PAGE(l)	(GUEST_BASE + (8 + (l)) * PAGE_SIZE)
+#define DATA_GPA	(GUEST_BASE + 2 * PAGE_SIZE)
+
+static unsigned int va_index(u64 va, int level)
+{
+	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
+}
+
+static void put_entry(struct kunit *test, u64 table, unsigned int i, u64 e)
+{
+	put_guest(test, table + 8 * i, &e, 8);
+}
+
+static u64 get_entry(struct kunit *test, u64 table, unsigned int i)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	u64 e = 0;
+
+	KUNIT_EXPECT_EQ(test, pvisor_read_guest(&t->vm, table + 8 * i, &e, 8), 0);
+	return e;
+}
+
+/* Map SHADOW_VA -> DATA_GPA with @leaf_flags; return the root's gpa. */
+static u64 build_tables(struct kunit *test, u64 leaf_flags, u64 frame)
+{
+	int levels = pvisor_host.paging_levels, l;
+
+	for (l = levels; l > 1; l--)
+		put_entry(test, TABLE_PAGE(l), va_index(SHADOW_VA, l),
+			  TABLE_PAGE(l - 1) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER);
+	put_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1), frame | leaf_flags);
+	return TABLE_PAGE(levels);
+}
+
+static int shadow_test_init(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t;
+	int ret = pvisor_kunit_vm_init(test);
+
+	if (ret)
+		return ret;
+	t = test->priv;
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_init(&t->vcpu.shadow), 0);
+	return 0;
+}
+
+static void shadow_test_exit(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+
+	pvisor_shadow_destroy(&t->vcpu.shadow);
+	pvisor_kunit_vm_exit(test);
+}
+
+/* The shadow leaf for @va in root @mode, or 0. */
+static u64 shadow_leaf(struct pvisor_vcpu *vcpu, u32 mode, u64 va)
+{
+	u64 *table = phys_to_virt(pvisor_shadow_root(&vcpu->shadow, mode));
+	int l;
+
+	for (l = pvisor_host.paging_levels; l > 1; l--) {
+		u64 e = table[va_index(va, l)];
+
+		if (!(e & _PAGE_PRESENT))
+			return 0;
+		table = phys_to_virt(e & PTE_PFN_MASK);
+	}
+	return table[va_index(va, 1)];
+}
+
+static void shadow_fill_maps_the_guest_frame(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	struct page *page;
+	u32 err;
+	u64 leaf;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	leaf = shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA);
+	KUNIT_ASSERT_TRUE(test, leaf & _PAGE_PRESENT);
+	/* The leaf points at the launcher page behind DATA_GPA. */
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast((unsigned long)t->mem + 2 * PAGE_SIZE,
+						  1, 0, &page), 1);
+	KUNIT_EXPECT_EQ(test, leaf & PTE_PFN_MASK, (u64)page_to_phys(page));
+	put_page(page);
+	/* U=1 always; read-only until the guest's D bit is set; A set. */
+	KUNIT_EXPECT_TRUE(test, leaf & _PAGE_USER);
+	KUNIT_EXPECT_FALSE(test, leaf & _PAGE_RW);
+	KUNIT_EXPECT_TRUE(test, get_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1)) &
+			  _PAGE_ACCESSED);
+	/* The guest marked it kernel-only: the user root must not have it. */
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+
+	/* A write sets D in the guest and makes the shadow writable. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA,
+						  X86_PF_USER | X86_PF_WRITE | X86_PF_PROT,
+						  &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA) & _PAGE_RW);
+	KUNIT_EXPECT_TRUE(test, get_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1)) &
+			  _PAGE_DIRTY);
+
+	/* A zap forgets it all and unpins. */
+	pvisor_shadow_zap(&v->shadow);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+}
+
+static void shadow_refuses_what_the_guest_denies(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u32 err;
+
+	/* Not present in the guest: the guest's own #PF, not-present. */
+	v->cr3_kernel = build_tables(test, 0, DATA_GPA);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, 0U);
+
+	/* User mode touching a kernel page: #PF with U and P. */
+	build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	v->mode = PVISOR_MODE_USER;
+	v->cr3_user = v->cr3_kernel;
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)(X86_PF_USER | X86_PF_PROT));
+	v->mode = PVISOR_MODE_KERNEL;
+
+	/* Writing a read-only page. */
+	build_tables(test, _PAGE_PRESENT, DATA_GPA);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER | X86_PF_WRITE,
+						  &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)(X86_PF_WRITE | X86_PF_PROT));
+
+	/* The hypervisor slot is never the guest's. */
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, pvisor_host.paging_levels == 5 ?
+						  0xff00000000001000ULL :
+						  0xffff800000001000ULL, X86_PF_USER, &err), 1);
+	/* An implicit supervisor access cannot be fixed by a shadow entry. */
+	build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_PROT, &err), 1);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+}
+
+/* A CR3 load with SAME_KERNEL_HALF drops the user half only, until full. */
+static void shadow_cr3_load_keeps_the_kernel_half(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_shadow *s = &t->vcpu.shadow;
+	u64 *kroot = page_address(s->root[0]), *uroot = page_address(s->root[1]);
+	u64 hole = kroot[256];
+
+	/* Stand-in top-level entries: the zap never follows them. */
+	kroot[1] = 0x1001;
+	kroot[300] = 0x2001;
+	uroot[1] = 0x3001;
+	uroot[300] = 0x4001;
+	pvisor_shadow_zap_user_half(s);
+	KUNIT_EXPECT_EQ(test, kroot[1], 0ULL);
+	KUNIT_EXPECT_EQ(test, kroot[300], 0x2001ULL);
+	KUNIT_EXPECT_EQ(test, uroot[1], 0ULL);
+	KUNIT_EXPECT_EQ(test, uroot[300], 0ULL);
+	KUNIT_EXPECT_EQ(test, kroot[256], hole);
+	KUNIT_EXPECT_EQ(test, uroot[256], hole);
+	/* With too many tables left behind, everything goes. */
+	s->nr_tables = PVISOR_SHADOW_TABLES_MAX + 1;
+	pvisor_shadow_zap_user_half(s);
+	KUNIT_EXPECT_EQ(test, kroot[300], 0ULL);
+	KUNIT_EXPECT_EQ(test, s->nr_tables, 0U);
+	KUNIT_EXPECT_EQ(test, kroot[256], hole);
+}
+
+/*
+ * A flush of one address inside a large guest page drops the whole page's
+ * shadow, as the CPU drops the whole large TLB entry; inside a 4 KiB
+ * mapping it drops that page only.
+ */
+static void shadow_flush_in_a_large_page_drops_it_all(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 base = SHADOW_VA & ~(SZ_2M - 1);
+	/* gpa 0 + offset: the pages at DATA_GPA and the one after it */
+	u64 va1 = base + DATA_GPA, va2 = va1 + PAGE_SIZE;
+	u32 err;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va1, X86_PF_USER, &err), 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_PRESENT);
+	pvisor_shadow_invalidate(&v->shadow, base, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va1), 0ULL);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2), 0ULL);
+
+	/* The same two pages through a 4 KiB table: the neighbour stays. */
+	pvisor_shadow_zap(&v->shadow);
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  TABLE_PAGE(1) | _PAGE_PRESENT | _PAGE_RW);
+	put_entry(test, TABLE_PAGE(1), va_index(va1, 1), DATA_GPA | _PAGE_PRESENT);
+	put_entry(test, TABLE_PAGE(1), va_index(va2, 1),
+		  (DATA_GPA + PAGE_SIZE) | _PAGE_PRESENT);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va1, X86_PF_USER, &err), 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, X86_PF_USER, &err), 0);
+	pvisor_shadow_invalidate(&v->shadow, va1, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va1), 0ULL);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_PRESENT);
+}
+
+/*
+ * Read-only shadows still pin the launcher's page for writing: a read-only
+ * pin of untouched memory would be the host's zero page, and a later write
+ * by the launcher (a virtio read into that frame) would never be seen.
+ */
+static void shadow_read_only_leaf_sees_later_launcher_writes(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 va = SHADOW_VA, leaf, token = 0x5eed5eed5eedULL, seen;
+	u64 frame = GUEST_BASE + 5 * PAGE_SIZE;	/* never written */
+	u32 err;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT, frame);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va, X86_PF_USER, &err), 0);
+	leaf = shadow_leaf(v, PVISOR_MODE_KERNEL, va);
+	KUNIT_ASSERT_TRUE(test, leaf & _PAGE_PRESENT);
+	KUNIT_EXPECT_FALSE(test, leaf & _PAGE_RW);
+	put_guest(test, frame, &token, sizeof(token));
+	seen = *(u64 *)phys_to_virt(leaf & PTE_PFN_MASK);
+	KUNIT_EXPECT_EQ(test, seen, token);
+}
+
+static void shadow_never_maps_outside_guest_memory(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u32 err;
+
+	/* A leaf frame beyond guest memory, and one at 1 TiB. */
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT, GUEST_BASE + GUEST_SIZE);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	build_tables(test, _PAGE_PRESENT, 1ULL << 40);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	/* A table beyond guest memory. */
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  0x7000000ULL | _PAGE_PRESENT | _PAGE_RW);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	/* Reserved high bits in a table entry. */
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  (1ULL << 50) | TABLE_PAGE(1) | _PAGE_PRESENT | _PAGE_RW);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
+			-EFAULT);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+}
+
+static struct kunit_case pvisor_shadow_cases[] = {
+	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
+	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
+	KUNIT_CASE(shadow_never_maps_outside_guest_memory),
+	KUNIT_CASE(shadow_cr3_load_keeps_the_kernel_half),
+	KUNIT_CASE(shadow_flush_in_a_large_page_drops_it_all),
+	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
+	{}
+};
+
+static struct kunit_suite pvisor_shadow_suite = {
+	.name = "pvisor_shadow",
+	.init = shadow_test_init,
+	.exit = shadow_test_exit,
+	.test_cases = pvisor_shadow_cases,
+};
+
+kunit_test_suite(pvisor_shadow_suite);

@@ -25,7 +25,7 @@
  * XGETBV no host can intercept.  So the guest must own XCR0: an xsetbv from
  * guest-kernel mode that names XCR0 and a value the CPU would take, with
  * no feature beyond what the host lets guests have, becomes the vCPU's
- * XCR0, and the run loop loads it for the guest's runs (run.c).  Anything
+ * XCR0, and fpu.c loads it for the guest's runs.  Anything
  * else stays a #GP for the guest.
  */
 #include <kunit/visibility.h>

@@ -58,7 +58,7 @@ struct pvisor_host {
 	bool pti;			/* page-table isolation is on */
 	bool pcid;			/* the CPU has PCID */
 	u64 xcr0;			/* the host's XCR0; 0 without XSAVE */
-	u64 guest_xfeatures;		/* what a guest's XCR0 may enable (run.c) */
+	u64 guest_xfeatures;		/* what a guest's XCR0 may enable (fpu.c) */
 };
 
 extern struct pvisor_host pvisor_host;

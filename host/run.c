@@ -105,8 +105,9 @@ static bool frame_enterable(struct pvisor_frame *f)
 }
 
 /*
- * The direct switch serves guest-user system calls and the guest kernel's
- * IRET inside the switcher, without a host exit (switcher_asm.S).  It needs
+ * The direct switch serves guest-user system calls and exceptions, and the
+ * guest kernel's IRET, inside the switcher without a host exit
+ * (switcher_asm.S).  It needs
  * everything the slow path would use: entry points, a kernel stack, the
  * shared page (for the virtual IF) and a user root.  Turn it off to compare:
  *   echo 0 > /sys/module/pvisor/parameters/direct_switch
@@ -114,7 +115,7 @@ static bool frame_enterable(struct pvisor_frame *f)
 static bool direct_switch = true;
 module_param(direct_switch, bool, 0644);
 MODULE_PARM_DESC(direct_switch,
-		 "serve guest system calls and IRET in the switcher (default on)");
+		 "serve guest system calls, exceptions and IRET in the switcher (default on)");
 
 /*
  * Interrupts off, about to switch: did an interrupt come after

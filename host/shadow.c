@@ -44,7 +44,6 @@
 
 #include "pvisor.h"
 
-#define SW_TOP_SLOT		256
 #define SHADOW_TABLE_FLAGS	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | \
 				 _PAGE_ACCESSED)
 #define GUEST_ADDR_MASK		(PVISOR_MAX_GPA - 1)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Statistics: global counters in /sys/kernel/debug/pvisor/stats, one
- * "name value" line each.  Per-VM and per-exit-reason counters join them as
- * the run loop grows.
+ * "name value" line each: exits by reason, hypercalls, direct switches,
+ * MMU batches and declared tables, MMIO and halts.
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>

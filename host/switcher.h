@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The switcher's memory layout, shared by switcher.S and the C code.
+ * The switcher's memory layout, shared by switcher_asm.S and the C code.
  *
  * The switcher lives in the hypervisor hole (slot 256 of the top-level page
  * table).  Inside it:
@@ -13,7 +13,7 @@
  *
  * A CPU area holds everything the CPU needs while a guest runs: pvisor's
  * GDT, TSS and IDT, the ring-0 stack that guest events land on (with the
- * guest's registers at its top), IST stacks for NMI, #DF and #MC, and the
+ * guest's registers at its top), IST stacks for NMI, #DB, #DF and #MC, and the
  * few host values the way back needs.  Areas are AREA_SIZE aligned, so code
  * on one of their stacks finds the area by masking the stack pointer.
  */

@@ -117,7 +117,7 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	jz	.Lfrom_cpl0
 
 	/*
-	 * From the guest.  NMI, #DF and #MC arrive on their IST stacks, the
+	 * From the guest.  NMI, #DB, #DF and #MC arrive on their IST stacks, the
 	 * rest on the ring-0 stack.  Move the seven words (vector .. ss) to
 	 * the top of the ring-0 stack if they are not there already, so the
 	 * frame always ends up at AREA_FRAME.  Three guest registers are

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pvisor-run: the launcher.  Opens /dev/pvisor, and (as the core lands)
- * creates a VM, loads a guest, serves its devices and runs its vCPUs.
+ * pvisor-run: the launcher.  Opens /dev/pvisor, creates a VM, loads a
+ * guest, serves its devices and runs its vCPUs.
  *
  * `pvisor-run --version` asks the module for its ABI version and
  * capabilities, which is how a user checks that pvisor is loaded and matches

@@ -143,7 +143,7 @@ static int regs_to_vcpu(struct pvisor_vcpu *vcpu, const struct pvisor_regs *r)
 	vcpu->seg_base[user ? PVISOR_SEG_GS_KERNEL : PVISOR_SEG_GS_USER] =
 		r->gs_base_other;
 	if (vcpu->cr3_kernel != r->cr3_kernel || vcpu->cr3_user != r->cr3_user)
-		pvisor_shadow_zap(&vcpu->shadow);
+		pvisor_shadow_load(&vcpu->shadow, r->cr3_kernel, r->cr3_user, 0);
 	vcpu->cr3_kernel = r->cr3_kernel;
 	vcpu->cr3_user = r->cr3_user;
 	vcpu->mode = r->mode;

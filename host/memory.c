@@ -93,6 +93,8 @@ int pvisor_mem_set_region(struct pvisor_vm *vm,
 		.hva = req->userspace_addr,
 		.flags = req->flags,
 	};
+	/* Pages the shadows pinned under the old layout must be let go. */
+	WRITE_ONCE(vm->mem_generation, vm->mem_generation + 1);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;

@@ -35,6 +35,12 @@ module_param(keep_kernel_half, bool, 0644);
 MODULE_PARM_DESC(keep_kernel_half,
 		 "keep kernel shadows across CR3 loads when the guest allows (default on)");
 
+/* Honour PVISOR_CR3_KEEP_USER the same way (off: as a CPU without PCIDs). */
+static bool keep_user_half = true;
+module_param(keep_user_half, bool, 0644);
+MODULE_PARM_DESC(keep_user_half,
+		 "keep an address space's shadows across CR3 loads when the guest allows (default on)");
+
 /*
  * The page-table pages a guest declares.  Shadow paging does not need
  * them: the shadows are filled from whatever the guest's tables say when
@@ -84,9 +90,11 @@ static bool is_declared_root(struct pvisor_vm *vm, u64 gpa)
 long pvisor_hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	u64 kroot = arg[0], uroot = arg[1], flags = arg[2];
+	unsigned int keep = 0;
 
 	if (!PAGE_ALIGNED(kroot) || !PAGE_ALIGNED(uroot) ||
-	    (flags & ~PVISOR_CR3_SAME_KERNEL_HALF))
+	    (flags & ~(PVISOR_CR3_SAME_KERNEL_HALF | PVISOR_CR3_KEEP_USER)) ||
+	    flags == PVISOR_CR3_KEEP_USER)
 		return -EINVAL;
 	if (!pvisor_gpa_to_user(vcpu->vm, kroot, PAGE_SIZE, false))
 		return -EFAULT;
@@ -98,10 +106,12 @@ long pvisor_hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 	    (!is_declared_root(vcpu->vm, kroot) ||
 	     (uroot && !is_declared_root(vcpu->vm, uroot))))
 		return -EINVAL;
-	if ((flags & PVISOR_CR3_SAME_KERNEL_HALF) && READ_ONCE(keep_kernel_half))
-		pvisor_shadow_zap_user_half(&vcpu->shadow);
-	else
-		pvisor_shadow_zap(&vcpu->shadow);
+	if ((flags & PVISOR_CR3_SAME_KERNEL_HALF) && READ_ONCE(keep_kernel_half)) {
+		keep = PVISOR_SHADOW_KEEP_KERNEL;
+		if ((flags & PVISOR_CR3_KEEP_USER) && READ_ONCE(keep_user_half))
+			keep |= PVISOR_SHADOW_KEEP_USER;
+	}
+	pvisor_shadow_load(&vcpu->shadow, kroot, uroot, keep);
 	vcpu->cr3_kernel = kroot;
 	vcpu->cr3_user = uroot;
 	return 0;
@@ -113,6 +123,7 @@ long pvisor_hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg)
 
 	switch (op) {
 	case PVISOR_FLUSH_ALL:
+	case PVISOR_FLUSH_USER:
 		if (va || npages)
 			return -EINVAL;
 		break;
@@ -132,6 +143,8 @@ long pvisor_hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg)
 	/* Shadows are rebuilt on demand: drop what the flush names. */
 	if (op == PVISOR_FLUSH_ALL)
 		pvisor_shadow_zap(&vcpu->shadow);
+	else if (op == PVISOR_FLUSH_USER)
+		pvisor_shadow_flush_user(&vcpu->shadow);
 	else
 		pvisor_shadow_invalidate(&vcpu->shadow, va, npages);
 	return 0;
@@ -224,6 +237,7 @@ static int apply_mmu_op(struct pvisor_vcpu *vcpu, const struct pvisor_mmu_op *op
 		return 0;
 	default:	/* PVISOR_MMU_RELEASE_TABLE */
 		pvisor_stat_inc(PVISOR_STAT_MMU_TABLES_RELEASED);
+		pvisor_shadow_forget_root(&vcpu->shadow, op->value);
 		if (!READ_ONCE(vm->tables_dropped) && xa_erase(&vm->tables, gfn))
 			atomic_dec(&vm->nr_tables);
 		return 0;

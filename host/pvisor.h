@@ -124,30 +124,45 @@ struct pvisor_vm {
 	atomic_t nr_tables;		/* entries in tables */
 	bool declares_tables;		/* it has declared one: roots are checked */
 	bool tables_dropped;		/* past max_declared_tables: no checks */
+	u64 mem_generation;		/* bumped by each region change */
+	atomic_t nr_shadow_tables;	/* of all vCPUs, max_shadow_tables */
 };
 
 #define PVISOR_MAX_LEVELS	5
 
+/* The shadows of one guest address space (shadow.c). */
+struct pvisor_shadow_space {
+	struct page *root[2];		/* [0] guest-kernel mode, [1] guest-user */
+	struct list_head tables;	/* the tables of its user half */
+	bool used;			/* keyed by kroot, uroot */
+	u64 kroot, uroot;		/* the guest roots it shadows */
+	u64 stamp;			/* when last loaded */
+};
+
+/* Guest address spaces whose shadows a vCPU keeps (as PCIDs). */
+#define PVISOR_SHADOW_SPACES	8
+
 /* The shadow page tables of one vCPU (shadow.c). */
 struct pvisor_shadow {
-	struct page *root[2];		/* [0] guest-kernel mode, [1] guest-user */
-	struct list_head tables;	/* lower-level shadow tables */
-	struct page **pinned;		/* guest pages the shadows map */
-	unsigned int nr_pinned;
+	struct pvisor_shadow_space space[PVISOR_SHADOW_SPACES];
+	struct pvisor_shadow_space *cur;	/* NULL: no shadows (KUnit) */
+	struct list_head kernel_tables;	/* the kernel half's, shared */
+	struct xarray pins;		/* guest frame -> pinned launcher page */
+	unsigned long nr_pins;
+	u64 generation;			/* vm->mem_generation of the pins */
+	u64 clock;			/* for space stamps */
+	void *scratch;			/* a page: a guest table, for prefetch */
 	struct pvisor_sw_map *swmap;	/* the hole subtree of this vCPU */
 	int last_cpu;			/* whose area swmap maps, or -1 */
-	unsigned int nr_tables;		/* on the tables list */
 	u64 fills, zaps, invalidations;
 };
 
+/* pvisor_shadow_load(): what of the old translations may stay. */
+#define PVISOR_SHADOW_KEEP_KERNEL	1	/* the kernel half */
+#define PVISOR_SHADOW_KEEP_USER		2	/* the new roots' own, too */
+
 /* pvisor_shadow_fault(): the access is to an MMIO slot (vcpu->mmio.gpa). */
 #define PVISOR_FAULT_MMIO	2
-
-/*
- * Shadow tables a user-half zap leaves on the list until the next full zap;
- * past this many (16 MiB per vCPU) the next CR3 load zaps everything.
- */
-#define PVISOR_SHADOW_TABLES_MAX	4096
 
 /* Longer flushes drop every shadow entry instead of walking page by page. */
 #define PVISOR_SHADOW_INVALIDATE_MAX	64
@@ -304,6 +319,8 @@ long pvisor_hc_mmu_update(struct pvisor_vcpu *vcpu, const u64 *arg);
 long pvisor_hc_flush_tlb(struct pvisor_vcpu *vcpu, const u64 *arg);
 /* Module parameter max_declared_tables. */
 extern unsigned int pvisor_max_declared_tables;
+/* Module parameter max_shadow_tables (shadow.c). */
+extern unsigned int pvisor_max_shadow_tables;
 
 /* switcher.c */
 struct pvisor_sw_map;
@@ -324,7 +341,10 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 int pvisor_shadow_init(struct pvisor_shadow *s);
 void pvisor_shadow_destroy(struct pvisor_shadow *s);
 void pvisor_shadow_zap(struct pvisor_shadow *s);
-void pvisor_shadow_zap_user_half(struct pvisor_shadow *s);
+void pvisor_shadow_flush_user(struct pvisor_shadow *s);
+void pvisor_shadow_load(struct pvisor_shadow *s, u64 kroot, u64 uroot,
+			unsigned int keep);
+void pvisor_shadow_forget_root(struct pvisor_shadow *s, u64 gpa);
 void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages);
 u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
@@ -415,11 +435,16 @@ enum pvisor_stat {
 	PVISOR_STAT_MMU_TABLES_DECLARED,
 	PVISOR_STAT_MMU_TABLES_RELEASED,
 	PVISOR_STAT_LATE_INTERRUPTS,
+	PVISOR_STAT_SHADOW_TABLES,
+	PVISOR_STAT_SHADOW_PREFETCHED,
+	PVISOR_STAT_SHADOW_SPACES_KEPT,
+	PVISOR_STAT_SHADOW_SPACES_EVICTED,
 	PVISOR_STAT_NR
 };
 
 void pvisor_stat_inc(enum pvisor_stat stat);
 void pvisor_stat_add(enum pvisor_stat stat, u64 n);
+void pvisor_stat_sub(enum pvisor_stat stat, u64 n);
 void pvisor_stats_init(void);
 void pvisor_stats_exit(void);
 

@@ -3,41 +3,51 @@
  * The shadow MMU.
  *
  * The CPU never walks a guest's page tables.  It walks shadow tables that
- * the module builds: one root for guest-kernel mode (guest kernel and user
- * mappings) and one for guest-user mode (user mappings only), both with the
- * switcher's subtree in the hypervisor slot.  Shadows start empty and fill
- * on demand: a guest access that misses faults into the module, which walks
- * the guest's own tables in guest memory, checks what it finds, and copies
- * the translation into the shadow, pointing at the launcher page that backs
- * the guest frame (pinned for as long as the shadow uses it).
+ * the module builds, filled on demand: a guest access that misses faults
+ * into the module, which walks the guest's own tables in guest memory,
+ * checks what it finds, and copies the translation into the shadow,
+ * pointing at the launcher page that backs the guest frame.
  *
  * What the walk checks, so that a guest can never map anything of the host:
  * every guest table and every guest frame must lie inside guest memory
  * (else the guest is ended); the hypervisor slot is never taken from the
  * guest; leaf entries always carry U=1 (the guest runs at CPL 3) and the
  * guest's own U bit decides only whether the user root gets the mapping.
+ * Every launcher page a shadow maps stays pinned, in the vCPU's pin cache,
+ * until the VM's memory layout changes or the vCPU goes: nothing a shadow
+ * points at can be freed under it, however stale the shadow is.
  *
  * Accessed and dirty bits: the walk sets A in every guest entry it uses, and
  * D in the leaf on a write.  A leaf whose D bit is still clear is shadowed
  * read-only, so the first write faults here and sets it.
  *
- * Invalidation: a full flush drops every shadow entry ("zap") and the fault
- * path rebuilds what is used; so does a CR3 load, unless the guest says the
- * new root's kernel half is the old one's (Linux's always is), when only the
- * user half goes.  A flush of one page or a short range clears just those
- * leaves in both roots, as INVLPG drops just those TLB entries; an address
- * inside a large guest page (which the shadow maps with 4 KiB leaves)
- * drops all of that page's leaves.  The pages they mapped stay pinned
- * until the next zap (at the latest when the pin table fills), which costs
- * memory, never correctness: nothing maps them any more.
+ * The shadow cache works like a TLB with PCIDs, and keeps the same rules.
+ * A vCPU holds the shadows of up to PVISOR_SHADOW_SPACES guest address
+ * spaces, each keyed by its guest roots: two shadow roots (guest-kernel and
+ * guest-user mode) and the tables of its user half.  The kernel half
+ * (top-level slots 256..511 of the kernel-mode roots) is one set of tables
+ * shared by all of them, like global TLB entries.  A CR3 load switches to
+ * the space of the new roots; it keeps that space's translations only if
+ * the guest says so (PVISOR_CR3_KEEP_USER, as CR3 bit 63 with PCIDs), and
+ * the kernel half only with PVISOR_CR3_SAME_KERNEL_HALF.  A flush of one
+ * page or a short range drops those pages from the current space and the
+ * kernel half, as INVLPG does; PVISOR_FLUSH_USER drops the current space's
+ * user half, PVISOR_FLUSH_ALL everything.  A guest address inside a large
+ * guest page (shadowed with 4 KiB leaves) drops all of that page's leaves.
  *
- * Pages are pinned for writing even under a read-only leaf: a read-only
- * pin of launcher memory nobody has written yet is the host's shared zero
- * page, which later writes by the launcher would never reach.
+ * Fills map ahead: a miss in a guest page table also maps that table's
+ * other entries the guest has used (A=1) whose frames are already pinned,
+ * and a miss in a large guest page maps the rest of its 2 MiB the same
+ * way.  Only what a TLB could hold is mapped, so it changes no rule above.
+ *
+ * Memory: shadow tables count against the VM's max_shadow_tables; past it,
+ * the least recently loaded other space is dropped, and if none is left,
+ * everything.
  */
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
-#include <linux/vmalloc.h>
+#include <linux/xarray.h>
 #include <kunit/visibility.h>
 #include <asm/io.h>
 #include <asm/trap_pf.h>
@@ -48,7 +58,7 @@
 				 _PAGE_ACCESSED)
 #define GUEST_ADDR_MASK		(PVISOR_MAX_GPA - 1)
 #define GUEST_FRAME_MASK	(GUEST_ADDR_MASK & PAGE_MASK)
-#define MAX_PINNED		8192
+#define HALF			(PTRS_PER_PGD / 2)
 /*
  * Set (in a bit the CPU ignores) on a shadow table entry whose subtree
  * shadows one large guest page with 4 KiB leaves: a flush of any address
@@ -56,104 +66,216 @@
  * entry.
  */
 #define SHADOW_FROM_LARGE	BIT_ULL(9)
+/* The pin cache's tag on a page pinned for writing. */
+#define PIN_WRITABLE		1
+
+unsigned int pvisor_max_shadow_tables = 16384;
+EXPORT_SYMBOL_IF_KUNIT(pvisor_max_shadow_tables);
+module_param_named(max_shadow_tables, pvisor_max_shadow_tables, uint, 0644);
+MODULE_PARM_DESC(max_shadow_tables,
+		 "shadow page-table pages a VM may hold (default 16384: 64 MiB)");
+
+/* Map ahead on a fill (see the top of the file); off, for bisecting. */
+static bool shadow_prefetch = true;
+module_param(shadow_prefetch, bool, 0644);
+MODULE_PARM_DESC(shadow_prefetch,
+		 "map a guest table's other used entries on a fill (default on)");
 
 static unsigned int index_at(u64 va, int level)
 {
 	return (va >> (PAGE_SHIFT + 9 * (level - 1))) & (PTRS_PER_PTE - 1);
 }
 
-static struct page *shadow_table_alloc(struct pvisor_shadow *s)
+static struct pvisor_vm *shadow_vm(struct pvisor_shadow *s)
 {
-	struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	return container_of(s, struct pvisor_vcpu, shadow)->vm;
+}
 
-	if (p) {
-		list_add(&p->lru, &s->tables);
-		s->nr_tables++;
+static void free_tables(struct pvisor_shadow *s, struct list_head *tables)
+{
+	struct page *p, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(p, tmp, tables, lru) {
+		list_del(&p->lru);
+		__free_page(p);
+		n++;
 	}
-	return p;
+	atomic_sub(n, &shadow_vm(s)->nr_shadow_tables);
+	pvisor_stat_sub(PVISOR_STAT_SHADOW_TABLES, n);
+}
+
+/* Forget a space's user half: its roots keep only the kernel half. */
+static void drop_space(struct pvisor_shadow *s, struct pvisor_shadow_space *sp)
+{
+	u64 *kroot = page_address(sp->root[0]), *uroot = page_address(sp->root[1]);
+	unsigned int i;
+
+	memset(kroot, 0, HALF * sizeof(u64));
+	for (i = 0; i < PTRS_PER_PGD; i++)
+		if (i != SW_TOP_SLOT)
+			uroot[i] = 0;
+	free_tables(s, &sp->tables);
+}
+
+static void drop_kernel_half(struct pvisor_shadow *s)
+{
+	unsigned int i, n;
+
+	for (n = 0; n < PVISOR_SHADOW_SPACES; n++) {
+		u64 *kroot = page_address(s->space[n].root[0]);
+
+		for (i = HALF; i < PTRS_PER_PGD; i++)
+			if (i != SW_TOP_SLOT)
+				kroot[i] = 0;
+	}
+	free_tables(s, &s->kernel_tables);
+}
+
+static void unpin_all(struct pvisor_shadow *s)
+{
+	unsigned long gfn;
+	void *e;
+
+	xa_for_each(&s->pins, gfn, e) {
+		struct page *page = xa_untag_pointer(e);
+
+		unpin_user_pages_dirty_lock(&page, 1,
+					    xa_pointer_tag(e) == PIN_WRITABLE);
+	}
+	xa_destroy(&s->pins);
+	s->nr_pins = 0;
 }
 
 int pvisor_shadow_init(struct pvisor_shadow *s)
 {
-	INIT_LIST_HEAD(&s->tables);
-	s->pinned = kvcalloc(MAX_PINNED, sizeof(*s->pinned), GFP_KERNEL_ACCOUNT);
+	unsigned int n, r;
+
+	INIT_LIST_HEAD(&s->kernel_tables);
+	xa_init(&s->pins);
 	s->swmap = pvisor_sw_guest_map_alloc();
-	s->root[0] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	s->root[1] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
-	if (!s->pinned || !s->swmap || !s->root[0] || !s->root[1]) {
-		pvisor_shadow_destroy(s);
-		return -ENOMEM;
+	s->scratch = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+	if (!s->swmap || !s->scratch)
+		goto fail;
+	for (n = 0; n < PVISOR_SHADOW_SPACES; n++) {
+		struct pvisor_shadow_space *sp = &s->space[n];
+
+		INIT_LIST_HEAD(&sp->tables);
+		for (r = 0; r < 2; r++) {
+			sp->root[r] = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			if (!sp->root[r])
+				goto fail;
+			((u64 *)page_address(sp->root[r]))[SW_TOP_SLOT] =
+				pvisor_sw_guest_top_entry(s->swmap);
+		}
 	}
-	((u64 *)page_address(s->root[0]))[SW_TOP_SLOT] =
-		pvisor_sw_guest_top_entry(s->swmap);
-	((u64 *)page_address(s->root[1]))[SW_TOP_SLOT] =
-		pvisor_sw_guest_top_entry(s->swmap);
+	s->cur = &s->space[0];
+	s->cur->used = true;
 	s->last_cpu = -1;
 	return 0;
+fail:
+	pvisor_shadow_destroy(s);
+	return -ENOMEM;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_init);
 
 /* Drop every guest translation: the roots keep only the switcher. */
 void pvisor_shadow_zap(struct pvisor_shadow *s)
 {
-	struct page *p, *tmp;
-	unsigned int i, r;
+	unsigned int n;
 
-	if (!s->root[0])	/* a vCPU without shadows (KUnit) */
+	if (!s->cur)		/* a vCPU without shadows (KUnit) */
 		return;
-	for (r = 0; r < 2; r++) {
-		u64 *root = page_address(s->root[r]);
-
-		for (i = 0; i < PTRS_PER_PGD; i++)
-			if (i != SW_TOP_SLOT)
-				root[i] = 0;
-	}
-	list_for_each_entry_safe(p, tmp, &s->tables, lru) {
-		list_del(&p->lru);
-		__free_page(p);
-	}
-	s->nr_tables = 0;
-	/* Pages mapped writable may have been written: mark them dirty. */
-	unpin_user_pages_dirty_lock(s->pinned, s->nr_pinned, true);
-	s->nr_pinned = 0;
+	for (n = 0; n < PVISOR_SHADOW_SPACES; n++)
+		drop_space(s, &s->space[n]);
+	drop_kernel_half(s);
 	s->zaps++;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap);
 
-/*
- * A CR3 load that keeps the kernel half (PVISOR_CR3_SAME_KERNEL_HALF): drop
- * the translations of the user half (top-level slots below the switcher's)
- * of the kernel-mode root and everything of the user-mode root (the user
- * root may have changed, and user mode has no business in the upper half),
- * and keep the kernel half of the kernel-mode root.  The dropped subtrees stay on the tables
- * list, unreachable, and their pages pinned, until the next full zap, which
- * comes at the latest when either list fills.
- */
-void pvisor_shadow_zap_user_half(struct pvisor_shadow *s)
+/* Drop the current space's user half (a CR3 reload without PCIDs). */
+void pvisor_shadow_flush_user(struct pvisor_shadow *s)
 {
-	unsigned int i, r;
-
-	if (!s->root[0])
+	if (!s->cur)
 		return;
-	if (s->nr_tables > PVISOR_SHADOW_TABLES_MAX) {
-		pvisor_shadow_zap(s);
-		return;
-	}
-	for (r = 0; r < 2; r++) {
-		u64 *root = page_address(s->root[r]);
-
-		for (i = 0; i < PTRS_PER_PGD; i++)
-			if (i < SW_TOP_SLOT || (r == 1 && i != SW_TOP_SLOT))
-				root[i] = 0;
-	}
+	drop_space(s, s->cur);
 	s->zaps++;
 }
-EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_zap_user_half);
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_flush_user);
+
+/**
+ * pvisor_shadow_load() - switch to the shadows of new guest roots
+ * @s: the vCPU's shadows
+ * @kroot: guest root for kernel mode
+ * @uroot: guest root for user mode (0: none)
+ * @keep: PVISOR_SHADOW_KEEP_* : what of the old translations may stay
+ *
+ * Without PVISOR_SHADOW_KEEP_KERNEL every translation goes.  With it, the
+ * kernel half stays, and the new roots' space keeps what it held when they
+ * were last loaded only with PVISOR_SHADOW_KEEP_USER too.  New roots take
+ * a free space or the least recently loaded one.
+ */
+void pvisor_shadow_load(struct pvisor_shadow *s, u64 kroot, u64 uroot,
+			unsigned int keep)
+{
+	struct pvisor_shadow_space *sp = NULL, *lru = NULL;
+	unsigned int n;
+
+	if (!s->cur)
+		return;
+	if (!(keep & PVISOR_SHADOW_KEEP_KERNEL)) {
+		pvisor_shadow_zap(s);
+		keep = 0;
+	}
+	for (n = 0; n < PVISOR_SHADOW_SPACES && !sp; n++) {
+		struct pvisor_shadow_space *c = &s->space[n];
+
+		if (c->used && c->kroot == kroot && c->uroot == uroot)
+			sp = c;
+		else if (!lru || !c->used || (lru->used && c->stamp < lru->stamp))
+			lru = c;
+	}
+	if (sp && (keep & PVISOR_SHADOW_KEEP_USER)) {
+		pvisor_stat_inc(PVISOR_STAT_SHADOW_SPACES_KEPT);
+	} else {
+		if (!sp) {
+			sp = lru;
+			if (sp->used && !list_empty(&sp->tables))
+				pvisor_stat_inc(PVISOR_STAT_SHADOW_SPACES_EVICTED);
+		}
+		drop_space(s, sp);
+	}
+	sp->used = true;
+	sp->kroot = kroot;
+	sp->uroot = uroot;
+	sp->stamp = ++s->clock;
+	s->cur = sp;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_load);
+
+/* A guest table page was released: no space may stay keyed by it. */
+void pvisor_shadow_forget_root(struct pvisor_shadow *s, u64 gpa)
+{
+	unsigned int n;
+
+	if (!s->cur)
+		return;
+	for (n = 0; n < PVISOR_SHADOW_SPACES; n++) {
+		struct pvisor_shadow_space *sp = &s->space[n];
+
+		if (sp != s->cur && sp->used &&
+		    (sp->kroot == gpa || sp->uroot == gpa)) {
+			drop_space(s, sp);
+			sp->used = false;
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_forget_root);
 
 /*
  * Clear the shadow leaf for @va in @root, if there is one, or the whole
  * subtree when @va lies in a large guest page.  A dropped subtree stays on
- * the tables list until the next zap.
+ * its list until its space or the kernel half is dropped.
  */
 static void shadow_clear_leaf(struct page *root, u64 va)
 {
@@ -179,7 +301,7 @@ void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages)
 {
 	u64 i;
 
-	if (!s->root[0])
+	if (!s->cur)
 		return;
 	if (npages > PVISOR_SHADOW_INVALIDATE_MAX) {
 		pvisor_shadow_zap(s);
@@ -188,8 +310,8 @@ void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages)
 	for (i = 0; i < npages; i++, va += PAGE_SIZE) {
 		if (index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT)
 			continue;	/* never the guest's */
-		shadow_clear_leaf(s->root[0], va);
-		shadow_clear_leaf(s->root[1], va);
+		shadow_clear_leaf(s->cur->root[0], va);
+		shadow_clear_leaf(s->cur->root[1], va);
 	}
 	s->invalidations++;
 }
@@ -197,14 +319,17 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_invalidate);
 
 void pvisor_shadow_destroy(struct pvisor_shadow *s)
 {
-	if (s->root[0] && s->root[1] && s->pinned)
+	unsigned int n, r;
+
+	if (s->cur)
 		pvisor_shadow_zap(s);
-	if (s->root[0])
-		__free_page(s->root[0]);
-	if (s->root[1])
-		__free_page(s->root[1]);
+	unpin_all(s);
+	for (n = 0; n < PVISOR_SHADOW_SPACES; n++)
+		for (r = 0; r < 2; r++)
+			if (s->space[n].root[r])
+				__free_page(s->space[n].root[r]);
 	pvisor_sw_guest_map_free(s->swmap);
-	kvfree(s->pinned);
+	kfree(s->scratch);
 	memset(s, 0, sizeof(*s));
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_destroy);
@@ -212,9 +337,48 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_destroy);
 /* Physical address of the shadow root for guest mode @mode. */
 u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode)
 {
-	return page_to_phys(s->root[mode == PVISOR_MODE_USER]);
+	return page_to_phys(s->cur->root[mode == PVISOR_MODE_USER]);
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_root);
+
+/*
+ * The launcher page behind guest frame @gfn, pinned once per vCPU (for
+ * writing where the slot allows: see pin_frame()), or NULL if it is not
+ * pinned yet.  @writable: out, whether it was pinned for writing.
+ */
+static struct page *pinned_page(struct pvisor_shadow *s, u64 gfn,
+				bool *writable)
+{
+	void *e = xa_load(&s->pins, gfn);
+
+	*writable = xa_pointer_tag(e) == PIN_WRITABLE;
+	return xa_untag_pointer(e);
+}
+
+/*
+ * Pin the page behind @hva for guest frame @gfn.  Pages are pinned for
+ * writing whenever the slot allows, even under a read-only leaf: a
+ * read-only pin of launcher memory nobody has written yet is the host's
+ * shared zero page, which later writes by the launcher would never reach.
+ */
+static struct page *pin_frame(struct pvisor_shadow *s, u64 gfn,
+			      void __user *hva, bool write)
+{
+	struct page *page;
+	void *old;
+
+	if (pin_user_pages_fast((unsigned long)hva, 1, write ? FOLL_WRITE : 0,
+				&page) != 1)
+		return NULL;
+	old = xa_store(&s->pins, gfn, xa_tag_pointer(page, write ? PIN_WRITABLE : 0),
+		       GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		unpin_user_page(page);
+		return NULL;
+	}
+	s->nr_pins++;
+	return page;
+}
 
 static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val)
 {
@@ -234,6 +398,7 @@ static int guest_write_entry(struct pvisor_vm *vm, u64 gpa, u64 val)
 struct guest_walk {
 	u64 frame_gpa;		/* the 4 KiB guest frame @va lands in */
 	bool writable, user, nx;
+	bool up_writable, up_user, up_nx;	/* the levels above the leaf */
 	int leaf_level;
 	u64 entry_gpa[PVISOR_MAX_LEVELS + 1];
 	u64 entry[PVISOR_MAX_LEVELS + 1];
@@ -257,12 +422,15 @@ static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
 		w->entry[level] = e;
 		if (!(e & _PAGE_PRESENT))
 			return 1;	/* not present */
-		w->writable &= !!(e & _PAGE_RW);
-		w->user &= !!(e & _PAGE_USER);
-		w->nx |= !!(e & _PAGE_NX);
 		if (level == 1 || ((level == 2 || level == 3) && (e & _PAGE_PSE))) {
 			u64 size_mask = (1ULL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
 
+			w->up_writable = w->writable;
+			w->up_user = w->user;
+			w->up_nx = w->nx;
+			w->writable &= !!(e & _PAGE_RW);
+			w->user &= !!(e & _PAGE_USER);
+			w->nx |= !!(e & _PAGE_NX);
 			w->leaf_level = level;
 			w->frame_gpa = ((e & GUEST_FRAME_MASK) & ~size_mask) |
 				       (va & size_mask & PAGE_MASK);
@@ -272,37 +440,163 @@ static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
 		}
 		if ((e & ~(_PAGE_NX | PTE_FLAGS_MASK)) & ~GUEST_ADDR_MASK)
 			return -EFAULT;
+		w->writable &= !!(e & _PAGE_RW);
+		w->user &= !!(e & _PAGE_USER);
+		w->nx |= !!(e & _PAGE_NX);
 		table = e & GUEST_FRAME_MASK;
 	}
 	return 1;
 }
 
 /*
- * Install @leaf for @va in shadow root @root, allocating tables on the way.
- * @guest_level is the level of the guest's leaf: above 1, the shadow entry
- * at that level is marked as shadowing a large page.
+ * Make room for a few tables under the VM's limit: drop the least recently
+ * loaded space other than the current one.  False if none holds any table.
  */
-static int shadow_install(struct pvisor_shadow *s, struct page *root, u64 va,
-			  u64 leaf, int guest_level)
+static bool evict_one(struct pvisor_shadow *s)
 {
-	u64 *table = page_address(root);
+	struct pvisor_shadow_space *lru = NULL;
+	unsigned int n;
+
+	for (n = 0; n < PVISOR_SHADOW_SPACES; n++) {
+		struct pvisor_shadow_space *c = &s->space[n];
+
+		if (c != s->cur && !list_empty(&c->tables) &&
+		    (!lru || c->stamp < lru->stamp))
+			lru = c;
+	}
+	if (!lru)
+		return false;
+	drop_space(s, lru);
+	pvisor_stat_inc(PVISOR_STAT_SHADOW_SPACES_EVICTED);
+	return true;
+}
+
+/*
+ * Room for the tables one fill may need (a path in each root), within
+ * max_shadow_tables, which is never taken below what one fill needs.
+ */
+#define FILL_TABLES	(2 * PVISOR_MAX_LEVELS)
+
+static void make_room(struct pvisor_shadow *s)
+{
+	struct pvisor_vm *vm = shadow_vm(s);
+	unsigned int max = max(READ_ONCE(pvisor_max_shadow_tables), FILL_TABLES + 1);
+
+	while (atomic_read(&vm->nr_shadow_tables) + FILL_TABLES > max) {
+		if (!evict_one(s)) {
+			pvisor_shadow_zap(s);
+			return;
+		}
+	}
+}
+
+/*
+ * The shadow table at level 1 for @va in root @r of the current space,
+ * allocating tables on the way.  @guest_level is the level of the guest's
+ * leaf: above 1, the shadow entry at that level is marked as shadowing a
+ * large page.  A table in the kernel half of the kernel-mode root is
+ * shared by every space, so a new top-level entry there goes into all.
+ */
+static u64 *shadow_leaf_table(struct pvisor_shadow *s, unsigned int r, u64 va,
+			      int guest_level)
+{
+	unsigned int top = index_at(va, pvisor_host.paging_levels);
+	bool shared = r == 0 && top >= HALF;
+	u64 *table = page_address(s->cur->root[r]);
 	int level;
 
 	for (level = pvisor_host.paging_levels; level > 1; level--) {
 		u64 *e = &table[index_at(va, level)];
 
 		if (!(*e & _PAGE_PRESENT)) {
-			struct page *p = shadow_table_alloc(s);
+			struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 			if (!p)
-				return -ENOMEM;
+				return NULL;
+			list_add(&p->lru, shared ? &s->kernel_tables : &s->cur->tables);
+			atomic_inc(&shadow_vm(s)->nr_shadow_tables);
+			pvisor_stat_inc(PVISOR_STAT_SHADOW_TABLES);
 			*e = page_to_phys(p) | SHADOW_TABLE_FLAGS;
+			if (shared && level == pvisor_host.paging_levels) {
+				unsigned int n;
+
+				for (n = 0; n < PVISOR_SHADOW_SPACES; n++)
+					((u64 *)page_address(s->space[n].root[0]))[top] = *e;
+			}
 		}
 		if (level == guest_level)
 			*e |= SHADOW_FROM_LARGE;
 		table = phys_to_virt(*e & PTE_PFN_MASK);
 	}
+	return table;
+}
+
+/* A shadow leaf for a pinned page, with what the guest allows. */
+static u64 make_leaf(struct page *page, bool rw, bool nx)
+{
+	return page_to_phys(page) | _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED |
+	       (rw ? _PAGE_RW | _PAGE_DIRTY : 0) | (nx ? _PAGE_NX : 0);
+}
+
+/*
+ * Map ahead in the shadow leaf table @table (for @va's 2 MiB): with a 4 KiB
+ * guest leaf, the other entries of the guest's table that are present and
+ * accessed; within a large guest page, its other 4 KiB frames.  Only
+ * frames already pinned are mapped, only where the shadow has nothing, and
+ * with no more rights than the guest's entries give (W only if dirty).
+ * @user_root: the table is in a user-mode root, which takes only U=1.
+ */
+static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
+		      const struct guest_walk *w, bool user_root)
+{
+	unsigned int i, skip = index_at(va, 1), n = 0;
+	u64 *guest = s->scratch;
+	bool rw, pin_rw;
+
+	if (w->leaf_level == 1 ?
+	    pvisor_read_guest(shadow_vm(s), w->entry_gpa[1] & PAGE_MASK,
+			      guest, PAGE_SIZE) :
+	    user_root && !w->user)
+		return;
+	for (i = 0; i < PTRS_PER_PTE; i++) {
+		u64 e, frame;
+		struct page *page;
+
+		if (i == skip || table[i])
+			continue;
+		if (w->leaf_level == 1) {
+			e = guest[i];
+			if ((e & (_PAGE_PRESENT | _PAGE_ACCESSED)) !=
+			    (_PAGE_PRESENT | _PAGE_ACCESSED) ||
+			    (user_root && !(w->up_user && (e & _PAGE_USER))) ||
+			    ((e & ~(_PAGE_NX | PTE_FLAGS_MASK)) & ~GUEST_ADDR_MASK))
+				continue;
+			frame = e & GUEST_FRAME_MASK;
+		} else {
+			e = w->entry[w->leaf_level];
+			frame = (w->frame_gpa & ~(SZ_2M - 1)) + i * PAGE_SIZE;
+		}
+		page = pinned_page(s, frame >> PAGE_SHIFT, &pin_rw);
+		if (!page)
+			continue;
+		rw = pin_rw && w->up_writable && (e & _PAGE_RW) && (e & _PAGE_DIRTY);
+		table[i] = make_leaf(page, rw, w->up_nx || (e & _PAGE_NX));
+		n++;
+	}
+	pvisor_stat_add(PVISOR_STAT_SHADOW_PREFETCHED, n);
+}
+
+/* Install @leaf for @va in root @r and map ahead around it. */
+static int shadow_install(struct pvisor_shadow *s, unsigned int r, u64 va,
+			  u64 leaf, const struct guest_walk *w)
+{
+	u64 *table = shadow_leaf_table(s, r, va, w->leaf_level);
+
+	if (!table)
+		return -ENOMEM;
 	table[index_at(va, 1)] = leaf;
+	if (READ_ONCE(shadow_prefetch))
+		map_ahead(s, table, va, w, r == 1);
 	return 0;
 }
 
@@ -325,10 +619,11 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	bool user = vcpu->mode == PVISOR_MODE_USER;
 	bool write = hw_error & X86_PF_WRITE, fetch = hw_error & X86_PF_INSTR;
 	u64 root_gpa = user ? vcpu->cr3_user : vcpu->cr3_kernel;
+	u64 generation = READ_ONCE(vcpu->vm->mem_generation);
 	struct guest_walk w;
 	struct page *page;
 	void __user *hva;
-	bool pin_write, leaf_rw;
+	bool leaf_rw, pin_rw, pinned_rw;
 	u64 leaf, e;
 	int ret, level;
 
@@ -369,9 +664,8 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 
 	/* Writable in the shadow once the guest's leaf is writable and dirty. */
 	leaf_rw = w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY);
-	/* Pin for writing whenever the slot allows (see the top of file). */
 	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, true);
-	pin_write = hva;
+	pin_rw = hva;
 	if (!hva && !leaf_rw)
 		hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, false);
 	if (!hva) {
@@ -383,18 +677,22 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		vcpu->mmio.gpa = gpa;
 		return PVISOR_FAULT_MMIO;
 	}
-	if (s->nr_pinned == MAX_PINNED)
+	/* A new memory layout: pages pinned under the old one may be gone. */
+	if (s->generation != generation) {
 		pvisor_shadow_zap(s);
-	leaf = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
-	if (w.nx)
-		leaf |= _PAGE_NX;
-	if (leaf_rw)
-		leaf |= _PAGE_RW | _PAGE_DIRTY;
-	if (pin_user_pages_fast((unsigned long)hva, 1,
-				pin_write ? FOLL_WRITE : 0, &page) != 1)
+		unpin_all(s);
+		s->generation = generation;
+	}
+	make_room(s);
+	page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
+	if (!page) {
+		page = pin_frame(s, w.frame_gpa >> PAGE_SHIFT, hva, pin_rw);
+		pinned_rw = pin_rw;
+	}
+	if (!page)
 		return -EFAULT;
-	s->pinned[s->nr_pinned++] = page;
-	leaf |= page_to_phys(page);
+	/* Never a writable leaf over a page pinned read-only. */
+	leaf = make_leaf(page, leaf_rw && pinned_rw, w.nx);
 
 	/*
 	 * A translation goes into the root of the mode whose tables it came
@@ -402,9 +700,9 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	 * separate user tables), it also serves the other mode: kernel mode
 	 * sees everything, user mode only what the guest marked U=1.
 	 */
-	ret = shadow_install(s, s->root[user], va, leaf, w.leaf_level);
+	ret = shadow_install(s, user, va, leaf, &w);
 	if (!ret && vcpu->cr3_user == vcpu->cr3_kernel && (user || w.user))
-		ret = shadow_install(s, s->root[!user], va, leaf, w.leaf_level);
+		ret = shadow_install(s, !user, va, leaf, &w);
 	s->fills++;
 	return ret;
 }

@@ -2,7 +2,8 @@
 /*
  * Statistics: global counters in /sys/kernel/debug/pvisor/stats, one
  * "name value" line each: exits by reason, hypercalls, direct switches,
- * MMU batches and declared tables, MMIO and halts.
+ * MMU batches and declared tables, MMIO and halts, and the shadow cache
+ * (shadow_tables is what is held now; the others count).
  */
 #include <linux/atomic.h>
 #include <linux/debugfs.h>
@@ -36,6 +37,10 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_MMU_TABLES_DECLARED] = "mmu_tables_declared",
 	[PVISOR_STAT_MMU_TABLES_RELEASED] = "mmu_tables_released",
 	[PVISOR_STAT_LATE_INTERRUPTS] = "late_interrupts",
+	[PVISOR_STAT_SHADOW_TABLES] = "shadow_tables",
+	[PVISOR_STAT_SHADOW_PREFETCHED] = "shadow_prefetched",
+	[PVISOR_STAT_SHADOW_SPACES_KEPT] = "shadow_spaces_kept",
+	[PVISOR_STAT_SHADOW_SPACES_EVICTED] = "shadow_spaces_evicted",
 };
 
 static atomic64_t stats[PVISOR_STAT_NR];
@@ -50,6 +55,13 @@ void pvisor_stat_add(enum pvisor_stat stat, u64 n)
 {
 	if (n)
 		atomic64_add(n, &stats[stat]);
+}
+
+/* For a gauge (shadow_tables): what is held now. */
+void pvisor_stat_sub(enum pvisor_stat stat, u64 n)
+{
+	if (n)
+		atomic64_sub(n, &stats[stat]);
 }
 
 static int stats_show(struct seq_file *m, void *unused)

@@ -29,7 +29,12 @@ static void new_cr3_roots_must_be_guest_pages(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
 				 PVISOR_CR3_SAME_KERNEL_HALF), 0L);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
-				 2), (long)-EINVAL);
+				 4), (long)-EINVAL);
+	/* KEEP_USER only beside SAME_KERNEL_HALF. */
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
+				 PVISOR_CR3_KEEP_USER), (long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
+				 PVISOR_CR3_KEEP_USER | PVISOR_CR3_SAME_KERNEL_HALF), 0L);
 }
 
 static void flush_tlb_arguments_are_checked(struct kunit *test)
@@ -37,6 +42,9 @@ static void flush_tlb_arguments_are_checked(struct kunit *test)
 	pvisor_host.paging_levels = 4;
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, 0, 0), 0L);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL, 4096, 0),
+			(long)-EINVAL);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_USER, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_USER, 0, 1),
 			(long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE, 4096, 2),
 			(long)-EINVAL);

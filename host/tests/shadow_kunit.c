@@ -4,7 +4,9 @@
  * built in the shared fixture's guest memory (kunit_helpers.h): a fill
  * maps exactly the launcher page behind the guest frame, what the guest's
  * tables deny becomes the guest's own #PF, nothing outside guest memory
- * is ever mapped, and zaps and flushes drop what a TLB would drop.
+ * is ever mapped, zaps and flushes drop what a TLB with PCIDs would drop,
+ * the cache of address spaces stays within its bounds, and a fill maps
+ * ahead only what a TLB could hold.
  *
  * The suite's init adds a shadow to the fixture's vCPU; the cases call
  * pvisor_shadow_fault() as the run loop does and walk the shadow tables.
@@ -124,10 +126,17 @@ static void shadow_fill_maps_the_guest_frame(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, get_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1)) &
 			  _PAGE_DIRTY);
 
-	/* A zap forgets it all and unpins. */
+	/* A zap forgets it all; the page stays pinned, once. */
 	pvisor_shadow_zap(&v->shadow);
 	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
-	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 1UL);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 1UL);
+	/* A new memory layout lets every pin go before the next fill. */
+	t->vm.mem_generation++;
+	pvisor_shadow_zap(&v->shadow);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 1UL);
 }
 
 static void shadow_refuses_what_the_guest_denies(struct kunit *test)
@@ -162,35 +171,159 @@ static void shadow_refuses_what_the_guest_denies(struct kunit *test)
 	/* An implicit supervisor access cannot be fixed by a shadow entry. */
 	build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
 	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_PROT, &err), 1);
-	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 0UL);
 }
 
-/* A CR3 load with SAME_KERNEL_HALF drops the user half only, until full. */
-static void shadow_cr3_load_keeps_the_kernel_half(struct kunit *test)
+/* A kernel-half address: top-level slot 273, as Linux's direct map. */
+static u64 kernel_va(void)
+{
+	return pvisor_host.paging_levels == 5 ? 0xff11000000042000ULL :
+						0xffff888000042000ULL;
+}
+
+/* Also map @va -> @frame through the same guest table pages. */
+static void map_more(struct kunit *test, u64 va, u64 frame, u64 leaf_flags)
+{
+	int l;
+
+	for (l = pvisor_host.paging_levels; l > 1; l--)
+		put_entry(test, TABLE_PAGE(l), va_index(va, l),
+			  TABLE_PAGE(l - 1) | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER);
+	put_entry(test, TABLE_PAGE(1), va_index(va, 1), frame | leaf_flags);
+}
+
+/* Load guest root @root for both modes, keeping what @keep says. */
+static void load(struct pvisor_vcpu *v, u64 root, unsigned int keep)
+{
+	pvisor_shadow_load(&v->shadow, root, root, keep);
+	v->cr3_kernel = root;
+	v->cr3_user = root;
+}
+
+/*
+ * Address spaces work as PCIDs: a load that keeps the user half finds the
+ * translations of the last time; one that does not starts afresh; the
+ * kernel half is shared by all and survives both, and a user flush.
+ */
+static void shadow_spaces_are_kept_as_pcids(struct kunit *test)
 {
 	struct pvisor_kunit_vm *t = test->priv;
-	struct pvisor_shadow *s = &t->vcpu.shadow;
-	u64 *kroot = page_address(s->root[0]), *uroot = page_address(s->root[1]);
-	u64 hole = kroot[256];
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 a, b = GUEST_BASE + 14 * PAGE_SIZE, kva = kernel_va();
+	u32 err;
 
-	/* Stand-in top-level entries: the zap never follows them. */
-	kroot[1] = 0x1001;
-	kroot[300] = 0x2001;
-	uroot[1] = 0x3001;
-	uroot[300] = 0x4001;
-	pvisor_shadow_zap_user_half(s);
-	KUNIT_EXPECT_EQ(test, kroot[1], 0ULL);
-	KUNIT_EXPECT_EQ(test, kroot[300], 0x2001ULL);
-	KUNIT_EXPECT_EQ(test, uroot[1], 0ULL);
-	KUNIT_EXPECT_EQ(test, uroot[300], 0ULL);
-	KUNIT_EXPECT_EQ(test, kroot[256], hole);
-	KUNIT_EXPECT_EQ(test, uroot[256], hole);
-	/* With too many tables left behind, everything goes. */
-	s->nr_tables = PVISOR_SHADOW_TABLES_MAX + 1;
-	pvisor_shadow_zap_user_half(s);
-	KUNIT_EXPECT_EQ(test, kroot[300], 0ULL);
-	KUNIT_EXPECT_EQ(test, s->nr_tables, 0U);
-	KUNIT_EXPECT_EQ(test, kroot[256], hole);
+	a = build_tables(test, _PAGE_PRESENT | _PAGE_USER, DATA_GPA);
+	map_more(test, kva, DATA_GPA, _PAGE_PRESENT);
+	load(v, a, 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, kva, 0, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA) & _PAGE_PRESENT);
+
+	load(v, b, PVISOR_SHADOW_KEEP_KERNEL);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, kva) & _PAGE_PRESENT);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, kva), 0ULL);
+
+	load(v, a, PVISOR_SHADOW_KEEP_KERNEL | PVISOR_SHADOW_KEEP_USER);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA) & _PAGE_PRESENT);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA) & _PAGE_PRESENT);
+
+	pvisor_shadow_flush_user(&v->shadow);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, kva) & _PAGE_PRESENT);
+
+	/* Without KEEP_USER the space starts afresh; without KEEP_KERNEL all. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	load(v, b, PVISOR_SHADOW_KEEP_KERNEL);
+	load(v, a, PVISOR_SHADOW_KEEP_KERNEL);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, kva) & _PAGE_PRESENT);
+	load(v, a, 0);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, kva), 0ULL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->vm.nr_shadow_tables), 0);
+}
+
+/*
+ * Spaces go: the least recently loaded one when a ninth root comes, one
+ * whose root the guest releases, and others when the VM's shadow tables
+ * reach max_shadow_tables.
+ */
+static void shadow_spaces_are_bounded(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	unsigned int i, saved = pvisor_max_shadow_tables;
+	const unsigned int keep = PVISOR_SHADOW_KEEP_KERNEL | PVISOR_SHADOW_KEEP_USER;
+	u64 a, b = GUEST_BASE + 14 * PAGE_SIZE, b_top;
+	u32 err;
+	int used;
+
+	a = build_tables(test, _PAGE_PRESENT | _PAGE_USER, DATA_GPA);
+	load(v, a, 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	for (i = 0; i < PVISOR_SHADOW_SPACES; i++)
+		load(v, GUEST_BASE + i * PAGE_SIZE, keep);
+	load(v, a, keep);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+
+	/* Released as a table: its space is forgotten. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	load(v, b, keep);
+	pvisor_shadow_forget_root(&v->shadow, a);
+	load(v, a, keep);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+
+	/* The table limit: a fill in b evicts a's tables. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	used = atomic_read(&t->vm.nr_shadow_tables);
+	KUNIT_EXPECT_GT(test, used, 0);
+	b_top = get_entry(test, a, va_index(SHADOW_VA, pvisor_host.paging_levels));
+	put_entry(test, b, va_index(SHADOW_VA, pvisor_host.paging_levels), b_top);
+	load(v, b, keep);
+	pvisor_max_shadow_tables = used + 2 * PVISOR_MAX_LEVELS - 1;	/* one short */
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	pvisor_max_shadow_tables = saved;
+	KUNIT_EXPECT_EQ(test, atomic_read(&t->vm.nr_shadow_tables), used);
+	load(v, a, keep);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+	put_entry(test, b, va_index(SHADOW_VA, pvisor_host.paging_levels), 0);
+}
+
+/*
+ * A fill maps ahead what a TLB could hold: the other entries of the guest
+ * table that are accessed and whose frames are pinned, never an entry the
+ * guest has not used, and write access only where the guest's D is set.
+ */
+static void shadow_fill_maps_ahead_what_the_guest_used(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 va2 = SHADOW_VA + PAGE_SIZE, va3 = SHADOW_VA + 2 * PAGE_SIZE;
+	u64 f2 = GUEST_BASE + 3 * PAGE_SIZE, f3 = GUEST_BASE + 4 * PAGE_SIZE;
+	u64 ad = _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY;
+	u32 err;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT, DATA_GPA);
+	map_more(test, va2, f2, ad);
+	map_more(test, va3, f3, ad);
+	/* Pin f2 and f3 with a first fill of each, then forget the shadows. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, 0, &err), 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va3, 0, &err), 0);
+	pvisor_shadow_zap(&v->shadow);
+	/* va3 not accessed any more (the guest cleared A, as reclaim does). */
+	map_more(test, va3, f3, ad & ~_PAGE_ACCESSED);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, 0, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_RW);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va3), 0ULL);
+	/* Clean, so read-only: the first write must still set D. */
+	pvisor_shadow_zap(&v->shadow);
+	map_more(test, va2, f2, ad & ~_PAGE_DIRTY);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, 0, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_PRESENT);
+	KUNIT_EXPECT_FALSE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2) & _PAGE_RW);
+	/* Kernel-only entries never reach the user root. */
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va2), 0ULL);
 }
 
 /*
@@ -277,14 +410,16 @@ static void shadow_never_maps_outside_guest_memory(struct kunit *test)
 		  (1ULL << 50) | TABLE_PAGE(1) | _PAGE_PRESENT | _PAGE_RW);
 	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err),
 			-EFAULT);
-	KUNIT_EXPECT_EQ(test, v->shadow.nr_pinned, 0U);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 0UL);
 }
 
 static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
 	KUNIT_CASE(shadow_never_maps_outside_guest_memory),
-	KUNIT_CASE(shadow_cr3_load_keeps_the_kernel_half),
+	KUNIT_CASE(shadow_spaces_are_kept_as_pcids),
+	KUNIT_CASE(shadow_spaces_are_bounded),
+	KUNIT_CASE(shadow_fill_maps_ahead_what_the_guest_used),
 	KUNIT_CASE(shadow_flush_in_a_large_page_drops_it_all),
 	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
 	{}

@@ -36,10 +36,12 @@
  *    and checked against; once a guest has declared a table,
  *    PVISOR_HC_NEW_CR3 takes only declared top-level tables as roots.
  *    (They were first named PVISOR_MMU_PIN_TABLE and PVISOR_MMU_UNPIN_TABLE,
- *    same values; the old names stay below as deprecated aliases until
- *    ABI 5.)
+ *    same values, kept as deprecated aliases in version 4 only.)
+ * 5: the shadows are a cache of address spaces, like a TLB with PCIDs:
+ *    PVISOR_CR3_KEEP_USER, PVISOR_FLUSH_USER.  The PIN/UNPIN aliases are
+ *    gone.
  */
-#define PVISOR_ABI_VERSION		4
+#define PVISOR_ABI_VERSION		5
 
 /* Size checks: the header is the contract, so let the compiler hold it. */
 #ifdef __KERNEL__
@@ -316,12 +318,22 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
  * A guest that says so falsely sees its old kernel mappings, nothing else.
  */
 #define PVISOR_CR3_SAME_KERNEL_HALF	(1ULL << 0)
+/*
+ * KEEP_USER (with SAME_KERNEL_HALF only): the translations of the new
+ * roots that the host may still hold from when they were last loaded stay
+ * valid, as a CR3 load with bit 63 set keeps a PCID's TLB entries.  The
+ * guest promises that it changed nothing in those tables since without a
+ * flush; Linux with PCIDs knows (its per-ASID tlb_gen).  Without it, the
+ * new roots start with no user translations, as without PCIDs.
+ */
+#define PVISOR_CR3_KEEP_USER		(1ULL << 1)
 
 /* PVISOR_HC_FLUSH_TLB operations. */
-#define PVISOR_FLUSH_ALL		0  /* everything, both roots */
+#define PVISOR_FLUSH_ALL		0  /* everything, every address space */
 #define PVISOR_FLUSH_ONE		1  /* one page at va (npages = 1) */
 #define PVISOR_FLUSH_RANGE		2  /* npages pages from va */
-#define PVISOR_FLUSH_NR			3
+#define PVISOR_FLUSH_USER		3  /* the loaded roots' user half (v5) */
+#define PVISOR_FLUSH_NR			4
 #define PVISOR_FLUSH_RANGE_MAX		(1ULL << 20)  /* pages; more: ALL */
 
 /*
@@ -339,16 +351,16 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
  * page not a root this vCPU has loaded: -EBUSY).  The module then refuses a
  * SET_ENTRY of another level into a declared table, and, once a guest has
  * declared any table, a NEW_CR3 whose roots are not declared top-level
- * tables (level 4, or 5 with 5-level paging).  Shadow paging needs none of
- * this; it turns a guest kernel's page-table bug into an error at once.
+ * tables (level 4, or 5 with 5-level paging).  A released page stops
+ * keying the shadows of any address space (PVISOR_CR3_KEEP_USER).  Shadow
+ * paging needs none of the rest; it turns a guest kernel's page-table bug
+ * into an error at once.
  */
 #define PVISOR_MMU_SET_ENTRY		0  /* *entry_gpa = value */
 #define PVISOR_MMU_DECLARE_TABLE	1  /* value = gpa of a new table page */
 #define PVISOR_MMU_RELEASE_TABLE	2  /* value = gpa of a freed table page */
 #define PVISOR_MMU_NR			3
 /* Deprecated names of ABI 4, removed in ABI 5. */
-#define PVISOR_MMU_PIN_TABLE		PVISOR_MMU_DECLARE_TABLE
-#define PVISOR_MMU_UNPIN_TABLE		PVISOR_MMU_RELEASE_TABLE
 
 #ifndef __ASSEMBLY__
 struct pvisor_mmu_op {

@@ -399,15 +399,19 @@ static void __init pvisor_init_capabilities(void)
 	setup_clear_cpu_cap(X86_FEATURE_FSGSBASE);
 	setup_clear_cpu_cap(X86_FEATURE_RDPID);
 	setup_clear_cpu_cap(X86_FEATURE_RDTSCP);
-	setup_clear_cpu_cap(X86_FEATURE_PCID);
-	setup_clear_cpu_cap(X86_FEATURE_PGE);
+	/*
+	 * The host's shadows act as a TLB with PCIDs and global pages
+	 * (mmu.c), whatever the CPU has; INVPCID would be an instruction.
+	 */
+	setup_force_cpu_cap(X86_FEATURE_PCID);
+	setup_force_cpu_cap(X86_FEATURE_PGE);
+	setup_clear_cpu_cap(X86_FEATURE_INVPCID);
 	setup_clear_cpu_cap(X86_FEATURE_MCE);
 	setup_clear_cpu_cap(X86_FEATURE_MTRR);
 	setup_clear_cpu_cap(X86_FEATURE_ACPI);
 	setup_clear_cpu_cap(X86_FEATURE_PKU);
 	setup_clear_cpu_cap(X86_FEATURE_FRED);
 	setup_clear_cpu_cap(X86_FEATURE_LKGS);
-	__supported_pte_mask &= ~_PAGE_GLOBAL;
 }
 
 /*

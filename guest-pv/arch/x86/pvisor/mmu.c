@@ -6,8 +6,11 @@
  * memory and stay guest-physical (pte_val and friends are the native
  * identity).  What a CPL-3 kernel cannot do itself goes to the host:
  * loading a root (NEW_CR3), and every TLB flush, which is also when the
- * host forgets the shadow translations we changed.  cr2 of a page fault is
- * in the shared page.
+ * host forgets the shadow translations we changed.  The host's shadows
+ * behave as a TLB with PCIDs and global pages, and Linux drives them as
+ * such: kernel mappings are global, and a CR3 load says whether the new
+ * ASID's translations are still good.  cr2 of a page fault is in the
+ * shared page.
  *
  * Entry writes: in lazy MMU mode (fork's copy, munmap's zap, mprotect,
  * mremap, vmalloc) set_pte and the other entry writers queue their stores,
@@ -265,6 +268,12 @@ static void pvisor_flush_tlb_all(void)
 	pvisor_flush(PVISOR_FLUSH_ALL, 0, 0);
 }
 
+/* The non-global translations of the loaded roots: a CR3 reload. */
+static void pvisor_flush_tlb_user(void)
+{
+	pvisor_flush(PVISOR_FLUSH_USER, 0, 0);
+}
+
 static void pvisor_flush_tlb_one(unsigned long addr)
 {
 	pvisor_flush(PVISOR_FLUSH_ONE, addr & PAGE_MASK, 1);
@@ -294,9 +303,18 @@ static unsigned long pvisor_read_cr3(void)
 static void pvisor_write_cr3(unsigned long cr3)
 {
 	unsigned long root = cr3 & CR3_ADDR_MASK;
+	u64 flags = PVISOR_CR3_SAME_KERNEL_HALF;
 	long ret;
 
-	pvisor_cr3 = cr3;
+	/*
+	 * The host keeps the shadows of several address spaces, as a CPU with
+	 * PCIDs keeps their TLB entries, so Linux runs with X86_FEATURE_PCID
+	 * and says, as in CR3 bit 63, when an ASID's translations are still
+	 * good (its tlb_gen is current).  Bit 63 is not part of CR3.
+	 */
+	if (cr3 & CR3_NOFLUSH)
+		flags |= PVISOR_CR3_KEEP_USER;
+	pvisor_cr3 = cr3 & ~CR3_NOFLUSH;
 	/* Declarations first: the new root may be among them. */
 	pvisor_flush_lazy_mmu();
 	/*
@@ -306,8 +324,7 @@ static void pvisor_write_cr3(unsigned long cr3)
 	 * TLB entries.  (The first switch, from the launcher's tables, is in
 	 * pvisor_start_kernel() without the flag.)
 	 */
-	ret = pvisor_hc3(PVISOR_HC_NEW_CR3, root, root,
-			 PVISOR_CR3_SAME_KERNEL_HALF);
+	ret = pvisor_hc3(PVISOR_HC_NEW_CR3, root, root, flags);
 	/* Going on with the old tables would corrupt memory. */
 	if (ret)
 		panic("pvisor: the host refused page tables at %#lx: %ld\n",
@@ -335,7 +352,7 @@ void __init pvisor_init_mmu(void)
 	pv_ops.mmu.write_cr2 = pvisor_write_cr2;
 	pv_ops.mmu.read_cr3 = pvisor_read_cr3;
 	pv_ops.mmu.write_cr3 = pvisor_write_cr3;
-	pv_ops.mmu.flush_tlb_user = pvisor_flush_tlb_all;
+	pv_ops.mmu.flush_tlb_user = pvisor_flush_tlb_user;
 	pv_ops.mmu.flush_tlb_kernel = pvisor_flush_tlb_all;
 	pv_ops.mmu.flush_tlb_one_user = pvisor_flush_tlb_one;
 	pv_ops.mmu.flush_tlb_multi = pvisor_flush_tlb_multi;

@@ -327,6 +327,53 @@ static void shadow_fill_maps_ahead_what_the_guest_used(struct kunit *test)
 }
 
 /*
+ * TLB semantics for an entry the guest rewrites behind the host's back (a
+ * plain store, no MMU_UPDATE): the old translation may live until the
+ * guest's flush, never after it; and a table two roots share is seen
+ * through both, each keeping its stale view only until its own flush.
+ */
+static void shadow_stale_only_until_the_flush(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	const unsigned int keep = PVISOR_SHADOW_KEEP_KERNEL | PVISOR_SHADOW_KEEP_USER;
+	u64 a, b = GUEST_BASE + 14 * PAGE_SIZE, f2 = GUEST_BASE + 3 * PAGE_SIZE;
+	unsigned int top = va_index(SHADOW_VA, pvisor_host.paging_levels);
+	struct page *page;
+	u32 err;
+
+	a = build_tables(test, _PAGE_PRESENT | _PAGE_USER, DATA_GPA);
+	put_entry(test, b, top, get_entry(test, a, top));	/* shared below */
+	load(v, a, 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	load(v, b, keep);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	/* The guest points SHADOW_VA at f2 with a plain store. */
+	put_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1),
+		  f2 | _PAGE_PRESENT | _PAGE_USER);
+	/* For writing: a read of untouched memory would be the zero page. */
+	KUNIT_ASSERT_EQ(test, get_user_pages_fast((unsigned long)t->mem + 3 * PAGE_SIZE,
+						  1, FOLL_WRITE, &page), 1);
+	/* Stale until flushed, in b; then the new frame. */
+	KUNIT_EXPECT_NE(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA) & PTE_PFN_MASK,
+			(u64)page_to_phys(page));
+	pvisor_shadow_invalidate(&v->shadow, SHADOW_VA, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA) & PTE_PFN_MASK,
+			(u64)page_to_phys(page));
+	/* a kept its own view; a load without KEEP_USER drops it. */
+	load(v, a, keep);
+	KUNIT_EXPECT_NE(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA) & PTE_PFN_MASK,
+			(u64)page_to_phys(page));
+	load(v, a, PVISOR_SHADOW_KEEP_KERNEL);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA) & PTE_PFN_MASK,
+			(u64)page_to_phys(page));
+	put_page(page);
+}
+
+/*
  * A flush of one address inside a large guest page drops the whole page's
  * shadow, as the CPU drops the whole large TLB entry; inside a 4 KiB
  * mapping it drops that page only.
@@ -420,6 +467,7 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_spaces_are_kept_as_pcids),
 	KUNIT_CASE(shadow_spaces_are_bounded),
 	KUNIT_CASE(shadow_fill_maps_ahead_what_the_guest_used),
+	KUNIT_CASE(shadow_stale_only_until_the_flush),
 	KUNIT_CASE(shadow_flush_in_a_large_page_drops_it_all),
 	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
 	{}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # mkguestinitrd.sh OUT [ROOTFS]: pack the pvisor Linux guest's initramfs:
 # busybox, tests/rig/guest/init and the in-guest tests (static C programs
-# and shell scripts).  With ROOTFS, also write the same tree as an ext4
+# and shell scripts), and the benchmark's scripts in tests/bench/.  With ROOTFS, also write the same tree as an ext4
 # image there (mke2fs -d: no root needed), for root=/dev/vda.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,6 +16,7 @@ cp "$bb" "$stage/bin/busybox"
 cp "$PVISOR_TOP/tests/rig/guest/init" "$stage/init"
 chmod +x "$stage/init"
 cp -r "$PVISOR_TOP"/tests/rig/guest/tests/. "$stage/tests/"
+cp -r "$PVISOR_TOP/tests/rig/guest/bench" "$stage/tests/bench"
 for prog in pvtest vsock_echo pvbench; do
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
 		-o "$stage/tests/$prog" "$PVISOR_TOP/tests/rig/guest/$prog.c"

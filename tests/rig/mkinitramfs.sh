@@ -29,8 +29,10 @@ fi
 if [ -f "$PVISOR_TOP/build/linux-guest/vmlinux" ]; then
 	mkdir -p "$stage/pvisor/linux"
 	cp "$PVISOR_TOP"/build/linux-guest/{vmlinux,initrd.cpio.gz} "$stage/pvisor/linux/"
+	# pvbench natively, with its scripts beside it as in the guest.
 	[ -f "$PVISOR_TOP/build/linux-guest/pvbench" ] &&
-		cp "$PVISOR_TOP/build/linux-guest/pvbench" "$stage/pvisor/"
+		cp "$PVISOR_TOP/build/linux-guest/pvbench" "$stage/pvisor/" &&
+		cp -r "$PVISOR_TOP/tests/rig/guest/bench" "$stage/pvisor/bench"
 	[ -f "$PVISOR_TOP/build/linux-guest/rootfs.ext4" ] &&
 		cp "$PVISOR_TOP/build/linux-guest/rootfs.ext4" "$stage/pvisor/linux/"
 fi
@@ -38,6 +40,15 @@ fi
 # the tap backend test.
 tun=/lib/modules/$(stock_kver)/kernel/drivers/net/tun.ko.xz
 [ -f "$tun" ] && xz -dc "$tun" >"$stage/pvisor/tun.ko"
+# Its ext4 (which also mounts ext2, and wants crc32c) and loop modules,
+# for the native runs of the Linux benchmark's disk workloads
+# (vm/bench-linux.sh).
+for ko in crypto/crc32c_generic lib/crc16 fs/mbcache fs/jbd2/jbd2 fs/ext4/ext4 drivers/block/loop; do
+	f=/lib/modules/$(stock_kver)/kernel/$ko.ko.xz
+	[ -f "$f" ] || continue
+	mkdir -p "$stage/pvisor/kmod"
+	xz -dc "$f" >"$stage/pvisor/kmod/${ko##*/}.ko"
+done
 # User-Mode Linux for the benchmark's UML column (scripts/bench.sh sets it).
 [ -n "${RIG_UML:-}" ] && cp "$RIG_UML" "$stage/pvisor/uml"
 [ -f "$PVISOR_TOP/build/adhoc.sh" ] && cp "$PVISOR_TOP/build/adhoc.sh" "$stage/pvisor/"

@@ -9,9 +9,13 @@
  *   5  an MMU_UPDATE pointing an entry outside guest memory
  *   6  an IRET whose frame lies in the switcher's range (which the switcher
  *      itself could read): refused, and no switcher data reaches the guest
+ *   7  page-table entries rewritten behind the host's back (plain stores),
+ *      also under a second root sharing the tables: the old translation
+ *      may stay only until the flush that a CPU with PCIDs would need
  * 0, 1: the fault is delivered to the guest (no handler: crash, #PF named).
  * 2, 3: the guest is ended for mapping memory it does not have.
  * 4, 5, 6: the hypercall fails with -EFAULT, the guest carries on (exit 0).
+ * 7: every read after a flush sees the new entry (exit 0).
  */
 #include "lib/guest.h"
 
@@ -46,6 +50,49 @@ static long iret_from_the_hole(void)
 		       "memory");
 	GUEST_ASSERT_EQ(ret, -EFAULT);
 	guest_puts("iret from the hole: refused\n");
+	return 0;
+}
+
+/*
+ * 10 MiB and 12 MiB hold different words; the 2 MiB entry for 10 MiB is
+ * rewritten with plain stores to point at one or the other.  Reads before
+ * a flush may see either (a TLB may hold the old one); after the flush a
+ * CPU would need, only the new one.
+ */
+static long stale_until_the_flush(void)
+{
+	volatile unsigned long *x = (volatile unsigned long *)(5UL << 21);
+	unsigned long *root2 = (unsigned long *)(7UL << 21);
+	unsigned long root = guest_page_root(), same = PVISOR_CR3_SAME_KERNEL_HALF;
+	unsigned long keep = same | PVISOR_CR3_KEEP_USER;
+	int i;
+
+	*(volatile unsigned long *)(5UL << 21) = 0xa;
+	*(volatile unsigned long *)(6UL << 21) = 0xb;
+	GUEST_ASSERT_EQ(*x, 0xa);
+	page_directory()[5] = (6UL << 21) | 0x83;
+	(void)*x;			/* either */
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ONE, (long)x, 1), 0);
+	GUEST_ASSERT_EQ(*x, 0xb);
+
+	/* A second root over the same tables: a new address space. */
+	for (i = 0; i < 512; i++)
+		root2[i] = ((unsigned long *)root)[i];
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_NEW_CR3, (long)root2, (long)root2, same), 0);
+	GUEST_ASSERT_EQ(*x, 0xb);
+	page_directory()[5] = (5UL << 21) | 0x83;
+	/* Back to the first root: kept, it may be stale; not kept, never. */
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_NEW_CR3, root, root, keep), 0);
+	(void)*x;
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_NEW_CR3, root, root, same), 0);
+	GUEST_ASSERT_EQ(*x, 0xa);
+	/* The second root kept its own view, until a user flush. */
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_NEW_CR3, (long)root2, (long)root2, keep), 0);
+	(void)*x;
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_USER, 0, 0), 0);
+	GUEST_ASSERT_EQ(*x, 0xa);
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_NEW_CR3, root, root, same), 0);
+	guest_puts("stale only until the flush\n");
 	return 0;
 }
 
@@ -95,6 +142,8 @@ long guest_main(unsigned long which)
 		return 0;
 	case 6:
 		return iret_from_the_hole();
+	case 7:
+		return stale_until_the_flush();
 	}
 	guest_printf("access %lu did not end the guest\n", which);
 	return 0xbad;

@@ -107,6 +107,8 @@ guest memory 4 0 '' "memory: NEW_CR3 outside guest memory is refused"
 guest memory 5 0 '' "memory: MMU_UPDATE outside guest memory is refused"
 guest memory 6 0 'iret from the hole: refused' \
 	"memory: an IRET frame in the switcher's range is refused (no host data leaks)"
+guest memory 7 0 'stale only until the flush' \
+	"memory: PTEs rewritten behind the host's back, under two roots, are seen after the flush a CPU with PCIDs needs"
 
 guest events 0 0 'exceptions delivered' "events: #UD #DE #GP #PF #BP reach the guest kernel's entries"
 guest events 1 0 'syscall and protection fault delivered' \

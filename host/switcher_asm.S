@@ -16,19 +16,13 @@
  *     starts with ENDBR64, for IBT;
  *   - the section is padded to whole pages with int3.
  *
- * The round trip, in order:
- *
- *   C (irqs off, pvisor's GDT/TSS/IDT loaded) calls pvisor_switcher_enter()
- *   through its alias: it saves the host's callee-saved registers, stack
- *   pointer, CR3 and GS base in the CPU area, loads the guest's shadow root,
- *   takes the guest's registers from the frame at the top of the area's
- *   ring-0 stack, and irets to CPL 3.
- *
- *   Any interrupt, exception or `syscall` brings the CPU back here, on the
- *   area's ring-0 stack (TSS.sp0, or by hand for `syscall`).  The entry
- *   stub pushes the vector, the common path pushes the guest's registers,
- *   completing the frame, puts the host's GS base and CR3 back, switches to
- *   the host stack and returns to the C caller, which reads the frame.
+ * The round trip: C (irqs off, pvisor's GDT/TSS/IDT loaded) calls
+ * pvisor_switcher_enter() at its alias, which saves the host's state in the
+ * CPU area, loads the guest's shadow root and registers, and irets to CPL 3.
+ * Any interrupt, exception or `syscall` brings the CPU back, on the area's
+ * ring-0 stack (TSS.sp0, or by hand for `syscall`): the entry stub pushes
+ * the vector, pvisor_exit_common the guest's registers, completing the
+ * frame; it puts the host's state back and returns to C, which reads it.
  */
 #include <linux/linkage.h>
 #include <linux/objtool.h>
@@ -42,13 +36,22 @@
 #include "switcher.h"
 
 /*
- * Offsets into the hardware part of a frame from its vector on, as every
- * stub pushes it: vector, error code, rip, cs, rflags, rsp, ss.
+ * The offset of a field (switcher.h: SWF_*) in the part of a frame from its
+ * vector on, as every stub pushes it: vector, error code, rip, cs, rflags,
+ * rsp, ss.
  */
-#define V_ERROR		(SWF_ERROR - SWF_VECTOR)
-#define V_RIP		(SWF_RIP - SWF_VECTOR)
-#define V_CS		(SWF_CS - SWF_VECTOR)
-#define V_WORDS		((SWF_SIZE - SWF_VECTOR) / 8)
+#define V(field)	(SWF_##field - SWF_VECTOR)
+
+/* Keep the live GS base at area offset @save, load the one at @load. */
+.macro SWAP_GS_BASE save, load
+	mov	$MSR_GS_BASE, %ecx
+	rdmsr
+	mov	%eax, \save(%rbx)
+	mov	%edx, \save+4(%rbx)
+	mov	\load(%rbx), %eax
+	mov	\load+4(%rbx), %edx
+	wrmsr
+.endm
 
 	.section .pvisor.switcher, "ax"
 	.balign 4096
@@ -64,12 +67,9 @@ SYM_INNER_LABEL(pvisor_switcher_start, SYM_L_GLOBAL)
 SYM_INNER_LABEL(pvisor_switcher_enter, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
 	endbr64
-	push	%rbp
-	push	%rbx
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	.irp	r, rbp, rbx, r12, r13, r14, r15
+	push	%\r
+	.endr
 	mov	%rsp, AREA_HOST_RSP(%rdi)
 	mov	%cr3, %rax
 	mov	%rax, AREA_HOST_CR3(%rdi)
@@ -77,33 +77,15 @@ SYM_INNER_LABEL(pvisor_switcher_enter, SYM_L_GLOBAL)
 	mov	%rsi, %r12
 
 	/* The host's GS base is its per-CPU base: keep it, load the guest's. */
-	mov	$MSR_GS_BASE, %ecx
-	rdmsr
-	mov	%eax, AREA_HOST_GS_BASE(%rbx)
-	mov	%edx, AREA_HOST_GS_BASE+4(%rbx)
-	mov	AREA_GUEST_GS_BASE(%rbx), %eax
-	mov	AREA_GUEST_GS_BASE+4(%rbx), %edx
-	wrmsr
+	SWAP_GS_BASE AREA_HOST_GS_BASE, AREA_GUEST_GS_BASE
 
 	/* From here on only the hole is mapped, besides the guest. */
 	mov	%r12, %cr3
-	lea	AREA_FRAME(%rbx), %rsp
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
-	pop	%r11
-	pop	%r10
-	pop	%r9
-	pop	%r8
-	pop	%rax
-	pop	%rcx
-	pop	%rdx
-	pop	%rsi
-	pop	%rdi
-	add	$V_RIP, %rsp		/* vector, error code */
+	lea	AREA_FRAME(%rbx), %rsp	/* struct pvisor_frame's order */
+	.irp	r, r15, r14, r13, r12, rbp, rbx, r11, r10, r9, r8, rax, rcx, rdx, rsi, rdi
+	pop	%\r
+	.endr
+	add	$V(RIP), %rsp		/* vector, error code */
 SYM_INNER_LABEL(pvisor_switcher_iret, SYM_L_GLOBAL)
 	iretq
 
@@ -113,7 +95,7 @@ SYM_INNER_LABEL(pvisor_switcher_iret, SYM_L_GLOBAL)
  */
 SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
-	testb	$3, V_CS(%rsp)
+	testb	$3, V(CS)(%rsp)
 	jz	.Lfrom_cpl0
 
 	/*
@@ -142,21 +124,9 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	xchg	%rax, (%rsp)		/* guest %rax back, target in its place */
 	pop	%rsp			/* onto the ring-0 stack */
 
-	push	%rdi
-	push	%rsi
-	push	%rdx
-	push	%rcx
-	push	%rax
-	push	%r8
-	push	%r9
-	push	%r10
-	push	%r11
-	push	%rbx
-	push	%rbp
-	push	%r12
-	push	%r13
-	push	%r14
-	push	%r15
+	.irp	r, rdi, rsi, rdx, rcx, rax, r8, r9, r10, r11, rbx, rbp, r12, r13, r14, r15
+	push	%\r
+	.endr
 	lea	-AREA_FRAME(%rsp), %rbx
 
 	mov	$MSR_GS_BASE, %ecx
@@ -199,12 +169,9 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 	jnz	.Lrsb_fill
 	add	$(32 * 8), %rsp
 
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbx
-	pop	%rbp
+	.irp	r, r15, r14, r13, r12, rbx, rbp
+	pop	%\r
+	.endr
 	/*
 	 * A plain `ret`: the kernel's return thunk is outside these pages and
 	 * unreachable from the alias.  The RSB was just refilled with benign
@@ -235,28 +202,25 @@ SYM_INNER_LABEL(pvisor_exit_common, SYM_L_GLOBAL)
 1:	mov	(%rsp), %rax
 	inc	%rax
 	mov	%rax, AREA_FAULT_VECTOR(%rbx)
-	mov	V_ERROR(%rsp), %rax
+	mov	V(ERROR)(%rsp), %rax
 	mov	%rax, AREA_FAULT_ERROR(%rbx)
-	mov	V_RIP(%rsp), %rax
+	mov	V(RIP)(%rsp), %rax
 	mov	%rax, AREA_FAULT_RIP(%rbx)
 	jmp	.Lback_to_host
 	/* These resume the interrupted switcher code: keep its %rbx. */
+.macro NOTE_AND_RESUME pending
+	push	%rbx
+	mov	%rsp, %rbx
+	and	$~(AREA_SIZE - 1), %rbx
+	movq	$1, \pending(%rbx)
+	pop	%rbx
+	add	$V(RIP), %rsp
+	iretq
+.endm
 .Lnmi_at_cpl0:
-	push	%rbx
-	mov	%rsp, %rbx
-	and	$~(AREA_SIZE - 1), %rbx
-	movq	$1, AREA_NMI_PENDING(%rbx)
-	pop	%rbx
-	add	$V_RIP, %rsp
-	iretq
+	NOTE_AND_RESUME AREA_NMI_PENDING
 .Lmce_at_cpl0:
-	push	%rbx
-	mov	%rsp, %rbx
-	and	$~(AREA_SIZE - 1), %rbx
-	movq	$1, AREA_MCE_PENDING(%rbx)
-	pop	%rbx
-	add	$V_RIP, %rsp
-	iretq
+	NOTE_AND_RESUME AREA_MCE_PENDING
 
 /*
  * `syscall` from the guest: CPL 0 on the guest's stack, rip in %rcx, rflags
@@ -290,7 +254,6 @@ SYM_INNER_LABEL(pvisor_syscall_l4, SYM_L_GLOBAL)
 SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 	SYSCALL_ENTRY SW_HOLE_L5
 
-
 /*
  * The direct switch.  A `syscall` from the guest lands here with its frame
  * (vector .. ss) at the top of the ring-0 stack and the guest's %rax in the
@@ -310,8 +273,8 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
  * between setting AREA_DIRECT_INFLIGHT and clearing it: a fault there comes
  * back to the fallback below, with nothing changed yet.
  */
-/* The frame on the ring-0 stack, from its vector on (switcher.h: SWF_*). */
-#define R0(x)		(AREA_FRAME + SWF_VECTOR + (x))(%rbx)
+/* A field of the frame on the ring-0 stack (switcher.h: SWF_*). */
+#define R0(field)	(AREA_FRAME + SWF_##field)(%rbx)
 
 /*
  * Find the area from the stack pointer, into %rbx, and keep the guest's
@@ -339,27 +302,11 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 	mov	AREA_SAVE_RBX(%rbx), %rbx
 .endm
 
-/* A mode change: keep the live GS base in @save, load the one in @load. */
-.macro SWAP_GS_BASE save, load
-	mov	$MSR_GS_BASE, %ecx
-	rdmsr
-	mov	%eax, \save(%rbx)
-	mov	%edx, \save+4(%rbx)
-	mov	\load(%rbx), %eax
-	mov	\load+4(%rbx), %edx
-	wrmsr
-.endm
-
 /* Leave the guest-memory window: SMAP back on, no fault is ours now. */
 .macro DIRECT_DONE
 	ASM_CLAC
 	movq	$0, AREA_DIRECT_INFLIGHT(%rbx)
 .endm
-#define R0_VECTOR	R0(0)
-#define R0_ERROR	R0(SWF_ERROR - SWF_VECTOR)
-#define R0_RIP		R0(SWF_RIP - SWF_VECTOR)
-#define R0_RFLAGS	R0(SWF_RFLAGS - SWF_VECTOR)
-#define R0_RSP		R0(SWF_RSP - SWF_VECTOR)
 
 SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
@@ -395,33 +342,33 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	movq	$1, AREA_DIRECT_INFLIGHT(%rbx)
 	ASM_STAC
 	mov	%rdx, EVF_ERROR(%rdi)
-	mov	R0_RIP, %rax
+	mov	R0(RIP), %rax
 	mov	%rax, EVF_RIP(%rdi)
 	movq	$SW_USER_CS, EVF_CS(%rdi)
 	mov	AREA_SHARED(%rbx), %rdx
-	mov	R0_RFLAGS, %rax
+	mov	R0(RFLAGS), %rax
 	and	$~X86_EFLAGS_IF, %rax
 	cmpb	$0, (%rdx)			/* the virtual IF */
 	jne	2f
 	or	$X86_EFLAGS_IF, %rax
 2:	mov	%rax, EVF_RFLAGS(%rdi)
-	mov	R0_RSP, %rax
+	mov	R0(RSP), %rax
 	mov	%rax, EVF_RSP(%rdi)
 	movq	$SW_USER_DS, EVF_SS(%rdi)
 	DIRECT_DONE
 	movb	$1, (%rdx)			/* delivery masks interrupts */
 	incq	(%rsi)
-	mov	%rcx, R0_RIP
+	mov	%rcx, R0(RIP)
 
 	movq	$SW_MODE_KERNEL, AREA_MODE(%rbx)
 	SWAP_GS_BASE AREA_GS_USER, AREA_GS_KERNEL
 
-	andq	$~SW_EVENT_CLEARS, R0_RFLAGS
-	mov	%rdi, R0_RSP
+	andq	$~SW_EVENT_CLEARS, R0(RFLAGS)
+	mov	%rdi, R0(RSP)
 	jmp	.Ldirect_resume
 
 .Ldirect_iret:
-	mov	R0_RSP, %rdi			/* the guest's IRET frame */
+	mov	R0(RSP), %rdi			/* the guest's IRET frame */
 	test	$7, %dil
 	jnz	.Lslow
 	/*
@@ -460,18 +407,14 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	cmp	$SW_KERNEL_CS, %rax
 	jne	.Lslow
 2:	mov	AREA_CANON_SHIFT(%rbx), %ecx
-	mov	IRF_RIP(%rdi), %rsi
+	.irp	off, IRF_RIP, IRF_RSP		/* both canonical */
+	mov	\off(%rdi), %rsi
 	mov	%rsi, %rdx
 	shl	%cl, %rdx
 	sar	%cl, %rdx
 	cmp	%rsi, %rdx
 	jne	.Lslow
-	mov	IRF_RSP(%rdi), %rsi
-	mov	%rsi, %rdx
-	shl	%cl, %rdx
-	sar	%cl, %rdx
-	cmp	%rsi, %rdx
-	jne	.Lslow
+	.endr
 	/* Returning with interrupts on while one waits: C delivers it. */
 	mov	AREA_SHARED(%rbx), %rsi
 	testq	$X86_EFLAGS_IF, IRF_RFLAGS(%rdi)
@@ -479,13 +422,13 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	cmpb	$0, 1(%rsi)			/* irq_pending */
 	jne	.Lslow
 3:	mov	IRF_RIP(%rdi), %rax
-	mov	%rax, R0_RIP
+	mov	%rax, R0(RIP)
 	mov	IRF_RFLAGS(%rdi), %rax
 	and	$SW_GUEST_RFLAGS, %rax
 	or	$(X86_EFLAGS_IF | X86_EFLAGS_FIXED), %rax
-	mov	%rax, R0_RFLAGS
+	mov	%rax, R0(RFLAGS)
 	mov	IRF_RSP(%rdi), %rax
-	mov	%rax, R0_RSP
+	mov	%rax, R0(RSP)
 	mov	IRF_RAX(%rdi), %rax
 	mov	%rax, AREA_SAVE_RAX(%rbx)
 	mov	IRF_R11(%rdi), %r11
@@ -507,7 +450,7 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 
 .Ldirect_resume:
 	RESTORE_SAVED
-	add	$V_RIP, %rsp			/* vector, error code */
+	add	$V(RIP), %rsp			/* vector, error code */
 	iretq
 
 /*
@@ -518,7 +461,7 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
  */
 SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 	UNWIND_HINT_UNDEFINED
-	testb	$3, V_CS(%rsp)
+	testb	$3, V(CS)(%rsp)
 	jz	pvisor_exit_common		/* the switcher's own fault */
 	push	%rax
 	SAVE_BORROWED
@@ -529,12 +472,12 @@ SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 	jz	.Lslow
 	cmpq	$SW_MODE_USER, AREA_MODE(%rbx)
 	jne	.Lslow
-	mov	R0_VECTOR, %rax			/* below 32 */
+	mov	R0(VECTOR), %rax		/* below 32 */
 	and	$31, %eax
 	mov	AREA_ENTRY_EXCEPTION(%rbx, %rax, 8), %rcx
 	test	%rcx, %rcx
 	jz	.Lslow				/* no handler: C ends the guest */
-	mov	R0_ERROR, %rdx
+	mov	R0(ERROR), %rdx
 	lea	AREA_DIRECT_EXCEPTIONS(%rbx), %rsi
 	jmp	.Ldeliver_from_user
 
@@ -546,7 +489,6 @@ SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 .Lslow:
 	RESTORE_SAVED
 	jmp	pvisor_exit_common
-
 
 /*
  * The IDT stubs, 32 bytes apart: pvisor_idt_stubs + 32 * vector.  Vectors
@@ -584,12 +526,10 @@ SYM_INNER_LABEL(pvisor_idt_stubs, SYM_L_GLOBAL)
 SYM_INNER_LABEL(pvisor_switcher_end, SYM_L_GLOBAL)
 
 /*
- * Ordinary module text from here on.
- *
- * void pvisor_call_host_handler(unsigned long handler)
- * Run a host IDT handler as if the CPU had delivered the event here, with
- * interrupts off: build the frame an interrupt from kernel mode would push
- * and call the handler, whose iretq comes back to us.
+ * Ordinary module text from here on.  pvisor_call_host_handler(handler)
+ * runs a host IDT handler as if the CPU had delivered the event here, with
+ * interrupts off: it builds the frame an interrupt from kernel mode would
+ * push and calls the handler, whose iretq comes back to us.
  */
 	.text
 SYM_FUNC_START(pvisor_call_host_handler)

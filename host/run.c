@@ -42,11 +42,8 @@ static unsigned long host_idt_handler(unsigned int vector)
 	return gate_offset((gate_desc *)idt.address + vector);
 }
 
-/*
- * The host's NMI entry for NMIs taken elsewhere (KVM's), if this kernel
- * exports it: looked up once, at load.
- */
-static pvisor_host_entry_fn host_nmi_entry;
+/* The host's entry for NMIs taken in a guest (KVM's), if it is exported. */
+static void (*host_nmi_entry)(void);
 
 void pvisor_nmi_setup(void)
 {

@@ -52,21 +52,6 @@ static_assert(SW_HC_IRET == PVISOR_HC_IRET);
 /* struct pvisor_frame is the frame switcher_asm.S builds (SWF_*). */
 #define FRAME_AT(field, off) \
 	static_assert(offsetof(struct pvisor_frame, field) == (off))
-FRAME_AT(r15, SWF_R15);
-FRAME_AT(r14, SWF_R14);
-FRAME_AT(r13, SWF_R13);
-FRAME_AT(r12, SWF_R12);
-FRAME_AT(rbp, SWF_RBP);
-FRAME_AT(rbx, SWF_RBX);
-FRAME_AT(r11, SWF_R11);
-FRAME_AT(r10, SWF_R10);
-FRAME_AT(r9, SWF_R9);
-FRAME_AT(r8, SWF_R8);
-FRAME_AT(rax, SWF_RAX);
-FRAME_AT(rcx, SWF_RCX);
-FRAME_AT(rdx, SWF_RDX);
-FRAME_AT(rsi, SWF_RSI);
-FRAME_AT(rdi, SWF_RDI);
 FRAME_AT(vector, SWF_VECTOR);
 FRAME_AT(error_code, SWF_ERROR);
 FRAME_AT(rip, SWF_RIP);
@@ -85,11 +70,9 @@ static_assert(AREA_ENTRY_EXCEPTION + 32 * 8 <= AREA_IDT);
 static_assert(AREA_IDT + 256 * 16 <= AREA_STACK);
 static_assert(AREA_FRAME >= AREA_STACK);
 static_assert(AREA_DB_STACK_TOP <= AREA_SIZE);
-static_assert(BIT(AREA_SHIFT) == AREA_SIZE);
 static_assert(SW_AREAS_OFFSET - SW_SHARED_OFFSET >= PAGE_SIZE);
 /* The guest's IRET and event frames are whole words, as the ABI says. */
 static_assert(IRF_SIZE == 8 * 8 && EVF_SIZE == 6 * 8);
-static_assert(SW_CANON_SHIFT_L4 == 64 - 48 && SW_CANON_SHIFT_L5 == 64 - 57);
 static_assert((SW_HOLE_L4 >> SW_TOP_SHIFT_L4) % SW_TOP_SLOTS == SW_TOP_SLOT);
 static_assert((SW_HOLE_L5 >> SW_TOP_SHIFT_L5) % SW_TOP_SLOTS == SW_TOP_SLOT);
 

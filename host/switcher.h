@@ -16,6 +16,9 @@
  * guest's registers at its top), IST stacks for NMI, #DB, #DF and #MC, and the
  * few host values the way back needs.  Areas are AREA_SIZE aligned, so code
  * on one of their stacks finds the area by masking the stack pointer.
+ *
+ * This header is the one home of that geometry; switcher.c checks with
+ * static_assert() that the C structures agree with the offsets below.
  */
 #ifndef PVISOR_SWITCHER_H
 #define PVISOR_SWITCHER_H
@@ -24,15 +27,8 @@
 #include <asm/processor-flags.h>
 
 /*
- * This header is the one home of the switcher's geometry: switcher_asm.S
- * and the C files include it, and switcher.c checks with static_assert()
- * that the C structures agree with the offsets below.
- */
-
-/*
  * The hole: top-level slot 256, the first of the kernel half, which Linux
- * leaves to a hypervisor.  Its base and the shift that finds a top-level
- * slot depend on the paging mode.
+ * leaves to a hypervisor; its base and the slot's shift depend on paging.
  */
 #define SW_TOP_SLOT		256
 #define SW_TOP_SLOTS		512
@@ -41,8 +37,8 @@
 #define SW_TOP_SHIFT_L4		39
 #define SW_TOP_SHIFT_L5		48
 /* sign_extend(x) == (x << shift) >> shift: a canonical address. */
-#define SW_CANON_SHIFT_L4	16
-#define SW_CANON_SHIFT_L5	7
+#define SW_CANON_SHIFT_L4	(64 - 48)
+#define SW_CANON_SHIFT_L5	(64 - 57)
 
 #define SW_CODE_OFFSET		0x0
 #define SW_CODE_MAX		0x100000	/* 1 MiB of code at most */
@@ -50,7 +46,6 @@
 #define SW_AREAS_OFFSET		0x200000
 
 #define AREA_SIZE		0x20000
-#define AREA_SHIFT		17
 
 /* The shared page's alias: right after the "current" area alias. */
 #define SW_SHARED_OFFSET	(SW_CURRENT_OFFSET + AREA_SIZE)
@@ -71,7 +66,6 @@
 #define AREA_FAULT_VECTOR	0x148	/* vector+1 of a fault in the switcher */
 #define AREA_FAULT_RIP		0x150
 #define AREA_FAULT_ERROR	0x158
-#define AREA_CR2		0x160	/* cr2 at a #PF exit */
 
 /*
  * The direct switch: what the switcher needs to deliver a guest-user
@@ -122,25 +116,10 @@
 #define SW_HC_IRET		11
 
 /*
- * The guest frame at the top of the ring-0 stack: general registers pushed
- * by the switcher, the vector and error code, then the hardware frame.
- * struct pvisor_frame is the same layout.
+ * The guest frame at the top of the ring-0 stack, struct pvisor_frame: the
+ * 15 general registers the switcher pushes (r15 lowest), the vector and
+ * error code, then the hardware frame.
  */
-#define SWF_R15		0
-#define SWF_R14		8
-#define SWF_R13		16
-#define SWF_R12		24
-#define SWF_RBP		32
-#define SWF_RBX		40
-#define SWF_R11		48
-#define SWF_R10		56
-#define SWF_R9		64
-#define SWF_R8		72
-#define SWF_RAX		80
-#define SWF_RCX		88
-#define SWF_RDX		96
-#define SWF_RSI		104
-#define SWF_RDI		112
 #define SWF_VECTOR		120
 #define SWF_ERROR		128
 #define SWF_RIP		136
@@ -230,9 +209,7 @@ extern const char pvisor_syscall_l5[], pvisor_idt_stubs[];
 /* switcher_asm.S, ordinary text: run a host IDT handler, interrupts off. */
 void pvisor_call_host_handler(unsigned long handler);
 
-/* A host IDT entry point. */
-typedef void (*pvisor_host_entry_fn)(void);
-/* Exported only where KVM_INTEL is built; looked up at run time. */
+/* A host IDT entry, exported only where KVM_INTEL is built (run.c). */
 void asm_exc_nmi_kvm_vmx(void);
 
 struct pvisor_frame {

@@ -24,23 +24,10 @@
 
 #include "pvisor.h"
 
-void pvisor_console_init(struct pvisor_console *c)
-{
-	spin_lock_init(&c->in_lock);
-}
-
-static void console_append(struct pvisor_console *c, const char *buf,
-			   unsigned int len)
-{
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		c->out[c->out_head++ % PVISOR_CONSOLE_RING] = buf[i];
-}
-
 /* PVISOR_HC_CONSOLE_WRITE(gpa, len): print guest bytes. */
 long pvisor_hc_console_write(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
+	struct pvisor_console *c = &vcpu->console;
 	u64 gpa = arg[0], len = arg[1], done;
 	char chunk[64];
 
@@ -50,11 +37,12 @@ long pvisor_hc_console_write(struct pvisor_vcpu *vcpu, const u64 *arg)
 	if (len && !pvisor_gpa_to_user(vcpu->vm, gpa, len, false))
 		return -EFAULT;
 	for (done = 0; done < len; done += sizeof(chunk)) {
-		unsigned int n = min_t(u64, len - done, sizeof(chunk));
+		unsigned int n = min_t(u64, len - done, sizeof(chunk)), i;
 
 		if (pvisor_read_guest(vcpu->vm, gpa + done, chunk, n))
 			return done ? done : -EFAULT;
-		console_append(&vcpu->console, chunk, n);
+		for (i = 0; i < n; i++)
+			c->out[c->out_head++ % PVISOR_CONSOLE_RING] = chunk[i];
 	}
 	return len;
 }

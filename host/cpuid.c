@@ -117,24 +117,21 @@ void pvisor_cpuid(u32 leaf, u32 sub, u64 xcr0, struct pvisor_cpuid *out)
 	    (leaf >= 0x80000000 && leaf > max_ext))
 		return;
 
+	cpuid_count(leaf, sub, &a, &b, &c, &d);
 	switch (leaf) {
 	case 0xd:
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		filter_xstate(sub, xcr0, &a, &b, &c, &d);
 		break;
 	case 0: case 4:
 	case 0x80000000: case 0x80000002: case 0x80000003: case 0x80000004:
 	case 0x80000006: case 0x80000008:
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		break;
 	case 1:
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		c = (c & ~leaf1_ecx_hide) | BIT32(X86_FEATURE_HYPERVISOR);
 		d &= ~leaf1_edx_hide;
 		b &= 0x0000ffff;	/* no initial APIC ID, no CPU count */
 		break;
 	case 7:
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		if (sub != 0)
 			return;		/* subleaves past 0: zeros */
 		b &= ~leaf7_ebx_hide;
@@ -145,7 +142,6 @@ void pvisor_cpuid(u32 leaf, u32 sub, u64 xcr0, struct pvisor_cpuid *out)
 		d &= ~leaf7_edx_hide;
 		break;
 	case 0x80000001:
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		c &= ~(BIT32(X86_FEATURE_SVM) | BIT32(X86_FEATURE_SKINIT) |
 		       BIT32(X86_FEATURE_WDT));
 		break;

@@ -293,7 +293,7 @@ static long ioctl_create_vcpu(struct pvisor_vm *vm, void __user *argp)
 	vcpu->mode = PVISOR_MODE_KERNEL;
 	vcpu->time_base = ktime_get_ns();
 	mutex_init(&vcpu->run_lock);
-	pvisor_console_init(&vcpu->console);
+	spin_lock_init(&vcpu->console.in_lock);
 	pvisor_timer_init(vcpu);
 	ret = pvisor_shadow_init(&vcpu->shadow);
 	if (!ret)

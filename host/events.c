@@ -87,22 +87,9 @@ static int publish_pending(struct pvisor_vcpu *vcpu)
 			    &any, 1);
 }
 
-static int push_frame(struct pvisor_vcpu *vcpu, u64 *rsp, const u64 *frame,
-		      unsigned int n)
-{
-	unsigned int i;
-
-	for (i = n; i-- > 0;) {
-		*rsp -= 8;
-		if (pvisor_write_guest_va(vcpu, *rsp, frame[i]))
-			return -EFAULT;
-	}
-	return 0;
-}
-
 /*
- * Deliver event @vector with @error to the guest's handler @entry.
- * Return: 0, or -EFAULT after crashing the guest (no entry, bad stack).
+ * Deliver an event with @error (an interrupt's vector) to the guest's
+ * handler @entry.  Return: 0, or -EFAULT after crashing the guest.
  */
 static int deliver(struct pvisor_vcpu *vcpu, u64 entry, u64 error,
 		   const char *what)
@@ -112,6 +99,7 @@ static int deliver(struct pvisor_vcpu *vcpu, u64 entry, u64 error,
 	u64 rsp = from_user ? vcpu->sp0 : f->rsp;
 	u8 mask, one = 1;
 	u64 frame[EVF_SIZE / 8];
+	unsigned int i;
 
 	if (!entry || (from_user && !vcpu->sp0)) {
 		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_TRIPLE_FAULT, f->vector,
@@ -128,8 +116,11 @@ static int deliver(struct pvisor_vcpu *vcpu, u64 entry, u64 error,
 	frame[EVF_RSP / 8] = f->rsp;
 	frame[EVF_SS / 8] = from_user ? SW_USER_DS : SW_KERNEL_DS;
 	rsp &= ~15ULL;
-	if (push_frame(vcpu, &rsp, frame, ARRAY_SIZE(frame)))
-		goto bad_stack;
+	for (i = ARRAY_SIZE(frame); i-- > 0;) {
+		rsp -= 8;
+		if (pvisor_write_guest_va(vcpu, rsp, frame[i]))
+			goto bad_stack;
+	}
 	if (write_shared(vcpu, offsetof(struct pvisor_shared, irq_mask), &one, 1))
 		goto bad_stack;
 	if (from_user)
@@ -278,12 +269,6 @@ void pvisor_timer_exit(struct pvisor_vcpu *vcpu)
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_timer_exit);
 
-/* Guest time is host CLOCK_MONOTONIC minus the vCPU's creation time. */
-u64 pvisor_guest_now(struct pvisor_vcpu *vcpu)
-{
-	return ktime_get_ns() - vcpu->time_base;
-}
-
 /*
  * PVISOR_HC_SET_TIMER(deadline): one PVISOR_TIMER_VECTOR at guest time
  * @deadline (ns), replacing any earlier one; 0 cancels.
@@ -311,16 +296,17 @@ long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg)
 	if (write_shared(vcpu, offsetof(struct pvisor_shared, irq_mask), &zero, 1))
 		return -EFAULT;
 	pvisor_stat_inc(PVISOR_STAT_HALTS);
-	if (wait_event_interruptible(vcpu->wq, pvisor_irq_pending(vcpu)))
-		return 0;	/* a signal: the run loop leaves for it */
+	/* A signal ends the wait too: the run loop leaves for it. */
+	wait_event_interruptible(vcpu->wq, pvisor_irq_pending(vcpu));
 	return 0;
 }
 
 /* --- the shared page and guest time ------------------------------------- */
 
 /*
- * Fill the shared page's clock, so the guest reads time without an exit:
- * guest ns = system_ns + (((tsc - tsc_stamp) << tsc_shift) * tsc_mul >> 32)
+ * Fill the shared page's clock, so the guest reads time without an exit.
+ * Guest time, host CLOCK_MONOTONIC since the vCPU's creation, is then
+ * system_ns + (((tsc - tsc_stamp) << tsc_shift) * tsc_mul >> 32)
  * with tsc_mul = 2^32 * 10^6 / tsc_khz, halved (and tsc_shift raised) until
  * it fits 32 bits, which only a TSC slower than 1 GHz needs.
  */
@@ -340,7 +326,7 @@ static long publish_time(struct pvisor_vcpu *vcpu)
 	t.tsc_shift = shift;
 	t.tsc_mul = mul;
 	t.tsc_stamp = rdtsc();
-	t.system_ns = vcpu->time_base ? pvisor_guest_now(vcpu) : 0;
+	t.system_ns = vcpu->time_base ? ktime_get_ns() - vcpu->time_base : 0;
 	ktime_get_real_ts64(&now);
 	t.wall_clock_sec = now.tv_sec - div_u64(t.system_ns, NSEC_PER_SEC);
 	t.wall_clock_nsec = now.tv_nsec;

@@ -115,42 +115,23 @@ void pvisor_fpu_free(struct pvisor_vcpu *vcpu)
 	vcpu->fpu = NULL;
 }
 
-static void load_guest(struct pvisor_vcpu *vcpu)
+/*
+ * The guest's FPU state and XCR0, for one entry; @run keeps what
+ * pvisor_fpu_leave() undoes.  Called with the FPU held and host interrupts
+ * off.  The guest's XCR0 is loaded after the xrstor and put back before
+ * the xsave, which use the host's (the image holds no feature outside it).
+ * Host interrupts stay off in between, so only an NMI or #MC handler can
+ * run under the guest's XCR0, and neither saves FPU state.
+ */
+void pvisor_fpu_enter(struct pvisor_vcpu *vcpu, struct pvisor_fpu_run *run)
 {
 	u32 lo = xsave_mask, hi = xsave_mask >> 32;
 
+	run->xfd_armed = xfd_arm_tiles(&run->xfd);
 	if (xsave_mask)
 		asm volatile("xrstor64 %0" : : "m" (*vcpu->fpu), "a" (lo), "d" (hi));
 	else
 		asm volatile("fxrstor64 %0" : : "m" (*vcpu->fpu));
-}
-
-static void save_guest(struct pvisor_vcpu *vcpu)
-{
-	u32 lo = xsave_mask, hi = xsave_mask >> 32;
-
-	if (xsave_mask)
-		asm volatile("xsave64 %0" : "+m" (*vcpu->fpu) : "a" (lo), "d" (hi)
-			     : "memory");
-	else
-		asm volatile("fxsave64 %0" : "+m" (*vcpu->fpu) : : "memory");
-}
-
-/**
- * pvisor_fpu_enter() - the guest's FPU state and XCR0, for one entry
- * @vcpu: the vCPU about to run
- * @run: what pvisor_fpu_leave() needs to undo, filled here
- *
- * Called with the FPU held and host interrupts off.  The guest's XCR0 is
- * loaded after the xrstor and put back before the xsave, which use the
- * host's (the image holds no feature outside it).  Host interrupts stay
- * off in between, so only an NMI or #MC handler can run under the guest's
- * XCR0, and neither saves FPU state.
- */
-void pvisor_fpu_enter(struct pvisor_vcpu *vcpu, struct pvisor_fpu_run *run)
-{
-	run->xfd_armed = xfd_arm_tiles(&run->xfd);
-	load_guest(vcpu);
 	run->xcr0_switched = vcpu->xcr0 && vcpu->xcr0 != pvisor_host.xcr0;
 	if (run->xcr0_switched)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
@@ -159,8 +140,14 @@ void pvisor_fpu_enter(struct pvisor_vcpu *vcpu, struct pvisor_fpu_run *run)
 /* After the run: the host's XCR0 back, the guest's state saved. */
 void pvisor_fpu_leave(struct pvisor_vcpu *vcpu, const struct pvisor_fpu_run *run)
 {
+	u32 lo = xsave_mask, hi = xsave_mask >> 32;
+
 	if (run->xcr0_switched)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, pvisor_host.xcr0);
-	save_guest(vcpu);
+	if (xsave_mask)
+		asm volatile("xsave64 %0" : "+m" (*vcpu->fpu) : "a" (lo), "d" (hi)
+			     : "memory");
+	else
+		asm volatile("fxsave64 %0" : "+m" (*vcpu->fpu) : : "memory");
 	xfd_restore(run->xfd_armed, run->xfd, vcpu->frame.vector);
 }

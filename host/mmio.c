@@ -207,13 +207,6 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_mmio_read_result);
 
 /* --- ioeventfds ------------------------------------------------------------ */
 
-static bool ioeventfd_same(const struct pvisor_ioeventfd_entry *e,
-			   const struct pvisor_ioeventfd *req,
-			   struct eventfd_ctx *ctx)
-{
-	return e->ctx == ctx && e->gpa == req->gpa && e->len == req->len;
-}
-
 /* PVISOR_IOEVENTFD: add or remove one entry. */
 int pvisor_ioeventfd(struct pvisor_vm *vm, const struct pvisor_ioeventfd *req)
 {
@@ -238,7 +231,7 @@ int pvisor_ioeventfd(struct pvisor_vm *vm, const struct pvisor_ioeventfd *req)
 		ret = -ENOENT;
 		for (i = 0; i < vm->nr_ioeventfds; i++) {
 			e = &vm->ioeventfds[i];
-			if (!ioeventfd_same(e, req, ctx))
+			if (e->ctx != ctx || e->gpa != req->gpa || e->len != req->len)
 				continue;
 			eventfd_ctx_put(e->ctx);
 			*e = vm->ioeventfds[--vm->nr_ioeventfds];
@@ -333,6 +326,7 @@ void pvisor_mmio_fault(struct pvisor_vcpu *vcpu)
 	u8 buf[INSN_FETCH];
 	unsigned int avail;
 	const u8 *insn;
+	bool in_kernel;
 
 	if (vcpu->mode != PVISOR_MODE_KERNEL) {
 		pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_MMIO, X86_TRAP_PF, 0,
@@ -357,17 +351,13 @@ void pvisor_mmio_fault(struct pvisor_vcpu *vcpu)
 				  m->len, m->gpa);
 		return;
 	}
-	if (m->is_write && ioeventfd_signal(vcpu->vm, m->gpa, m->len)) {
-		trace_pvisor_mmio(vcpu->vm->id, vcpu->id, m->gpa, m->len, true,
-				  m->data, true);
-		pvisor_stat_inc(PVISOR_STAT_MMIO_IOEVENTFD);
-		f->rip += m->insn.len;
-		return;
-	}
+	/* A write to a registered ioeventfd is done here; the rest exits. */
+	in_kernel = m->is_write && ioeventfd_signal(vcpu->vm, m->gpa, m->len);
 	trace_pvisor_mmio(vcpu->vm->id, vcpu->id, m->gpa, m->len, m->is_write,
-			  m->data, false);
-	pvisor_stat_inc(PVISOR_STAT_EXIT_MMIO);
-	m->exit = true;
+			  m->data, in_kernel);
+	pvisor_stat_inc(in_kernel ? PVISOR_STAT_MMIO_IOEVENTFD : PVISOR_STAT_EXIT_MMIO);
+	if (!in_kernel)
+		m->exit = true;
 	if (m->is_write)
 		f->rip += m->insn.len;
 	else

@@ -69,13 +69,6 @@ static inline u64 pvisor_hole_start(void)
 	return pvisor_host.paging_levels == 5 ? SW_HOLE_L5 : SW_HOLE_L4;
 }
 
-/* The first address above the hole: one top-level slot. */
-static inline u64 pvisor_hole_end(void)
-{
-	return pvisor_hole_start() + BIT_ULL(pvisor_host.paging_levels == 5 ?
-					     SW_TOP_SHIFT_L5 : SW_TOP_SHIFT_L4);
-}
-
 /* Is @va canonical for the host's (and so the guest's) paging mode? */
 static inline bool pvisor_is_canonical(u64 va)
 {
@@ -87,8 +80,11 @@ static inline bool pvisor_is_canonical(u64 va)
 /* A guest address the switcher may use: canonical and outside the hole. */
 static inline bool pvisor_guest_va_ok(u64 va)
 {
-	return pvisor_is_canonical(va) &&
-	       (va < pvisor_hole_start() || va >= pvisor_hole_end());
+	u64 hole_size = BIT_ULL(pvisor_host.paging_levels == 5 ?
+				SW_TOP_SHIFT_L5 : SW_TOP_SHIFT_L4);
+
+	return pvisor_is_canonical(va) && (va < pvisor_hole_start() ||
+					   va >= pvisor_hole_start() + hole_size);
 }
 
 /* One slot of guest-physical memory, backed by launcher memory. */
@@ -304,7 +300,6 @@ long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 const char *pvisor_hypercall_name(u64 nr);
 
 /* console.c */
-void pvisor_console_init(struct pvisor_console *c);
 long pvisor_hc_console_write(struct pvisor_vcpu *vcpu, const u64 *arg);
 long pvisor_hc_console_read(struct pvisor_vcpu *vcpu, const u64 *arg);
 bool pvisor_console_has_output(const struct pvisor_console *c);
@@ -366,7 +361,6 @@ void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector);
 long pvisor_hc_iret(struct pvisor_vcpu *vcpu, const u64 *arg);
 void pvisor_timer_init(struct pvisor_vcpu *vcpu);
 void pvisor_timer_exit(struct pvisor_vcpu *vcpu);
-u64 pvisor_guest_now(struct pvisor_vcpu *vcpu);
 long pvisor_hc_set_timer(struct pvisor_vcpu *vcpu, const u64 *arg);
 long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg);
 long pvisor_hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg);

@@ -62,24 +62,17 @@ const char *pvisor_nmi_forwarding(void)
 	return host_nmi_entry ? "to the host's NMI entry" : "by self-NMI";
 }
 
-static void forward_nmi(void)
-{
-	pvisor_stat_inc(PVISOR_STAT_EXIT_NMI);
-	if (host_nmi_entry)
-		pvisor_call_host_handler((unsigned long)host_nmi_entry);
-	else
-		/* The local APIC redelivers (not the x2APIC SELF_IPI register,
-		 * which cannot send NMIs).
-		 */
-		apic->send_IPI(smp_processor_id(), NMI_VECTOR);
-}
-
 /* Hand whatever the host must see to its own handlers; irqs are off. */
 static void forward_host_events(const struct pvisor_frame *f,
 				const struct pvisor_sw_exit *e)
 {
-	if (e->nmi || f->vector == X86_TRAP_NMI)
-		forward_nmi();
+	if (e->nmi || f->vector == X86_TRAP_NMI) {
+		pvisor_stat_inc(PVISOR_STAT_EXIT_NMI);
+		if (host_nmi_entry)
+			pvisor_call_host_handler((unsigned long)host_nmi_entry);
+		else	/* self-NMI (x2APIC's SELF_IPI cannot send NMIs) */
+			apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+	}
 	if (e->mce || f->vector == X86_TRAP_MC) {
 		pvisor_stat_inc(PVISOR_STAT_EXIT_MCE);
 		pvisor_call_host_handler(host_idt_handler(X86_TRAP_MC));

@@ -159,12 +159,11 @@ static struct pvisor_sw_map *sw_map_alloc(void)
 	m->code_pt = alloc_page(gfp);
 	if (pvisor_host.paging_levels == 5)
 		m->p4d = alloc_page(gfp);
-	for (i = 0; i < nr_area_pts; i++)
-		m->area_pt[i] = alloc_page(gfp);
 	if (!m->pud || !m->pmd || !m->code_pt ||
 	    (pvisor_host.paging_levels == 5 && !m->p4d))
 		goto fail;
 	for (i = 0; i < nr_area_pts; i++) {
+		m->area_pt[i] = alloc_page(gfp);
 		if (!m->area_pt[i])
 			goto fail;
 		/* Areas start at 2 MiB: PMD entry 1 onwards. */
@@ -337,6 +336,12 @@ static u64 sw_gate(u64 handler, unsigned int ist, unsigned int dpl)
 	       ((handler >> 16) & 0xffff) << 48;
 }
 
+/* The vectors on IST stacks: their gates' IST field (the TSS index + 1). */
+static const u8 gate_ist[X86_TRAP_MC + 1] = {
+	[X86_TRAP_DB] = IST_INDEX_DB + 1, [X86_TRAP_NMI] = IST_INDEX_NMI + 1,
+	[X86_TRAP_DF] = IST_INDEX_DF + 1, [X86_TRAP_MC] = IST_INDEX_MCE + 1,
+};
+
 static void area_init(unsigned int cpu)
 {
 	u8 *a = area_kva(cpu);
@@ -364,20 +369,12 @@ static void area_init(unsigned int cpu)
 	tss->io_bitmap_base = sizeof(struct x86_hw_tss);
 
 	for (v = 0; v < 256; v++) {
-		unsigned int ist = 0;
+		u64 stub = sw_alias(pvisor_idt_stubs) + 32 * v;
 
-		if (v == X86_TRAP_DF)
-			ist = IST_INDEX_DF + 1;
-		else if (v == X86_TRAP_NMI)
-			ist = IST_INDEX_NMI + 1;
-		else if (v == X86_TRAP_MC)
-			ist = IST_INDEX_MCE + 1;
-		else if (v == X86_TRAP_DB)
-			ist = IST_INDEX_DB + 1;
 		/* int3 may be used by the guest; every other `int n` faults. */
-		idt[2 * v] = sw_gate(sw_alias(pvisor_idt_stubs) + 32 * v, ist,
+		idt[2 * v] = sw_gate(stub, v < ARRAY_SIZE(gate_ist) ? gate_ist[v] : 0,
 				     v == X86_TRAP_BP ? 3 : 0);
-		idt[2 * v + 1] = (sw_alias(pvisor_idt_stubs) + 32 * v) >> 32;
+		idt[2 * v + 1] = stub >> 32;
 	}
 	*(u64 *)(a + AREA_RSP0_TOP) = va + AREA_STACK_TOP;
 }

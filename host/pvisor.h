@@ -172,8 +172,6 @@ struct pvisor_sw_guest {
 	u64 gs_base[2];			/* in/out: per mode */
 	u64 syscall_entry, sp0;		/* in */
 	const u64 *exception_entry;	/* in: 32 entries, or NULL */
-	u64 direct_syscalls, direct_irets, direct_fallbacks;	/* out */
-	u64 direct_exceptions;		/* out */
 };
 
 /* What a round trip saw besides the frame (switcher.c). */

@@ -198,10 +198,6 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	vcpu->seg_base[PVISOR_SEG_FS] = g.fs_base;
 	vcpu->seg_base[PVISOR_SEG_GS_KERNEL] = g.gs_base[PVISOR_MODE_KERNEL];
 	vcpu->seg_base[PVISOR_SEG_GS_USER] = g.gs_base[PVISOR_MODE_USER];
-	pvisor_stat_add(PVISOR_STAT_DIRECT_SYSCALLS, g.direct_syscalls);
-	pvisor_stat_add(PVISOR_STAT_DIRECT_IRETS, g.direct_irets);
-	pvisor_stat_add(PVISOR_STAT_DIRECT_FALLBACKS, g.direct_fallbacks);
-	pvisor_stat_add(PVISOR_STAT_DIRECT_EXCEPTIONS, g.direct_exceptions);
 	trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
 			  vcpu->frame.rip, vcpu->frame.error_code);
 	return true;

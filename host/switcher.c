@@ -633,10 +633,11 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	g->mode = mode;
 	g->gs_base[mode] = area_get(a, AREA_GUEST_GS_BASE);
 	g->gs_base[!mode] = area_get(a, mode ? AREA_GS_KERNEL : AREA_GS_USER);
-	g->direct_syscalls = area_get(a, AREA_DIRECT_SYSCALLS);
-	g->direct_irets = area_get(a, AREA_DIRECT_IRETS);
-	g->direct_fallbacks = area_get(a, AREA_DIRECT_FALLBACKS);
-	g->direct_exceptions = area_get(a, AREA_DIRECT_EXCEPTIONS);
+	/* What the direct switch served on the way, and what it left to C. */
+	pvisor_stat_add(PVISOR_STAT_DIRECT_SYSCALLS, area_get(a, AREA_DIRECT_SYSCALLS));
+	pvisor_stat_add(PVISOR_STAT_DIRECT_IRETS, area_get(a, AREA_DIRECT_IRETS));
+	pvisor_stat_add(PVISOR_STAT_DIRECT_FALLBACKS, area_get(a, AREA_DIRECT_FALLBACKS));
+	pvisor_stat_add(PVISOR_STAT_DIRECT_EXCEPTIONS, area_get(a, AREA_DIRECT_EXCEPTIONS));
 	exit->nmi = area_get(a, AREA_NMI_PENDING);
 	exit->mce = area_get(a, AREA_MCE_PENDING);
 	exit->fault_vector = area_get(a, AREA_FAULT_VECTOR);

@@ -19,17 +19,14 @@
 
 #include <linux/module.h>
 #include <linux/sched/signal.h>
-#include <linux/slab.h>
 #include <asm/apic.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fpu/api.h>
+#include <asm/trap_pf.h>
 #include <asm/traps.h>
 
-#include <asm/trap_pf.h>
-
 #include "pvisor.h"
-#include "switcher.h"
 #include "trace.h"
 
 /* --- host events ------------------------------------------------------------ */

@@ -67,7 +67,6 @@ long pvisor_hc_console_read(struct pvisor_vcpu *vcpu, const u64 *arg)
 	spin_unlock(&c->in_lock);
 	if (n && pvisor_write_guest(vcpu->vm, gpa, buf, n))
 		return -EFAULT;
-	/* Consumed only once it reached the guest. */
 	spin_lock(&c->in_lock);
 	c->in_tail += n;
 	spin_unlock(&c->in_lock);

@@ -4,9 +4,8 @@
  * the guest about the host CPU, so a pvisor guest asks the host instead
  * (PVISOR_HC_CPUID), and the host answers from the real CPU *filtered*: a
  * feature the guest cannot use at CPL 3 under pvisor is never shown, and
- * the hypervisor bit and pvisor's own leaves are.
- *
- * Leaves outside the list below read as zeros.
+ * the hypervisor bit and pvisor's own leaves are.  Leaves outside the list
+ * below read as zeros.
  *
  * Leaf 0xd (XSAVE) describes the guest's own XCR0 (emulate.c): the
  * features a guest may enable, the area size for the XCR0 it runs with,
@@ -88,13 +87,7 @@ static void filter_xstate(u32 sub, u64 xcr0, unsigned int *a, unsigned int *b,
 	}
 }
 
-/**
- * pvisor_cpuid() - the guest's view of CPUID leaf @leaf, subleaf @sub
- * @leaf: eax
- * @sub: ecx
- * @xcr0: the XCR0 the asking vCPU runs with
- * @out: the four registers
- */
+/* The guest's view of CPUID @leaf (eax), @sub (ecx) for a vCPU with @xcr0. */
 void pvisor_cpuid(u32 leaf, u32 sub, u64 xcr0, struct pvisor_cpuid *out)
 {
 	u32 max_basic = cpuid_eax(0), max_ext = cpuid_eax(0x80000000);

@@ -7,11 +7,9 @@
  * their choosing at CPL 3 under page tables the module builds, pin memory,
  * and arm host timers.  That is the same trust KVM asks for /dev/kvm.
  *
- * ioctls on /dev/pvisor:  PVISOR_GET_VERSION, PVISOR_CREATE_VM
- * ioctls on a VM fd:      PVISOR_SET_MEM_REGION, PVISOR_CREATE_VCPU
- * ioctls on a vCPU fd:    PVISOR_GET_REGS, PVISOR_SET_REGS, PVISOR_RUN,
- *                         PVISOR_INJECT_IRQ (any thread, any time);
- *                         read() returns the guest's console output
+ * /dev/pvisor hands out VM fds; a VM fd sets up guest memory, ioeventfds
+ * and vCPU fds; a vCPU fd has the registers, PVISOR_RUN, PVISOR_INJECT_IRQ
+ * (any thread, any time), and read() and write() for the guest's console.
  * Anything else is -ENOTTY.  Each open VM or vCPU fd holds a module
  * reference, so the module cannot be unloaded while a VM exists; a vCPU
  * holds its VM, which goes away with the last of its fds.
@@ -226,11 +224,7 @@ static ssize_t vcpu_read(struct file *file, char __user *buf, size_t len,
 	return done;
 }
 
-/*
- * write(): console input for the guest, which reads it with
- * PVISOR_HC_CONSOLE_READ; each write raises PVISOR_CONSOLE_VECTOR.  What
- * does not fit in the ring is not taken (a short count), never dropped.
- */
+/* write(): console input for the guest (console.c), and its interrupt. */
 static ssize_t vcpu_write(struct file *file, const char __user *buf,
 			  size_t len, loff_t *off)
 {

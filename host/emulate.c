@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The few guest instructions the module completes itself.
+ * The few guest instructions the module completes itself.  Each
+ * pvisor_emulate_*() returns true if it completed the instruction (rip is
+ * past it), false to leave the guest its fault.
  *
  * iretq to the same privilege level.  Linux's sync_core() serialises with
  * an iretq to the next instruction (iret_to_self), which a CPU executes at
@@ -15,9 +17,8 @@
  * them.  Rather than an oops in every driver that probes a legacy port
  * (the 8250 UART, the DMA controller), in and out from guest-kernel mode
  * behave as they do on a machine where nothing answers: in reads all
- * ones, out is dropped.  Only the plain forms are served (in/out with an
- * immediate port or dx, any width); ins/outs and everything from guest
- * user mode stay a #GP for the guest.
+ * ones, out is dropped: the plain forms only (an immediate port or dx,
+ * any width), not ins/outs.
  *
  * xsetbv.  A guest kernel sizes its FPU save area and saves and restores
  * its processes' registers for the features XCR0 enables, while its user
@@ -25,8 +26,7 @@
  * XGETBV no host can intercept.  So the guest must own XCR0: an xsetbv from
  * guest-kernel mode that names XCR0 and a value the CPU would take, with
  * no feature beyond what the host lets guests have, becomes the vCPU's
- * XCR0, and fpu.c loads it for the guest's runs.  Anything
- * else stays a #GP for the guest.
+ * XCR0, which fpu.c loads for the guest's runs.
  */
 #include <kunit/visibility.h>
 #include <asm/fpu/types.h>
@@ -110,14 +110,10 @@ bool pvisor_emulate_port_io(struct pvisor_vcpu *vcpu)
 	return true;
 }
 
-/**
- * pvisor_xcr0_valid() - would the CPU take @xcr0, within @supported?
- * @xcr0: the value a guest wrote
- * @supported: the features a guest may enable
- *
- * The rules are the SDM's for XSETBV: x87 always; AVX only with SSE; the
- * two MPX bits together; the three AVX-512 bits together and only with
- * AVX; the two AMX bits together.
+/*
+ * Would the CPU take @xcr0 within @supported?  The SDM's rules for XSETBV:
+ * x87 always; AVX only with SSE; the two MPX bits together; the three
+ * AVX-512 bits together and only with AVX; the two AMX bits together.
  */
 bool pvisor_xcr0_valid(u64 xcr0, u64 supported)
 {
@@ -138,14 +134,6 @@ bool pvisor_xcr0_valid(u64 xcr0, u64 supported)
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_xcr0_valid);
 
-/**
- * pvisor_emulate_xsetbv() - complete a guest kernel's xsetbv of XCR0
- * @vcpu: the vCPU, stopped on a #GP
- *
- * Return: true if the #GP was an xsetbv from guest-kernel mode of a valid
- * XCR0 within pvisor_host.guest_xfeatures, now the vCPU's, and rip is past
- * it; false to deliver the #GP to the guest.
- */
 bool pvisor_emulate_xsetbv(struct pvisor_vcpu *vcpu)
 {
 	struct pvisor_frame *f = &vcpu->frame;

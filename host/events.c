@@ -5,25 +5,14 @@
  * registered with PVISOR_HC_SET_ENTRIES; and the way back (PVISOR_HC_IRET).
  *
  * Delivery does in software what the CPU does for a kernel that owns it:
- * pick the stack (the current one if the guest is in kernel mode, sp0 if
- * it is in user mode, which also switches to the kernel's shadow root and
- * GS base), align it to 16 bytes, push the frame
- *
- *	+40  ss		0x18 (kernel) or 0x2b (user)
- *	+32  the interrupted stack pointer
- *	+24  rflags	IF shows the guest's virtual IF
- *	+16  cs		0x10 (kernel) or 0x33 (user)
- *	 +8  rip
- *	 +0  error code	(the vector, for an interrupt; else 0)
- *
- * mask virtual interrupts, as an interrupt gate would, and continue at the
- * entry point.  The selectors are the ones Linux uses for __KERNEL_CS and
- * __USER_CS, so user_mode() in the guest works unchanged although both
- * modes really run at CPL 3.
- *
- * The switcher's direct switch delivers a guest user's system calls and
- * its own exceptions without a host exit, with this same frame
- * (switcher.h: EVF_*); what it leaves to the host comes here.
+ * pick the stack (the current one in guest-kernel mode; sp0 from guest user
+ * mode, which also switches to the kernel's shadow root and GS base), align
+ * it to 16 bytes, push the event frame (switcher.h: EVF_*: the error code,
+ * or the vector of an interrupt; rip, cs, rflags showing the virtual IF,
+ * rsp, ss), mask virtual interrupts as an interrupt gate would, and go on
+ * at the entry point.  The direct switch delivers a guest user's system
+ * calls and exceptions the same way without a host exit; what it leaves to
+ * the host comes here.
  *
  * This file also keeps the shared page (the virtual IF, pending vectors,
  * cr2 and the guest's clock) and the one-shot timer.
@@ -136,12 +125,9 @@ bad_stack:
 	return -EFAULT;
 }
 
-/**
- * pvisor_deliver_exception() - hand an exception to the guest kernel
- * @vcpu: the vCPU
- * @vector: 0..31
- * @error: the error code (0 if the exception has none)
- * @cr2: for #PF, the address, also written to the shared page
+/*
+ * Hand exception @vector (0..31) with @error to the guest kernel; for a
+ * #PF, @cr2 goes in the shared page too.
  */
 int pvisor_deliver_exception(struct pvisor_vcpu *vcpu, unsigned int vector,
 			     u64 error, u64 cr2)

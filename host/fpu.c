@@ -7,6 +7,9 @@
  * before the switch and saves it just after, with host interrupts off in
  * between.  The image lives in a page-aligned buffer per vCPU, in the
  * format xsave (or fxsave, on a CPU without XSAVE) writes.
+ *
+ * A vCPU runs with its own XCR0: at first every feature guests may have,
+ * then what its kernel sets (emulate.c: the guest must own XCR0).
  */
 #include <linux/mm.h>
 #include <asm/fpu/api.h>
@@ -50,15 +53,6 @@ void pvisor_fpu_setup(void)
 		xsave_size = 512;	/* fxsave */
 	}
 }
-
-/*
- * A vCPU runs with its own XCR0: at first every feature guests may have,
- * then what its kernel sets (the xsetbv pvisor_emulate_xsetbv() completes).
- * A guest kernel must be able to choose it: its user space picks AVX and
- * the rest from the CPU's own CPUID and XGETBV (which no host can
- * intercept), so XCR0 must say exactly what that kernel saves and restores
- * when it switches processes.
- */
 
 int pvisor_fpu_alloc(struct pvisor_vcpu *vcpu)
 {

@@ -52,8 +52,7 @@ static long hc_shutdown(struct pvisor_vcpu *vcpu, const u64 *arg)
 
 static long hc_irq_enable(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
-	/* The run loop delivers what is pending before the next entry. */
-	return 0;
+	return 0;	/* pending interrupts go in before the next entry */
 }
 
 static long hc_set_stack(struct pvisor_vcpu *vcpu, const u64 *arg)
@@ -134,10 +133,7 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_SET_STACK,		hc_set_stack,		1),
 	HC(PVISOR_HC_SET_SEGMENT_BASE,	hc_set_segment_base,	2),
 	HC(PVISOR_HC_SET_ENTRIES,	hc_set_entries,		1),
-	/*
-	 * IRET takes no arguments, but the argument registers hold the
-	 * interrupted context's values on their way back: none is checked.
-	 */
+	/* IRET's argument registers carry the interrupted context back. */
 	HC(PVISOR_HC_IRET,		pvisor_hc_iret,		5),
 	HC(PVISOR_HC_NEW_CR3,		pvisor_hc_new_cr3,	3),
 	HC(PVISOR_HC_MMU_UPDATE,	pvisor_hc_mmu_update,	2),
@@ -171,13 +167,7 @@ static long dispatch(struct pvisor_vcpu *vcpu, const struct pvisor_hc_args *a)
 	return d->fn(vcpu, a->arg);
 }
 
-/**
- * pvisor_hypercall() - serve one hypercall of a vCPU
- * @vcpu: the calling vCPU
- * @args: the number and the five argument registers, as the guest left them
- *
- * Return: the value for the guest's rax: >= 0 or a negative errno.
- */
+/* Serve one hypercall from the registers the guest left; return its rax. */
 long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 		      const struct pvisor_hc_args *args)
 {

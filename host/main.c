@@ -20,10 +20,7 @@
 struct pvisor_host pvisor_host;
 EXPORT_SYMBOL_IF_KUNIT(pvisor_host);
 
-/*
- * Can this host run pvisor?  If not, say what is missing and what to do,
- * and return false.
- */
+/* Can this host run pvisor?  If not, say what is missing and what to do. */
 static bool host_supported(const char **missing, const char **hint)
 {
 #ifdef X86_FEATURE_FRED
@@ -96,8 +93,7 @@ static int __init pvisor_init(void)
 	pr_info("version %s (ABI %d) loaded: %d-level paging, PTI %s, PCID %s, NMIs forwarded %s\n",
 		PVISOR_MODULE_VERSION, PVISOR_ABI_VERSION,
 		pvisor_host.paging_levels, str_on_off(pvisor_host.pti),
-		str_yes_no(pvisor_host.pcid),
-		pvisor_nmi_forwarding());
+		str_yes_no(pvisor_host.pcid), pvisor_nmi_forwarding());
 	return 0;
 }
 

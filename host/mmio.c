@@ -2,22 +2,19 @@
 /*
  * MMIO: guest loads and stores to device registers.
  *
- * The launcher declares the guest-physical ranges of its devices as MMIO
- * slots (PVISOR_MEM_MMIO): they hold no memory, so the shadow MMU never
- * maps them and every access faults into the module.  shadow.c recognises
- * the slot and hands the fault here with the guest-physical address.
- *
- * We then fetch the instruction at the guest's rip (through the guest
- * kernel's page tables, once, into a local buffer) and decode it.  Only the
- * mov forms that the kernel's readb/readw/readl/readq and writeb/.../writeq
- * compile to are accepted, at every width, plus movzx loads and immediate
- * stores; anything else touching MMIO ends the guest with the instruction
- * bytes in the message.  The decoded access is then either
+ * The launcher declares its devices' guest-physical ranges as MMIO slots
+ * (PVISOR_MEM_MMIO): they hold no memory, so the shadow MMU never maps
+ * them, and shadow.c hands every access here with its guest-physical
+ * address.  We fetch the instruction at the guest's rip once (through the
+ * guest kernel's page tables) and decode it: only the mov forms that the
+ * kernel's readb..readq and writeb..writeq compile to, plus movzx loads and
+ * immediate stores; anything else touching MMIO ends the guest with the
+ * instruction bytes in the message.  The access is then either
  *
  *   - completed here: a write that matches a registered ioeventfd (the
  *     virtio QueueNotify register) signals the eventfd, which wakes the
- *     device thread; the guest resumes at the next instruction after one
- *     exit and no return to userspace; or
+ *     device thread, and the guest resumes after one exit with no return
+ *     to userspace; or
  *   - handed to the launcher as PVISOR_EXIT_MMIO.  A write is done once
  *     reported; a read waits for PVISOR_RUN_MMIO_COMPLETE, whose data we
  *     put in the destination register before stepping over the instruction.
@@ -63,13 +60,9 @@ static unsigned int modrm_len(const u8 *p, unsigned int avail)
 	return len <= avail ? len : 0;
 }
 
-/**
- * pvisor_mmio_decode() - decode a guest instruction that touched MMIO
- * @insn: the instruction bytes, copied from the guest
- * @avail: how many bytes of @insn are valid
- * @d: out: the decoded access
- *
- * Return: 0, or -EINVAL for anything but the accepted mov forms.
+/*
+ * Decode into @d the guest instruction at @insn (@avail bytes, copied from
+ * the guest) that touched MMIO.  Return: 0, or -EINVAL for a form not served.
  */
 int pvisor_mmio_decode(const u8 *insn, unsigned int avail,
 		       struct pvisor_mmio_insn *d)
@@ -312,12 +305,10 @@ static unsigned int fetch_insn(struct pvisor_vcpu *vcpu, u8 *buf)
 	return got > rip - start ? got - (rip - start) : 0;
 }
 
-/**
- * pvisor_mmio_fault() - emulate the instruction that faulted on MMIO
- * @vcpu: the vCPU; vcpu->mmio.gpa holds the address shadow.c found
- *
- * Completes the access in the kernel, or leaves it in vcpu->mmio for the
- * launcher (mmio.exit set), or crashes the guest with the reason.
+/*
+ * The instruction that faulted on MMIO at vcpu->mmio.gpa: complete the
+ * access here, or leave it in vcpu->mmio for the launcher (mmio.exit set),
+ * or crash the guest with the reason.
  */
 void pvisor_mmio_fault(struct pvisor_vcpu *vcpu)
 {

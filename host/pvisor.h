@@ -203,11 +203,7 @@ struct pvisor_mmio {
 	struct pvisor_mmio_insn insn;
 };
 
-/*
- * A vCPU's console (console.c).  Guest output is kept in a ring, so that a
- * crash report can show the last lines the guest printed; input is what
- * the launcher wrote and the guest has not read yet.
- */
+/* A vCPU's console (console.c): the output ring and the pending input. */
 #define PVISOR_CONSOLE_RING	4096
 #define PVISOR_INPUT_RING	256
 
@@ -271,8 +267,7 @@ int pvisor_mem_set_region(struct pvisor_vm *vm,
 void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 				bool write);
 int pvisor_read_guest(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len);
-int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src,
-		       u64 len);
+int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src, u64 len);
 bool pvisor_gpa_is_mmio(struct pvisor_vm *vm, u64 gpa);
 
 /* mmio.c */

@@ -92,9 +92,8 @@ static bool frame_enterable(struct pvisor_frame *f)
 }
 
 /*
- * The direct switch serves guest-user system calls and exceptions, and the
- * guest kernel's IRET, inside the switcher without a host exit
- * (switcher_asm.S).  It needs
+ * The direct switch (switcher_asm.S) serves guest-user system calls and
+ * exceptions, and the guest kernel's IRET, without a host exit.  It needs
  * everything the slow path would use: entry points, a kernel stack, the
  * shared page (for the virtual IF) and a user root.  Turn it off to compare:
  *   echo 0 > /sys/module/pvisor/parameters/direct_switch
@@ -348,13 +347,7 @@ static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 	return false;
 }
 
-/**
- * pvisor_vcpu_run() - run a vCPU until the launcher is needed
- * @vcpu: the vCPU, its run mutex held
- * @run: the exit record to fill (already cleared)
- *
- * Return: 0 with @run filled.
- */
+/* Run @vcpu (its run mutex held) until the launcher is needed; fill @run. */
 int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 {
 	struct pvisor_sw_exit e;

@@ -3,26 +3,21 @@
  * The switcher's C half: the hole mappings, the per-CPU areas, and one
  * round trip into the guest.
  *
- * Mappings.  The hole (switcher.h) is mapped by two kinds of page-table
- * subtrees hanging off top-level slot 256:
- *
- *   - the host subtree, one for the whole module, installed in the
- *     launcher's page tables while it has a VM: the switcher code and every
- *     CPU's area;
- *   - a guest subtree per vCPU, installed in its shadow roots: the switcher
- *     code, the running CPU's area, and that area again at the "current"
- *     alias.  No other CPU's area is visible to a guest.
- *
- * Both hold only supervisor (U=0), non-global entries, so the guest, which
- * always runs at CPL 3, can neither read nor write them, and nothing of
- * the hole survives a CR3 load.
+ * The hole (switcher.h) is mapped by two kinds of page-table subtrees
+ * hanging off top-level slot 256: the host subtree, one for the module,
+ * installed in the launcher's page tables while it has a VM (the switcher
+ * code and every CPU's area); and a guest subtree per vCPU, installed in
+ * its shadow roots (the switcher code, the running CPU's area, and that
+ * area again at the "current" alias: no other CPU's area is visible to a
+ * guest).  Both hold only supervisor (U=0), non-global entries, so the
+ * guest, which always runs at CPL 3, can neither read nor write them, and
+ * nothing of the hole survives a CR3 load.
  *
  * A round trip (pvisor_switcher_run()), with interrupts off throughout:
  * save the host MSRs the guest may see or change, load pvisor's GDT, TSS
- * and IDT, clear CR4.PGE so no global host mapping shadows the guest's
- * (and CR4.PKE and CR4.FSGSBASE: see GUEST_CR4_OFF), put the guest's
- * registers in the frame, call the switcher, and undo all of it in the
- * reverse order.  The FPU is the caller's business (run.c).
+ * and IDT, clear the CR4 bits in GUEST_CR4_OFF, put the guest's registers
+ * in the frame, call the switcher, and undo all of it in the reverse
+ * order.  The FPU is the caller's business (run.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -88,7 +83,7 @@ static unsigned int nr_area_pts;
 static struct page **areas;		/* per possible CPU, AREA_SIZE each */
 static struct pvisor_sw_map *host_map;
 
-/* The hole address of something in switcher.S. */
+/* The hole address of something in switcher_asm.S. */
 static u64 sw_alias(const char *sym)
 {
 	return hole_base + SW_CODE_OFFSET + (sym - pvisor_switcher_start);
@@ -104,10 +99,7 @@ static void *area_kva(unsigned int cpu)
 	return page_address(areas[cpu]);
 }
 
-/*
- * One subtree: the page under the top-level slot (a P4D page on 5-level
- * hosts, else a PUD page), down to the leaf tables.
- */
+/* One subtree: from the page under the top-level slot to the leaf tables. */
 struct pvisor_sw_map {
 	struct page *p4d;		/* NULL on 4-level hosts */
 	struct page *pud, *pmd, *code_pt;
@@ -237,11 +229,7 @@ void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
 		code_pt[first + i] = page_to_phys(areas[cpu] + i) | DATA_FLAGS;
 }
 
-/*
- * Map the vCPU's shared page (pinned launcher page) in its guest subtree,
- * supervisor-only, where the direct switch reads and writes the virtual IF.
- * NULL unmaps it.
- */
+/* Map the vCPU's shared page for the direct switch (NULL unmaps it). */
 void pvisor_sw_guest_map_shared(struct pvisor_sw_map *m, struct page *page)
 {
 	table(m->code_pt)[SW_SHARED_OFFSET / PAGE_SIZE] =
@@ -463,11 +451,6 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	u16 sel;
 	u64 kgs;
 
-	/*
-	 * The host's GDT is read-only and its TSS descriptor is marked busy,
-	 * so `ltr` cannot use it: load the host's TSS through a non-busy copy
-	 * of its descriptor in our GDT, then switch to the host's GDT.
-	 */
 	/* The host's CR4 before the host's IDT (see write_cr4_raw()). */
 	if (h->cr4 & GUEST_CR4_OFF)
 		write_cr4_raw(h->cr4);
@@ -477,6 +460,11 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	 * never our stub on one of the host's.
 	 */
 	native_load_idt(&h->idt);
+	/*
+	 * The host's GDT is read-only and its TSS descriptor is marked busy,
+	 * so `ltr` cannot use it: load the host's TSS through a non-busy copy
+	 * of its descriptor in our GDT, then switch to the host's GDT.
+	 */
 	gdt[SW_TSS >> 3] = host_gdt[GDT_ENTRY_TSS] & ~(2ULL << 40);
 	gdt[(SW_TSS >> 3) + 1] = host_gdt[GDT_ENTRY_TSS + 1];
 	asm volatile("ltr %w0" : : "r" (SW_TSS));
@@ -550,14 +538,11 @@ static const unsigned int ist_tops[] = {
 
 #define IST_FRAME_MAX	128
 
-/**
- * pvisor_switcher_run() - enter the guest once and come back
- * @cpu: this CPU (interrupts are off)
- * @frame: in: the guest's registers; out: its registers at the exit, with
- *	the vector (SW_VECTOR_SYSCALL for `syscall`) and error code
- * @g: the rest of the guest's state; a direct switch may change its mode,
- *	and with it the GS base in use
- * @exit: out: what else happened (NMI or #MC pending, fault in the switcher)
+/*
+ * Enter the guest once on @cpu, interrupts off, and come back.  @frame: the
+ * guest's registers, and at the exit the vector (SW_VECTOR_SYSCALL for
+ * `syscall`) and error code; @g: the rest of its state, whose mode (and GS
+ * base in use) a direct switch may change; @exit: what else happened.
  */
 void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit)

@@ -185,11 +185,10 @@
 #define SW_VECTOR_SYSCALL	256
 
 /*
- * Selectors in pvisor's GDT: the same numbers Linux uses for
- * __KERNEL_CS, __KERNEL_DS, __USER32_CS, __USER_DS and __USER_CS, so
- * user_mode() in the guest works unchanged although both modes really run
- * at CPL 3.  Event frames carry SW_KERNEL_CS/SW_KERNEL_DS for guest-kernel
- * mode and SW_USER_CS/SW_USER_DS for guest-user mode.
+ * Selectors in pvisor's GDT: the numbers Linux uses for __KERNEL_CS,
+ * __KERNEL_DS, __USER32_CS, __USER_DS and __USER_CS, so user_mode() in the
+ * guest works unchanged although both modes really run at CPL 3.  Event
+ * frames carry the kernel or user ones of the interrupted mode.
  */
 #define SW_KERNEL_CS		0x10
 #define SW_KERNEL_DS		0x18

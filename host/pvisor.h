@@ -150,12 +150,24 @@ struct pvisor_shadow {
 	void *scratch;			/* a page: a guest table, for prefetch */
 	struct pvisor_sw_map *swmap;	/* the hole subtree of this vCPU */
 	int last_cpu;			/* whose area swmap maps, or -1 */
+	u64 last_absent;		/* page of the last absent-entry #PF */
 	u64 fills, zaps, invalidations;
 };
 
 /* pvisor_shadow_load(): what of the old translations may stay. */
 #define PVISOR_SHADOW_KEEP_KERNEL	1	/* the kernel half */
 #define PVISOR_SHADOW_KEEP_USER		2	/* the new roots' own, too */
+
+/*
+ * A user-root leaf for an entry absent from the guest's own table: present,
+ * with physical-address bit 51 set, which the CPU reserves where it has
+ * fewer address bits.  Any access faults with RSVD in the error code, and
+ * the switcher delivers that #PF to the guest kernel without an exit.
+ * Belt and braces should bit 51 not be reserved after all: supervisor-only,
+ * read-only, no-execute, at an address above all memory (as Linux's L1TF
+ * mitigation keeps non-present entries).
+ */
+#define PVISOR_SHADOW_ABSENT	(BIT_ULL(51) | _PAGE_PRESENT | _PAGE_NX)
 
 /* pvisor_shadow_fault(): the access is to an MMIO slot (vcpu->mmio.gpa). */
 #define PVISOR_FAULT_MMIO	2
@@ -172,6 +184,8 @@ struct pvisor_sw_guest {
 	u64 gs_base[2];			/* in/out: per mode */
 	u64 syscall_entry, sp0;		/* in */
 	const u64 *exception_entry;	/* in: 32 entries, or NULL */
+	bool direct_page_faults;	/* in: #PF on absent entries, too */
+	u64 last_page_fault;		/* in/out: shadow.c's last_absent */
 };
 
 /* What a round trip saw besides the frame (switcher.c). */
@@ -335,6 +349,7 @@ void pvisor_shadow_load(struct pvisor_shadow *s, u64 kroot, u64 uroot,
 void pvisor_shadow_forget_root(struct pvisor_shadow *s, u64 gpa);
 void pvisor_shadow_invalidate(struct pvisor_shadow *s, u64 va, u64 npages);
 u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
+bool pvisor_shadow_absent_on(void);
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 			u32 *guest_error);
 
@@ -415,6 +430,7 @@ enum pvisor_stat {
 	PVISOR_STAT_DIRECT_IRETS,
 	PVISOR_STAT_DIRECT_FALLBACKS,
 	PVISOR_STAT_DIRECT_EXCEPTIONS,
+	PVISOR_STAT_DIRECT_PAGE_FAULTS,
 	PVISOR_STAT_EXIT_MMIO,
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMU_BATCHES,
@@ -426,6 +442,7 @@ enum pvisor_stat {
 	PVISOR_STAT_SHADOW_PREFETCHED,
 	PVISOR_STAT_SHADOW_SPACES_KEPT,
 	PVISOR_STAT_SHADOW_SPACES_EVICTED,
+	PVISOR_STAT_SHADOW_ABSENT,
 	PVISOR_STAT_NR
 };
 

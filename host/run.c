@@ -148,6 +148,8 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		.syscall_entry = vcpu->entries.syscall,
 		.sp0 = vcpu->sp0,
 		.exception_entry = vcpu->entries_set ? vcpu->entries.exception : NULL,
+		.direct_page_faults = pvisor_shadow_absent_on(),
+		.last_page_fault = s->last_absent,
 	};
 	unsigned long dr7;
 	unsigned int cpu;
@@ -191,6 +193,7 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	local_irq_enable();
 
 	vcpu->mode = g.mode;
+	s->last_absent = g.last_page_fault;
 	vcpu->seg_base[PVISOR_SEG_FS] = g.fs_base;
 	vcpu->seg_base[PVISOR_SEG_GS_KERNEL] = g.gs_base[PVISOR_MODE_KERNEL];
 	vcpu->seg_base[PVISOR_SEG_GS_USER] = g.gs_base[PVISOR_MODE_USER];

@@ -40,6 +40,16 @@
  * and a miss in a large guest page maps the rest of its 2 MiB the same
  * way.  Only what a TLB could hold is mapped, so it changes no rule above.
  *
+ * Absent entries: where the guest's table has no entry for a user address,
+ * the user root holds PVISOR_SHADOW_ABSENT, which faults with RSVD set; the
+ * switcher delivers such a #PF to the guest kernel at once, the guest's
+ * own fault without a host exit.  x86 lets an OS make an entry present
+ * without a flush, and the shadow would not see it: the guest then gets
+ * one spurious fault (which every OS must take, as another CPU's racing
+ * fault gives the same), and a second fault in a row on the page exits
+ * here, where the walk fills the shadow.  Only the guest's own view is
+ * affected; the marker maps nothing.
+ *
  * Memory: shadow tables count against the VM's max_shadow_tables; past it,
  * the least recently loaded other space is dropped, and if none is left,
  * everything.
@@ -74,6 +84,19 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_max_shadow_tables);
 module_param_named(max_shadow_tables, pvisor_max_shadow_tables, uint, 0644);
 MODULE_PARM_DESC(max_shadow_tables,
 		 "shadow page-table pages a VM may hold (default 16384: 64 MiB)");
+
+/* Hold absent entries as PVISOR_SHADOW_ABSENT (see the top of the file). */
+static bool shadow_absent = true;
+module_param(shadow_absent, bool, 0644);
+MODULE_PARM_DESC(shadow_absent,
+		 "deliver guest-user faults on absent entries without an exit (default on)");
+
+/* Wanted, and PVISOR_SHADOW_ABSENT faults as it must on this CPU. */
+bool pvisor_shadow_absent_on(void)
+{
+	return READ_ONCE(shadow_absent) && boot_cpu_data.x86_phys_bits <= 51;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_absent_on);
 
 /* Map ahead on a fill (see the top of the file); off, for bisecting. */
 static bool shadow_prefetch = true;
@@ -399,7 +422,7 @@ struct guest_walk {
 	u64 frame_gpa;		/* the 4 KiB guest frame @va lands in */
 	bool writable, user, nx;
 	bool up_writable, up_user, up_nx;	/* the levels above the leaf */
-	int leaf_level;
+	int leaf_level;		/* or where the walk found nothing */
 	u64 entry_gpa[PVISOR_MAX_LEVELS + 1];
 	u64 entry[PVISOR_MAX_LEVELS + 1];
 };
@@ -420,8 +443,11 @@ static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
 			return -EFAULT;
 		w->entry_gpa[level] = gpa;
 		w->entry[level] = e;
-		if (!(e & _PAGE_PRESENT))
+		if (!(e & _PAGE_PRESENT)) {
+			w->leaf_level = level;
+			w->up_user = w->user;
 			return 1;	/* not present */
+		}
 		if (level == 1 || ((level == 2 || level == 3) && (e & _PAGE_PSE))) {
 			u64 size_mask = (1ULL << (PAGE_SHIFT + 9 * (level - 1))) - 1;
 
@@ -542,14 +568,17 @@ static u64 make_leaf(struct page *page, bool rw, bool nx)
  * Map ahead in the shadow leaf table @table (for @va's 2 MiB): with a 4 KiB
  * guest leaf, the other entries of the guest's table that are present and
  * accessed; within a large guest page, its other 4 KiB frames.  Only
- * frames already pinned are mapped, only where the shadow has nothing, and
- * with no more rights than the guest's entries give (W only if dirty).
- * @user_root: the table is in a user-mode root, which takes only U=1.
+ * frames already pinned are mapped, only where the shadow has nothing (or
+ * holds the entry as absent), and with no more rights than the guest's
+ * entries give (W only if dirty).  @user_root: the table is in a user-mode
+ * root, which takes only U=1, and holds the guest's absent entries as
+ * PVISOR_SHADOW_ABSENT.
  */
 static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
 		      const struct guest_walk *w, bool user_root)
 {
-	unsigned int i, skip = index_at(va, 1), n = 0;
+	unsigned int i, skip = index_at(va, 1), n = 0, absent = 0;
+	bool mark = user_root && w->up_user && pvisor_shadow_absent_on();
 	u64 *guest = s->scratch;
 	bool rw, pin_rw;
 
@@ -562,10 +591,15 @@ static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
 		u64 e, frame;
 		struct page *page;
 
-		if (i == skip || table[i])
+		if (i == skip || (table[i] && table[i] != PVISOR_SHADOW_ABSENT))
 			continue;
 		if (w->leaf_level == 1) {
 			e = guest[i];
+			if (!(e & _PAGE_PRESENT) && mark && !table[i]) {
+				table[i] = PVISOR_SHADOW_ABSENT;
+				absent++;
+				continue;
+			}
 			if ((e & (_PAGE_PRESENT | _PAGE_ACCESSED)) !=
 			    (_PAGE_PRESENT | _PAGE_ACCESSED) ||
 			    (user_root && !(w->up_user && (e & _PAGE_USER))) ||
@@ -584,6 +618,7 @@ static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
 		n++;
 	}
 	pvisor_stat_add(PVISOR_STAT_SHADOW_PREFETCHED, n);
+	pvisor_stat_add(PVISOR_STAT_SHADOW_ABSENT, absent);
 }
 
 /* Install @leaf for @va in root @r and map ahead around it. */
@@ -598,6 +633,42 @@ static int shadow_install(struct pvisor_shadow *s, unsigned int r, u64 va,
 	if (READ_ONCE(shadow_prefetch))
 		map_ahead(s, table, va, w, r == 1);
 	return 0;
+}
+
+/*
+ * The guest's entry for @va, which a user-mode access missed, is absent
+ * from its table (walked into @w): hold it, and the table's other absent
+ * entries, as PVISOR_SHADOW_ABSENT in the user root, so that the guest's
+ * next faults there go straight to it.  The page becomes the switcher's
+ * last one, as if it had delivered this fault itself.
+ */
+static void mark_absent(struct pvisor_shadow *s, u64 va, const struct guest_walk *w)
+{
+	u64 *table;
+
+	if (w->leaf_level != 1 || !w->up_user || !pvisor_shadow_absent_on())
+		return;
+	table = shadow_leaf_table(s, 1, va, 1);
+	if (!table)
+		return;		/* out of memory: the fault goes by the exit */
+	if (!table[index_at(va, 1)]) {
+		table[index_at(va, 1)] = PVISOR_SHADOW_ABSENT;
+		pvisor_stat_inc(PVISOR_STAT_SHADOW_ABSENT);
+	}
+	s->last_absent = va & PAGE_MASK;
+	if (READ_ONCE(shadow_prefetch))
+		map_ahead(s, table, va, w, true);
+}
+
+/* A new memory layout: pages pinned under the old one may be gone. */
+static void shadow_prepare(struct pvisor_shadow *s, u64 generation)
+{
+	if (s->generation != generation) {
+		pvisor_shadow_zap(s);
+		unpin_all(s);
+		s->generation = generation;
+	}
+	make_room(s);
 }
 
 /**
@@ -640,16 +711,24 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	 * accesses and so trips SMAP).  No shadow entry can fix it: filling
 	 * the same entry again would loop forever.  It is the guest's fault.
 	 */
-	if ((hw_error & X86_PF_PROT) && !(hw_error & X86_PF_USER)) {
+	if ((hw_error & X86_PF_PROT) && !(hw_error & (X86_PF_USER | X86_PF_RSVD))) {
 		*guest_error |= X86_PF_PROT;
 		return 1;
 	}
 	ret = walk_guest(vcpu->vm, root_gpa, va, &w);
+	if (ret > 0 && user) {
+		shadow_prepare(s, generation);
+		mark_absent(s, va, &w);
+	}
 	if (ret)
 		return ret;
 	*guest_error |= X86_PF_PROT;
-	if ((user && !w.user) || (write && !w.writable) || (fetch && w.nx))
+	if ((user && !w.user) || (write && !w.writable) || (fetch && w.nx)) {
+		/* Present but denied: not absent any more, if it was. */
+		if (hw_error & X86_PF_RSVD)
+			shadow_clear_leaf(s->cur->root[1], va);
 		return 1;
+	}
 
 	/* Accessed bits on the way down, dirty on the leaf for a write. */
 	for (level = pvisor_host.paging_levels; level >= w.leaf_level; level--) {
@@ -677,13 +756,7 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		vcpu->mmio.gpa = gpa;
 		return PVISOR_FAULT_MMIO;
 	}
-	/* A new memory layout: pages pinned under the old one may be gone. */
-	if (s->generation != generation) {
-		pvisor_shadow_zap(s);
-		unpin_all(s);
-		s->generation = generation;
-	}
-	make_room(s);
+	shadow_prepare(s, generation);
 	page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
 	if (!page) {
 		page = pin_frame(s, w.frame_gpa >> PAGE_SHIFT, hva, pin_rw);

@@ -30,6 +30,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_DIRECT_IRETS] = "direct_irets",
 	[PVISOR_STAT_DIRECT_FALLBACKS] = "direct_fallbacks",
 	[PVISOR_STAT_DIRECT_EXCEPTIONS] = "direct_exceptions",
+	[PVISOR_STAT_DIRECT_PAGE_FAULTS] = "direct_page_faults",
 	[PVISOR_STAT_EXIT_MMIO] = "exits_mmio",
 	[PVISOR_STAT_MMIO_IOEVENTFD] = "mmio_ioeventfd",
 	[PVISOR_STAT_MMU_BATCHES] = "mmu_batches",
@@ -41,6 +42,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_SHADOW_PREFETCHED] = "shadow_prefetched",
 	[PVISOR_STAT_SHADOW_SPACES_KEPT] = "shadow_spaces_kept",
 	[PVISOR_STAT_SHADOW_SPACES_EVICTED] = "shadow_spaces_evicted",
+	[PVISOR_STAT_SHADOW_ABSENT] = "shadow_absent",
 };
 
 static atomic64_t stats[PVISOR_STAT_NR];

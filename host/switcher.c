@@ -31,6 +31,7 @@
 #include <asm/desc.h>
 #include <asm/gsseg.h>
 #include <asm/io.h>
+#include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 #include <asm/msr.h>
 #include <asm/nospec-branch.h>
@@ -43,6 +44,9 @@
 static_assert(SW_MODE_KERNEL == PVISOR_MODE_KERNEL);
 static_assert(SW_MODE_USER == PVISOR_MODE_USER);
 static_assert(SW_HC_IRET == PVISOR_HC_IRET);
+static_assert(SW_PF_RSVD == X86_PF_RSVD);
+static_assert(SW_PF_ACCESS == (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR));
+static_assert(offsetof(struct pvisor_shared, cr2) == SW_SHARED_CR2);
 
 /* struct pvisor_frame is the frame switcher_asm.S builds (SWF_*). */
 #define FRAME_AT(field, off) \
@@ -61,6 +65,7 @@ static_assert(AREA_TSS + sizeof(struct x86_hw_tss) <= AREA_HOST_RSP);
 static_assert(AREA_GDT + AREA_GDT_ENTRIES * 8 <= AREA_TSS);
 static_assert(AREA_SAVE_RDI + 8 <= AREA_TOP_SHIFT);
 static_assert(AREA_IRET_FRAME + IRF_SIZE <= AREA_DIRECT_EXCEPTIONS);
+static_assert(AREA_LAST_PAGE_FAULT + 8 <= AREA_ENTRY_EXCEPTION);
 static_assert(AREA_ENTRY_EXCEPTION + 32 * 8 <= AREA_IDT);
 static_assert(AREA_IDT + 256 * 16 <= AREA_STACK);
 static_assert(AREA_FRAME >= AREA_STACK);
@@ -590,11 +595,16 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_DIRECT_IRETS, 0);
 	area_put(a, AREA_DIRECT_FALLBACKS, 0);
 	area_put(a, AREA_DIRECT_EXCEPTIONS, 0);
+	area_put(a, AREA_DIRECT_PAGE_FAULTS, 0);
+	area_put(a, AREA_LAST_PAGE_FAULT, g->last_page_fault);
 	area_put(a, AREA_DIRECT_INFLIGHT, 0);
 	for (v = 0; v < 32; v++)
-		if (SW_DIRECT_EXCEPTIONS & BIT(v))
+		if ((SW_DIRECT_EXCEPTIONS & BIT(v)) ||
+		    (v == X86_TRAP_PF && g->direct_page_faults))
 			area_put(a, AREA_ENTRY_EXCEPTION + 8 * v,
 				 g->exception_entry ? g->exception_entry[v] : 0);
+		else
+			area_put(a, AREA_ENTRY_EXCEPTION + 8 * v, 0);
 
 	/*
 	 * While pvisor's IDT is loaded nothing may trap into the kernel (a
@@ -623,6 +633,8 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	pvisor_stat_add(PVISOR_STAT_DIRECT_IRETS, area_get(a, AREA_DIRECT_IRETS));
 	pvisor_stat_add(PVISOR_STAT_DIRECT_FALLBACKS, area_get(a, AREA_DIRECT_FALLBACKS));
 	pvisor_stat_add(PVISOR_STAT_DIRECT_EXCEPTIONS, area_get(a, AREA_DIRECT_EXCEPTIONS));
+	pvisor_stat_add(PVISOR_STAT_DIRECT_PAGE_FAULTS, area_get(a, AREA_DIRECT_PAGE_FAULTS));
+	g->last_page_fault = area_get(a, AREA_LAST_PAGE_FAULT);
 	exit->nmi = area_get(a, AREA_NMI_PENDING);
 	exit->mce = area_get(a, AREA_MCE_PENDING);
 	exit->fault_vector = area_get(a, AREA_FAULT_VECTOR);

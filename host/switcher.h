@@ -96,6 +96,8 @@
 #define AREA_TOP_SHIFT		0x2a0	/* SW_TOP_SHIFT_L4 or _L5 */
 #define AREA_IRET_FRAME		0x2a8	/* IRF_SIZE: the IRET frame, copied */
 #define AREA_DIRECT_EXCEPTIONS	0x2e8	/* counter, cleared by C */
+#define AREA_DIRECT_PAGE_FAULTS	0x2f0	/* counter, cleared by C */
+#define AREA_LAST_PAGE_FAULT	0x2f8	/* page of the last one delivered */
 #define AREA_ENTRY_EXCEPTION	0x300	/* 32 entries: the guest's handlers */
 #define AREA_IDT		0x1000	/* 256 gates of 16 bytes */
 #define AREA_STACK		0x2000	/* ring-0 stack, 8 KiB */
@@ -174,12 +176,20 @@
 /*
  * Exceptions that are always the guest's own when they come from guest user
  * mode, which the direct switch delivers: #DE, #BP, #OF, #BR, #UD, #GP,
- * #MF, #AC, #XM.  Not #PF (a shadow miss is the host's), not the vectors
- * on IST stacks (#DB, NMI, #DF, #MC), not #NM (XFD).
+ * #MF, #AC, #XM.  Not the vectors on IST stacks (#DB, NMI, #DF, #MC), not
+ * #NM (XFD).  #PF only on an entry the shadow holds as absent from the
+ * guest's own table (PVISOR_SHADOW_ABSENT), which faults with RSVD set
+ * in the error code; every other #PF may be a shadow miss, the host's.
  */
 #define SW_DIRECT_EXCEPTIONS	((1 << 0) | (1 << 3) | (1 << 4) | (1 << 5) | \
 				 (1 << 6) | (1 << 13) | (1 << 16) | (1 << 17) | \
 				 (1 << 19))
+
+/* Page-fault error code bits (asm/trap_pf.h's, checked in switcher.c). */
+#define SW_PF_RSVD		0x08
+#define SW_PF_ACCESS		0x16	/* write, user, instruction fetch */
+/* Where the shared page holds cr2 (struct pvisor_shared, checked). */
+#define SW_SHARED_CR2		40
 
 /* Pseudo-vector for `syscall` from the guest. */
 #define SW_VECTOR_SYSCALL	256

@@ -28,6 +28,7 @@
 #include <linux/objtool.h>
 #include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
+#include <asm/page_types.h>
 #include <asm/segment.h>
 #include <asm/unwind_hints.h>
 #include <asm/processor-flags.h>
@@ -454,12 +455,11 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	iretq
 
 /*
- * One of SW_DIRECT_EXCEPTIONS (switcher.h), through its IDT stub, with the
- * frame (vector .. ss) on the ring-0 stack.  From guest user mode, with the
- * direct switch on and a guest handler for the vector, it is delivered
- * like a system call; anything else takes the ordinary exit.
+ * An exception's way into the direct switch: from guest user mode with the
+ * direct switch on, borrow registers as pvisor_direct_syscall does (the
+ * area in %rbx); from the switcher itself, or otherwise, the ordinary exit.
  */
-SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
+.macro DIRECT_FROM_USER
 	UNWIND_HINT_UNDEFINED
 	testb	$3, V(CS)(%rsp)
 	jz	pvisor_exit_common		/* the switcher's own fault */
@@ -467,11 +467,20 @@ SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 	SAVE_BORROWED
 	pop	%rax
 	mov	%rax, AREA_SAVE_RAX(%rbx)
-
 	cmpq	$0, AREA_DIRECT_ON(%rbx)
 	jz	.Lslow
 	cmpq	$SW_MODE_USER, AREA_MODE(%rbx)
 	jne	.Lslow
+.endm
+
+/*
+ * One of SW_DIRECT_EXCEPTIONS (switcher.h), through its IDT stub, with the
+ * frame (vector .. ss) on the ring-0 stack.  From guest user mode, with the
+ * direct switch on and a guest handler for the vector, it is delivered
+ * like a system call; anything else takes the ordinary exit.
+ */
+SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
+	DIRECT_FROM_USER
 	mov	R0(VECTOR), %rax		/* below 32 */
 	and	$31, %eax
 	mov	AREA_ENTRY_EXCEPTION(%rbx, %rax, 8), %rcx
@@ -479,6 +488,35 @@ SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 	jz	.Lslow				/* no handler: C ends the guest */
 	mov	R0(ERROR), %rdx
 	lea	AREA_DIRECT_EXCEPTIONS(%rbx), %rsi
+	jmp	.Ldeliver_from_user
+
+/*
+ * A #PF, through its IDT stub.  From guest user mode on an entry the shadow
+ * holds as absent from the guest's own table (SW_PF_RSVD in the error
+ * code), it is the guest's own fault: delivered like an exception, with
+ * cr2 in the shared page and the error code of a not-present entry.  The
+ * guest may make an entry present without a flush, which the shadow does
+ * not see: a second fault in a row on the same page takes the ordinary
+ * exit, whose walk fills the shadow.  Everything else takes it too.
+ */
+SYM_INNER_LABEL(pvisor_direct_page_fault, SYM_L_GLOBAL)
+	DIRECT_FROM_USER
+	testq	$SW_PF_RSVD, R0(ERROR)
+	jz	.Lslow
+	mov	(AREA_ENTRY_EXCEPTION + 8 * X86_TRAP_PF)(%rbx), %rcx
+	test	%rcx, %rcx
+	jz	.Lslow
+	mov	%cr2, %rax
+	mov	%rax, %rdx
+	and	$~(PAGE_SIZE - 1), %rdx
+	cmp	AREA_LAST_PAGE_FAULT(%rbx), %rdx
+	je	.Lslow
+	mov	%rdx, AREA_LAST_PAGE_FAULT(%rbx)
+	mov	AREA_SHARED(%rbx), %rsi
+	mov	%rax, SW_SHARED_CR2(%rsi)
+	mov	R0(ERROR), %rdx
+	and	$SW_PF_ACCESS, %edx
+	lea	AREA_DIRECT_PAGE_FAULTS(%rbx), %rsi
 	jmp	.Ldeliver_from_user
 
 /* Reached from a fault while AREA_DIRECT_INFLIGHT was set; %rbx is the area. */
@@ -509,6 +547,8 @@ SYM_INNER_LABEL(pvisor_direct_exception, SYM_L_GLOBAL)
 	.endif
 	.if direct
 	jmp	pvisor_direct_exception
+	.elseif vec == X86_TRAP_PF
+	jmp	pvisor_direct_page_fault
 	.else
 	jmp	pvisor_exit_common
 	.endif

@@ -5,8 +5,9 @@
  * maps exactly the launcher page behind the guest frame, what the guest's
  * tables deny becomes the guest's own #PF, nothing outside guest memory
  * is ever mapped, zaps and flushes drop what a TLB with PCIDs would drop,
- * the cache of address spaces stays within its bounds, and a fill maps
- * ahead only what a TLB could hold.
+ * the cache of address spaces stays within its bounds, a fill maps ahead
+ * only what a TLB could hold, and entries absent from the guest's tables
+ * are held so that the switcher can deliver their faults.
  *
  * The suite's init adds a shadow to the fixture's vCPU; the cases call
  * pvisor_shadow_fault() as the run loop does and walk the shadow tables.
@@ -412,6 +413,56 @@ static void shadow_flush_in_a_large_page_drops_it_all(struct kunit *test)
 }
 
 /*
+ * Entries absent from the guest's table: a user-mode miss there holds it,
+ * and the table's other absent entries, as PVISOR_SHADOW_ABSENT in the user
+ * root only (the switcher delivers the next such faults itself).  Once the
+ * guest maps one (no flush needed), the fault with RSVD fills it; a
+ * mapping the access may not use leaves it to the ordinary miss; a flush
+ * forgets it.
+ */
+static void shadow_absent_entries_fault_to_the_guest(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 va2 = SHADOW_VA + PAGE_SIZE, va3 = SHADOW_VA + 2 * PAGE_SIZE;
+	u64 f2 = GUEST_BASE + 3 * PAGE_SIZE;
+	const u32 rsvd = X86_PF_USER | X86_PF_PROT | X86_PF_RSVD;
+	u32 err;
+
+	if (!pvisor_shadow_absent_on())
+		kunit_skip(test, "this CPU has 52 physical address bits (or shadow_absent=0)");
+	v->mode = PVISOR_MODE_USER;
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_USER, DATA_GPA);
+	v->cr3_user = v->cr3_kernel;
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)X86_PF_USER);	/* not present */
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va2), PVISOR_SHADOW_ABSENT);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va3), PVISOR_SHADOW_ABSENT);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, va2), 0ULL);
+	KUNIT_EXPECT_EQ(test, v->shadow.last_absent, va2);
+	/* The marker maps nothing a user or the host could reach. */
+	KUNIT_EXPECT_FALSE(test, PVISOR_SHADOW_ABSENT & (_PAGE_USER | _PAGE_RW));
+	KUNIT_EXPECT_GE(test, PVISOR_SHADOW_ABSENT & PTE_PFN_MASK,
+			1ULL << boot_cpu_data.x86_phys_bits);
+
+	/* Mapped behind the shadow's back: the RSVD fault fills it. */
+	map_more(test, va2, f2, _PAGE_PRESENT | _PAGE_USER);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va2, rsvd, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_USER, va2) & _PAGE_USER);
+	/* Mapped read-only, written: the guest's fault, and no marker left. */
+	map_more(test, va3, f2, _PAGE_PRESENT | _PAGE_USER);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va3, rsvd | X86_PF_WRITE, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)(X86_PF_USER | X86_PF_PROT | X86_PF_WRITE));
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va3), 0ULL);
+	/* A flush forgets markers as it forgets translations. */
+	map_more(test, va3, 0, 0);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va3, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va3), PVISOR_SHADOW_ABSENT);
+	pvisor_shadow_invalidate(&v->shadow, va3, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va3), 0ULL);
+}
+
+/*
  * Read-only shadows still pin the launcher's page for writing: a read-only
  * pin of untouched memory would be the host's zero page, and a later write
  * by the launcher (a virtio read into that frame) would never be seen.
@@ -470,6 +521,7 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_stale_only_until_the_flush),
 	KUNIT_CASE(shadow_flush_in_a_large_page_drops_it_all),
 	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
+	KUNIT_CASE(shadow_absent_entries_fault_to_the_guest),
 	{}
 };
 

@@ -159,7 +159,8 @@ direct 1 syscalls exits_user_syscall direct_syscalls
 direct 3 "int3s to the guest kernel" exits_exception direct_exceptions
 # Entries absent from the guest's table: a guest-user fault there goes to
 # the guest kernel without an exit, and a first touch costs one exit (the
-# refill after the guest mapped the page) instead of two.
+# refill after the guest mapped the page) instead of two.  The guest's own
+# setup makes a few more (16 to 28 here), beside the 512 or 1024.
 # absent ON FAULTS: 512 first touches (bench phase 2) with shadow_absent=ON.
 absent() {
 	echo "$1" > /sys/module/pvisor/parameters/shadow_absent
@@ -169,7 +170,7 @@ absent() {
 	pf=$(( $(stat exits_page_fault) - pf0 )) direct=$(( $(stat direct_page_faults) - direct0 ))
 	echo 1 > /sys/module/pvisor/parameters/shadow_absent
 	if [ "$1" = 1 ]; then
-		good=$([ "$direct" -ge 510 ] && [ "$pf" -le 520 ] && echo y)
+		good=$([ "$direct" -ge 510 ] && [ "$pf" -le 560 ] && echo y)
 		what="512 guest-user first touches: $direct faults delivered directly, $pf host page-fault exits"
 	else
 		good=$([ "$direct" -eq 0 ] && [ "$pf" -ge 1024 ] && echo y)

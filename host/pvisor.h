@@ -182,7 +182,8 @@ struct pvisor_sw_guest {
 	u64 root[2];			/* in: CR3 per mode */
 	u64 fs_base;			/* in/out */
 	u64 gs_base[2];			/* in/out: per mode */
-	u64 syscall_entry, sp0;		/* in */
+	u64 syscall_entry;		/* in */
+	u64 sp0;			/* in/out: SET_STACK may be direct */
 	const u64 *exception_entry;	/* in: 32 entries, or NULL */
 	bool direct_page_faults;	/* in: #PF on absent entries, too */
 	u64 last_page_fault;		/* in/out: shadow.c's last_absent */
@@ -431,6 +432,7 @@ enum pvisor_stat {
 	PVISOR_STAT_DIRECT_FALLBACKS,
 	PVISOR_STAT_DIRECT_EXCEPTIONS,
 	PVISOR_STAT_DIRECT_PAGE_FAULTS,
+	PVISOR_STAT_DIRECT_HYPERCALLS,
 	PVISOR_STAT_EXIT_MMIO,
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMU_BATCHES,

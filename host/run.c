@@ -194,6 +194,7 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 
 	vcpu->mode = g.mode;
 	s->last_absent = g.last_page_fault;
+	vcpu->sp0 = g.sp0;
 	vcpu->seg_base[PVISOR_SEG_FS] = g.fs_base;
 	vcpu->seg_base[PVISOR_SEG_GS_KERNEL] = g.gs_base[PVISOR_MODE_KERNEL];
 	vcpu->seg_base[PVISOR_SEG_GS_USER] = g.gs_base[PVISOR_MODE_USER];

@@ -44,6 +44,11 @@
 static_assert(SW_MODE_KERNEL == PVISOR_MODE_KERNEL);
 static_assert(SW_MODE_USER == PVISOR_MODE_USER);
 static_assert(SW_HC_IRET == PVISOR_HC_IRET);
+static_assert(SW_HC_SET_STACK == PVISOR_HC_SET_STACK);
+static_assert(SW_HC_SET_SEGMENT_BASE == PVISOR_HC_SET_SEGMENT_BASE);
+static_assert(SW_SEG_FS == PVISOR_SEG_FS);
+static_assert(SW_SEG_GS_KERNEL == PVISOR_SEG_GS_KERNEL);
+static_assert(SW_SEG_GS_USER == PVISOR_SEG_GS_USER);
 static_assert(SW_PF_RSVD == X86_PF_RSVD);
 static_assert(SW_PF_ACCESS == (X86_PF_WRITE | X86_PF_USER | X86_PF_INSTR));
 static_assert(offsetof(struct pvisor_shared, cr2) == SW_SHARED_CR2);
@@ -66,7 +71,8 @@ static_assert(AREA_GDT + AREA_GDT_ENTRIES * 8 <= AREA_TSS);
 static_assert(AREA_SAVE_RDI + 8 <= AREA_TOP_SHIFT);
 static_assert(AREA_IRET_FRAME + IRF_SIZE <= AREA_DIRECT_EXCEPTIONS);
 static_assert(AREA_LAST_PAGE_FAULT + 8 <= AREA_ENTRY_EXCEPTION);
-static_assert(AREA_ENTRY_EXCEPTION + 32 * 8 <= AREA_IDT);
+static_assert(AREA_ENTRY_EXCEPTION + 32 * 8 <= AREA_DIRECT_HYPERCALLS);
+static_assert(AREA_DIRECT_HYPERCALLS + 8 <= AREA_IDT);
 static_assert(AREA_IDT + 256 * 16 <= AREA_STACK);
 static_assert(AREA_FRAME >= AREA_STACK);
 static_assert(AREA_DB_STACK_TOP <= AREA_SIZE);
@@ -596,6 +602,7 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_DIRECT_FALLBACKS, 0);
 	area_put(a, AREA_DIRECT_EXCEPTIONS, 0);
 	area_put(a, AREA_DIRECT_PAGE_FAULTS, 0);
+	area_put(a, AREA_DIRECT_HYPERCALLS, 0);
 	area_put(a, AREA_LAST_PAGE_FAULT, g->last_page_fault);
 	area_put(a, AREA_DIRECT_INFLIGHT, 0);
 	for (v = 0; v < 32; v++)
@@ -634,7 +641,9 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	pvisor_stat_add(PVISOR_STAT_DIRECT_FALLBACKS, area_get(a, AREA_DIRECT_FALLBACKS));
 	pvisor_stat_add(PVISOR_STAT_DIRECT_EXCEPTIONS, area_get(a, AREA_DIRECT_EXCEPTIONS));
 	pvisor_stat_add(PVISOR_STAT_DIRECT_PAGE_FAULTS, area_get(a, AREA_DIRECT_PAGE_FAULTS));
+	pvisor_stat_add(PVISOR_STAT_DIRECT_HYPERCALLS, area_get(a, AREA_DIRECT_HYPERCALLS));
 	g->last_page_fault = area_get(a, AREA_LAST_PAGE_FAULT);
+	g->sp0 = area_get(a, AREA_SP0);
 	exit->nmi = area_get(a, AREA_NMI_PENDING);
 	exit->mce = area_get(a, AREA_MCE_PENDING);
 	exit->fault_vector = area_get(a, AREA_FAULT_VECTOR);

@@ -99,6 +99,7 @@
 #define AREA_DIRECT_PAGE_FAULTS	0x2f0	/* counter, cleared by C */
 #define AREA_LAST_PAGE_FAULT	0x2f8	/* page of the last one delivered */
 #define AREA_ENTRY_EXCEPTION	0x300	/* 32 entries: the guest's handlers */
+#define AREA_DIRECT_HYPERCALLS	0x400	/* counter, cleared by C */
 #define AREA_IDT		0x1000	/* 256 gates of 16 bytes */
 #define AREA_STACK		0x2000	/* ring-0 stack, 8 KiB */
 #define AREA_STACK_TOP		0x4000
@@ -115,7 +116,12 @@
 /* ABI numbers the switcher uses (checked against the ABI in switcher.c). */
 #define SW_MODE_KERNEL		0
 #define SW_MODE_USER		1
+#define SW_HC_SET_STACK		8
+#define SW_HC_SET_SEGMENT_BASE	9
 #define SW_HC_IRET		11
+#define SW_SEG_FS		0
+#define SW_SEG_GS_KERNEL	1
+#define SW_SEG_GS_USER		2
 
 /*
  * The guest frame at the top of the ring-0 stack, struct pvisor_frame: the

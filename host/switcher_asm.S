@@ -266,7 +266,12 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
  *
  *   guest kernel mode, %rax == PVISOR_HC_IRET: pop [rax, r11, rcx, rip, cs,
  *   rflags, rsp, ss] from the guest stack, check it, set the virtual IF,
- *   and for a return to user switch to the user root and GS base.
+ *   and for a return to user switch to the user root and GS base;
+ *
+ *   guest kernel mode, PVISOR_HC_SET_STACK or PVISOR_HC_SET_SEGMENT_BASE
+ *   with arguments hypercall.c would take: record them as it would (the
+ *   area's sp0, the live FS or GS base, the other mode's GS base), which C
+ *   reads back after the exit, and return 0.
  *
  * Everything else, and anything unusual (a guest stack the shadow does not
  * map writable, a bad frame, an interrupt waiting), takes the ordinary exit
@@ -276,6 +281,26 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
  */
 /* A field of the frame on the ring-0 stack (switcher.h: SWF_*). */
 #define R0(field)	(AREA_FRAME + SWF_##field)(%rbx)
+
+/* Take the ordinary exit unless @reg is canonical.  Clobbers %ecx, @tmp. */
+.macro SLOW_UNLESS_CANONICAL reg, tmp
+	mov	AREA_CANON_SHIFT(%rbx), %ecx
+	mov	\reg, \tmp
+	shl	%cl, \tmp
+	sar	%cl, \tmp
+	cmp	\reg, \tmp
+	jne	.Lslow
+.endm
+
+/* Take the ordinary exit if @reg is in the hole.  Clobbers %ecx, @tmp. */
+.macro SLOW_IF_IN_HOLE reg, tmp
+	mov	AREA_TOP_SHIFT(%rbx), %ecx
+	mov	\reg, \tmp
+	shr	%cl, \tmp
+	and	$(SW_TOP_SLOTS - 1), \tmp
+	cmp	$SW_TOP_SLOT, \tmp
+	je	.Lslow
+.endm
 
 /*
  * Find the area from the stack pointer, into %rbx, and keep the guest's
@@ -303,6 +328,19 @@ SYM_INNER_LABEL(pvisor_syscall_l5, SYM_L_GLOBAL)
 	mov	AREA_SAVE_RBX(%rbx), %rbx
 .endm
 
+/*
+ * A served hypercall returns to the guest kernel at once: not while an
+ * interrupt waits that it could take, which C delivers first.
+ */
+.macro DIRECT_HYPERCALL_CAN_RETURN
+	mov	AREA_SHARED(%rbx), %rax
+	cmpb	$0, 1(%rax)			/* irq_pending */
+	je	.Lcan_return\@
+	cmpb	$0, (%rax)			/* irq_mask */
+	je	.Lslow
+.Lcan_return\@:
+.endm
+
 /* Leave the guest-memory window: SMAP back on, no fault is ours now. */
 .macro DIRECT_DONE
 	ASM_CLAC
@@ -321,6 +359,10 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	je	.Ldirect_syscall
 	cmpq	$SW_HC_IRET, AREA_SAVE_RAX(%rbx)
 	je	.Ldirect_iret
+	cmpq	$SW_HC_SET_STACK, AREA_SAVE_RAX(%rbx)
+	je	.Ldirect_set_stack
+	cmpq	$SW_HC_SET_SEGMENT_BASE, AREA_SAVE_RAX(%rbx)
+	je	.Ldirect_set_segment_base
 	jmp	.Lslow
 
 .Ldirect_syscall:
@@ -377,17 +419,9 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	 * a frame in (or reaching into) the hole would hand switcher data to
 	 * the guest.  Leave such a frame to C, which refuses it.
 	 */
-	mov	AREA_TOP_SHIFT(%rbx), %ecx
-	mov	%rdi, %rax
-	shr	%cl, %rax
-	and	$(SW_TOP_SLOTS - 1), %eax
-	cmp	$SW_TOP_SLOT, %eax
-	je	.Lslow
-	lea	(IRF_SIZE - 1)(%rdi), %rax
-	shr	%cl, %rax
-	and	$(SW_TOP_SLOTS - 1), %eax
-	cmp	$SW_TOP_SLOT, %eax
-	je	.Lslow
+	SLOW_IF_IN_HOLE %rdi, %rax
+	lea	(IRF_SIZE - 1)(%rdi), %rdx
+	SLOW_IF_IN_HOLE %rdx, %rax
 	/*
 	 * Copy the frame into the area first, in the guest-memory window;
 	 * check and use only the copy, so a fault leaves nothing changed and
@@ -407,14 +441,9 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	je	2f
 	cmp	$SW_KERNEL_CS, %rax
 	jne	.Lslow
-2:	mov	AREA_CANON_SHIFT(%rbx), %ecx
-	.irp	off, IRF_RIP, IRF_RSP		/* both canonical */
+2:	.irp	off, IRF_RIP, IRF_RSP		/* both canonical */
 	mov	\off(%rdi), %rsi
-	mov	%rsi, %rdx
-	shl	%cl, %rdx
-	sar	%cl, %rdx
-	cmp	%rsi, %rdx
-	jne	.Lslow
+	SLOW_UNLESS_CANONICAL %rsi, %rdx
 	.endr
 	/* Returning with interrupts on while one waits: C delivers it. */
 	mov	AREA_SHARED(%rbx), %rsi
@@ -448,6 +477,67 @@ SYM_INNER_LABEL(pvisor_direct_syscall, SYM_L_GLOBAL)
 	mov	AREA_ROOT_USER(%rbx), %rax
 	mov	%rax, %cr3
 4:	incq	AREA_DIRECT_IRETS(%rbx)
+	jmp	.Ldirect_resume
+
+/*
+ * SET_STACK (sp0), with hc_set_stack()'s checks: the rest of the
+ * arguments zero, sp0 16-byte aligned, at least a page, and sp0 and the
+ * page below it canonical and outside the hole (event frames go there).
+ */
+.Ldirect_set_stack:
+	mov	%rsi, %rax
+	or	%rdx, %rax
+	or	%r10, %rax
+	or	%r8, %rax
+	jnz	.Lslow
+	test	$15, %dil
+	jnz	.Lslow
+	cmp	$PAGE_SIZE, %rdi
+	jb	.Lslow
+	lea	-PAGE_SIZE(%rdi), %rsi
+	.irp	r, rdi, rsi
+	SLOW_UNLESS_CANONICAL %\r, %rax
+	SLOW_IF_IN_HOLE %\r, %rax
+	.endr
+	DIRECT_HYPERCALL_CAN_RETURN
+	mov	%rdi, AREA_SP0(%rbx)
+	jmp	.Ldirect_hypercall_done
+
+/*
+ * SET_SEGMENT_BASE (which, base), with hc_set_segment_base()'s checks:
+ * the rest zero, a known segment, a canonical base.  Hypercalls come from
+ * guest kernel mode, whose GS base is the live one.
+ */
+.Ldirect_set_segment_base:
+	mov	%rdx, %rax
+	or	%r10, %rax
+	or	%r8, %rax
+	jnz	.Lslow
+	SLOW_UNLESS_CANONICAL %rsi, %rax
+	cmp	$SW_SEG_GS_USER, %rdi
+	ja	.Lslow
+	DIRECT_HYPERCALL_CAN_RETURN
+	cmp	$SW_SEG_GS_USER, %rdi
+	jne	1f
+	mov	%rsi, AREA_GS_USER(%rbx)
+	jmp	.Ldirect_hypercall_done
+1:	mov	$MSR_FS_BASE, %ecx
+	cmp	$SW_SEG_FS, %rdi
+	je	2f
+	mov	$MSR_GS_BASE, %ecx
+2:	mov	%esi, %eax
+	mov	%rsi, %rdx
+	shr	$32, %rdx
+	wrmsr
+
+/* Back to the guest kernel after the `syscall`, as C's return would be. */
+.Ldirect_hypercall_done:
+	movq	$0, AREA_SAVE_RAX(%rbx)
+	mov	R0(RFLAGS), %rax
+	and	$SW_GUEST_RFLAGS, %rax
+	or	$(X86_EFLAGS_IF | X86_EFLAGS_FIXED), %rax
+	mov	%rax, R0(RFLAGS)
+	incq	AREA_DIRECT_HYPERCALLS(%rbx)
 
 .Ldirect_resume:
 	RESTORE_SAVED

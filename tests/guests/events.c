@@ -25,16 +25,23 @@
  *   9  FS/GS base instructions: rdfsbase, wrfsbase, rdgsbase and wrgsbase
  *      are #UD in a guest (CR4.FSGSBASE is off while it runs), and the
  *      CPUID hypercall does not offer them
+ *  10  SET_STACK and SET_SEGMENT_BASE, which the direct switch serves:
+ *      the same answers at every boundary of their checks as hypercall.c
+ *      gives, and the same effect (events from user mode land on the new
+ *      stack; %fs and %gs read through the new bases, in both modes); the
+ *      rig runs it with the direct switch on and off
  */
 #include "lib/guest.h"
 
 #define KERNEL_CS	0x10
 #define USER_CS		0x33
 #define USER_SS		0x2b
+#define EINVAL		22
 
 static volatile unsigned long last_vector, last_error, last_cs, resume_at;
 static volatile unsigned long interrupts, last_irq;
 static volatile unsigned long user_traps, user_trap_error = ~0UL;
+static volatile unsigned long syscall_frame;
 
 static void handler(struct trap_frame *f)
 {
@@ -47,6 +54,7 @@ static void handler(struct trap_frame *f)
 		return;
 	}
 	if (f->vector == TRAP_SYSCALL) {
+		syscall_frame = (unsigned long)f;
 		f->rax = f->rax == 39 ? 1234 : -38;
 		return;
 	}
@@ -347,6 +355,92 @@ static void fsgsbase(void)
 	guest_puts("fsgsbase: FS/GS base instructions are #UD in the guest\n");
 }
 
+/* What hypercall.c's checks answer: canonical, outside the hole. */
+static int va_ok(unsigned long va, unsigned long hole, unsigned int bits)
+{
+	long ext = (long)(va << (64 - bits)) >> (64 - bits);
+
+	return (unsigned long)ext == va && !(va >= hole && va - hole < (1UL << (bits - 9)));
+}
+
+static long stack_answer(unsigned long sp0, unsigned long hole, unsigned int bits)
+{
+	return !(sp0 & 15) && sp0 >= 4096 && va_ok(sp0, hole, bits) &&
+	       va_ok(sp0 - 4096, hole, bits) && va_ok(sp0 - 1, hole, bits) ? 0 : -EINVAL;
+}
+
+static void user_reads_gs(void) __attribute__((naked, section(".text.user")));
+static void user_reads_gs(void)
+{
+	asm volatile("mov %gs:0, %rbx\n"
+		     "mov $39, %eax\n"
+		     "syscall\n"
+		     "mov $0x200000, %rcx\n"	/* back to the kernel by #PF */
+		     "mov (%rcx), %rcx\n"
+		     "ud2\n");
+}
+
+static void direct_hypercalls(void)
+{
+	static char stack[8192] __attribute__((aligned(16)));
+	static unsigned long fs_word = 0xf5f5f5f5UL, gs_word = 0x6565UL;
+	unsigned long hole = guest_hole_base(), top = (unsigned long)stack + sizeof(stack);
+	unsigned int bits = hole == 0xff00000000000000UL ? 57 : 48;
+	unsigned long slot = 1UL << (bits - 9), v, rbx;
+	const unsigned long sp0s[] = {
+		0, 16, 4088, 4096, 4104, 4112, (1UL << 47) - 16, 1UL << 47,
+		(1UL << 56) - 16, 1UL << 56, hole - 16, hole, hole + 16, hole + 4096,
+		hole + slot - 16, hole + slot, hole + slot + 4080, hole + slot + 4096,
+		hole + slot + 4112, -16UL, -4096UL, 1UL << 63, top + 8,
+	};
+	unsigned int i;
+
+	/* A user root: the direct switch may run (run.c's conditions). */
+	guest_map_user_region(user_reads_gs, 64);
+	for (i = 0; i < sizeof(sp0s) / sizeof(sp0s[0]); i++) {
+		long want = stack_answer(sp0s[i], hole, bits);
+		long got = hypercall1(PVISOR_HC_SET_STACK, sp0s[i]);
+
+		if (got != want) {
+			guest_printf("SET_STACK %#lx: %ld, expected %ld\n", sp0s[i], got, want);
+			GUEST_ASSERT(!"SET_STACK answered differently");
+		}
+	}
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_STACK, top, 1), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall(PVISOR_HC_SET_STACK, top, 0, 0, 0, 1), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall1(PVISOR_HC_SET_STACK, top), 0);
+
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_NR, 0), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, -1L, 0), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_FS, 1UL << 63), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_FS,
+				   1UL << (bits - 1)), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall3(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_FS, 0, 1), -EINVAL);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_FS,
+				   (long)&fs_word), 0);
+	asm volatile("mov %%fs:0, %0" : "=r" (v));
+	GUEST_ASSERT_EQ(v, fs_word);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_GS_KERNEL,
+				   (long)&gs_word), 0);
+	asm volatile("mov %%gs:0, %0" : "=r" (v));
+	GUEST_ASSERT_EQ(v, gs_word);
+	/* The user GS base, in user mode; the user's syscall lands on top. */
+	*(unsigned long *)(GUEST_USER_BASE + 0x1000) = 0x7a7a7a7aUL;
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_GS_USER,
+				   GUEST_USER_BASE + 0x1000), 0);
+	resume_at = (unsigned long)user_return;
+	rbx = enter_user(GUEST_USER_BASE, GUEST_USER_STACK_TOP);
+	GUEST_ASSERT_EQ(rbx, 0x7a7a7a7aUL);
+	GUEST_ASSERT(syscall_frame < top && syscall_frame >= top - 1024);
+	/* The kernel's own GS base survived the trip through user mode. */
+	asm volatile("mov %%gs:0, %0" : "=r" (v));
+	GUEST_ASSERT_EQ(v, gs_word);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_FS, 0), 0);
+	GUEST_ASSERT_EQ(hypercall2(PVISOR_HC_SET_SEGMENT_BASE, PVISOR_SEG_GS_KERNEL, 0), 0);
+	guest_printf("direct hypercalls: %u stack values and the segment bases answered as hypercall.c does\n",
+		     i);
+}
+
 long guest_main(unsigned long which)
 {
 	guest_install_traps(handler);
@@ -361,6 +455,7 @@ long guest_main(unsigned long which)
 	case 7: pkru(); break;
 	case 8: xcr0(); break;
 	case 9: fsgsbase(); break;
+	case 10: direct_hypercalls(); break;
 	default: return 0xbad;
 	}
 	return 0;

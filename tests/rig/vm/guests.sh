@@ -157,6 +157,14 @@ direct() {
 }
 direct 1 syscalls exits_user_syscall direct_syscalls
 direct 3 "int3s to the guest kernel" exits_exception direct_exceptions
+# SET_STACK and SET_SEGMENT_BASE in the switcher: the same answers and
+# effects as through the host (below, with the direct switch off).
+hc0=$(stat direct_hypercalls)
+guest events 10 0 'answered as hypercall.c does' \
+	"direct hypercalls: SET_STACK and SET_SEGMENT_BASE at every boundary, served in the switcher"
+hc=$(( $(stat direct_hypercalls) - hc0 ))
+[ "$hc" -ge 10 ] && ok "direct hypercalls: $hc served without an exit" ||
+	not_ok "direct hypercalls: only $hc served without an exit"
 # Entries absent from the guest's table: a guest-user fault there goes to
 # the guest kernel without an exit, and a first touch costs one exit (the
 # refill after the guest mapped the page) instead of two.  The guest's own
@@ -193,6 +201,8 @@ fi
 echo 0 > /sys/module/pvisor/parameters/direct_switch
 guest events 1 0 'syscall and protection fault delivered' \
 	"events without the direct switch: user mode, syscall, int3/ud2/cli, protection fault"
+guest events 10 0 'answered as hypercall.c does' \
+	"direct hypercalls: the same answers without the direct switch, through the host"
 echo 1 > /sys/module/pvisor/parameters/direct_switch
 
 # Two VMs in one process: closing one leaves the switcher to the other.

@@ -168,16 +168,20 @@
 #define IRF_SIZE		64
 
 /*
- * The flags a guest owns in its rflags: the arithmetic flags, TF, DF, AC
- * and ID.  IF is always on while a guest runs (its IF is virtual, in the
- * shared page), IOPL 0; the rest are the host's.
+ * The flags a guest owns in its rflags: the arithmetic flags, TF, DF, NT,
+ * AC and ID, all of which a CPL-3 program may set with popf and finds
+ * again after a system call natively.  IF is always on while a guest runs
+ * (its IF is virtual, in the shared page), IOPL 0; the rest are the
+ * host's.  NT is harmless to the host: every way into the switcher (a
+ * gate, or `syscall` with the SFMASK switcher.c sets) clears it.
  */
 #define SW_GUEST_RFLAGS		(X86_EFLAGS_CF | X86_EFLAGS_PF | X86_EFLAGS_AF | \
 				 X86_EFLAGS_ZF | X86_EFLAGS_SF | X86_EFLAGS_TF | \
-				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_AC | \
-				 X86_EFLAGS_ID)
+				 X86_EFLAGS_DF | X86_EFLAGS_OF | X86_EFLAGS_NT | \
+				 X86_EFLAGS_AC | X86_EFLAGS_ID)
 /* What an event delivery clears, as an interrupt gate and SFMASK do. */
-#define SW_EVENT_CLEARS		(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_AC)
+#define SW_EVENT_CLEARS		(X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_NT | \
+				 X86_EFLAGS_AC)
 
 /*
  * Exceptions that are always the guest's own when they come from guest user

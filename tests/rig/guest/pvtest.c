@@ -208,6 +208,68 @@ static int ospke(void)
 }
 
 /* Under pvisor the kernel said so at boot ("... kernel on pvisor"). */
+/*
+ * EFLAGS across a system call: the flags a program may set (NT, AC, ID,
+ * DF, and TF, which single-steps through it) come back as it left them,
+ * as the CPU's sysret and Linux's iret return path give natively.
+ */
+#define FLAG_TF	(1UL << 8)
+#define FLAG_DF	(1UL << 10)
+#define FLAG_NT	(1UL << 14)
+#define FLAG_AC	(1UL << 18)
+#define FLAG_ID	(1UL << 21)
+
+static volatile unsigned long traps;
+
+static void on_sigtrap(int sig)
+{
+	(void)sig;
+	traps++;
+}
+
+/* getpid() with @extra set in EFLAGS; the flags right after it. */
+static unsigned long flags_after_syscall(unsigned long extra)
+{
+	unsigned long before, after, nr = SYS_getpid;
+
+	asm volatile("pushfq; pop %0" : "=r" (before));
+	asm volatile("push %[set]; popfq; syscall; pushfq; pop %[after]; push %[old]; popfq"
+		     : [after] "=&r" (after), "+a" (nr)
+		     : [set] "r" (before | extra), [old] "r" (before)
+		     : "rcx", "r11", "memory", "cc");
+	return after;
+}
+
+static void eflags_across_syscalls(void)
+{
+	static const struct {
+		unsigned long flags;
+		const char *name;
+	} cases[] = {
+		{ FLAG_NT, "NT" }, { FLAG_AC, "AC" }, { FLAG_ID, "ID" },
+		{ FLAG_DF, "DF" }, { FLAG_NT | FLAG_AC | FLAG_DF, "NT, AC and DF" },
+		{ FLAG_TF, "TF (single-stepped)" }, { FLAG_TF | FLAG_NT, "TF and NT" },
+	};
+	char what[96];
+	unsigned int i;
+
+	signal(SIGTRAP, on_sigtrap);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned long got;
+
+		traps = 0;
+		got = flags_after_syscall(cases[i].flags);
+		if ((got & cases[i].flags) != cases[i].flags)
+			printf("# flags after the syscall %#lx, %#lx expected set\n",
+			       got, cases[i].flags);
+		snprintf(what, sizeof(what), "EFLAGS: %s set across a system call, as left%s",
+			 cases[i].name, cases[i].flags & FLAG_TF ? ", with SIGTRAPs" : "");
+		result((got & cases[i].flags) == cases[i].flags &&
+		       (!(cases[i].flags & FLAG_TF) || traps > 0), what);
+	}
+	signal(SIGTRAP, SIG_DFL);
+}
+
 static int under_pvisor(void)
 {
 	int size = klogctl(10, NULL, 0), len, found;	/* SIZE_BUFFER */
@@ -375,6 +437,8 @@ int main(void)
 	else
 		result(killed_by(set_gs_base_directly, SIGILL),
 		       "FS/GS base instructions are SIGILL: no base set behind the kernel");
+
+	eflags_across_syscalls();
 
 	/* /proc */
 	i = open("/proc/self/status", O_RDONLY);

@@ -40,8 +40,9 @@
  * and a miss in a large guest page maps the rest of its 2 MiB the same
  * way.  Only what a TLB could hold is mapped, so it changes no rule above.
  *
- * Absent entries: where the guest's table has no entry for a user address,
- * the user root holds PVISOR_SHADOW_ABSENT, which faults with RSVD set; the
+ * Absent entries: where the guest's page table (or page directory) has no
+ * entry for a user address, the user root holds PVISOR_SHADOW_ABSENT in the
+ * same place, which faults with RSVD set; the
  * switcher delivers such a #PF to the guest kernel at once, the guest's
  * own fault without a host exit.  x86 lets an OS make an entry present
  * without a flush, and the shadow would not see it: the guest then gets
@@ -310,7 +311,7 @@ static void shadow_clear_leaf(struct page *root, u64 va)
 
 		if (!(*e & _PAGE_PRESENT))
 			return;
-		if (*e & SHADOW_FROM_LARGE) {
+		if (*e == PVISOR_SHADOW_ABSENT || (*e & SHADOW_FROM_LARGE)) {
 			*e = 0;
 			return;
 		}
@@ -517,24 +518,25 @@ static void make_room(struct pvisor_shadow *s)
 }
 
 /*
- * The shadow table at level 1 for @va in root @r of the current space,
- * allocating tables on the way.  @guest_level is the level of the guest's
- * leaf: above 1, the shadow entry at that level is marked as shadowing a
- * large page.  A table in the kernel half of the kernel-mode root is
- * shared by every space, so a new top-level entry there goes into all.
+ * The shadow table at level @to (1 or 2) for @va in root @r of the current
+ * space, allocating tables on the way (in place of an absent marker, too).
+ * @guest_level is the level of the guest's leaf: above 1, the shadow entry
+ * at that level is marked as shadowing a large page.  A table in the
+ * kernel half of the kernel-mode root is shared by every space, so a new
+ * top-level entry there goes into all.
  */
-static u64 *shadow_leaf_table(struct pvisor_shadow *s, unsigned int r, u64 va,
-			      int guest_level)
+static u64 *shadow_table(struct pvisor_shadow *s, unsigned int r, u64 va,
+			 int guest_level, int to)
 {
 	unsigned int top = index_at(va, pvisor_host.paging_levels);
 	bool shared = r == 0 && top >= HALF;
 	u64 *table = page_address(s->cur->root[r]);
 	int level;
 
-	for (level = pvisor_host.paging_levels; level > 1; level--) {
+	for (level = pvisor_host.paging_levels; level > to; level--) {
 		u64 *e = &table[index_at(va, level)];
 
-		if (!(*e & _PAGE_PRESENT)) {
+		if (!(*e & _PAGE_PRESENT) || *e == PVISOR_SHADOW_ABSENT) {
 			struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 
 			if (!p)
@@ -625,7 +627,7 @@ static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
 static int shadow_install(struct pvisor_shadow *s, unsigned int r, u64 va,
 			  u64 leaf, const struct guest_walk *w)
 {
-	u64 *table = shadow_leaf_table(s, r, va, w->leaf_level);
+	u64 *table = shadow_table(s, r, va, w->leaf_level, 1);
 
 	if (!table)
 		return -ENOMEM;
@@ -637,26 +639,28 @@ static int shadow_install(struct pvisor_shadow *s, unsigned int r, u64 va,
 
 /*
  * The guest's entry for @va, which a user-mode access missed, is absent
- * from its table (walked into @w): hold it, and the table's other absent
- * entries, as PVISOR_SHADOW_ABSENT in the user root, so that the guest's
- * next faults there go straight to it.  The page becomes the switcher's
- * last one, as if it had delivered this fault itself.
+ * from its table (walked into @w), a page table or a page directory: hold
+ * it as PVISOR_SHADOW_ABSENT in the user root (for a page table, the
+ * table's other absent entries too), so that the guest's next faults
+ * there go straight to it.  The page becomes the switcher's last one, as
+ * if it had delivered this fault itself.
  */
 static void mark_absent(struct pvisor_shadow *s, u64 va, const struct guest_walk *w)
 {
+	int level = w->leaf_level;
 	u64 *table;
 
-	if (w->leaf_level != 1 || !w->up_user || !pvisor_shadow_absent_on())
+	if (level > 2 || !w->up_user || !pvisor_shadow_absent_on())
 		return;
-	table = shadow_leaf_table(s, 1, va, 1);
+	table = shadow_table(s, 1, va, 1, level);
 	if (!table)
 		return;		/* out of memory: the fault goes by the exit */
-	if (!table[index_at(va, 1)]) {
-		table[index_at(va, 1)] = PVISOR_SHADOW_ABSENT;
+	if (!table[index_at(va, level)]) {
+		table[index_at(va, level)] = PVISOR_SHADOW_ABSENT;
 		pvisor_stat_inc(PVISOR_STAT_SHADOW_ABSENT);
 	}
 	s->last_absent = va & PAGE_MASK;
-	if (READ_ONCE(shadow_prefetch))
+	if (level == 1 && READ_ONCE(shadow_prefetch))
 		map_ahead(s, table, va, w, true);
 }
 

@@ -89,6 +89,8 @@ static u64 shadow_leaf(struct pvisor_vcpu *vcpu, u32 mode, u64 va)
 
 		if (!(e & _PAGE_PRESENT))
 			return 0;
+		if (e == PVISOR_SHADOW_ABSENT)
+			return e;	/* a whole page directory entry */
 		table = phys_to_virt(e & PTE_PFN_MASK);
 	}
 	return table[va_index(va, 1)];
@@ -415,7 +417,8 @@ static void shadow_flush_in_a_large_page_drops_it_all(struct kunit *test)
 /*
  * Entries absent from the guest's table: a user-mode miss there holds it,
  * and the table's other absent entries, as PVISOR_SHADOW_ABSENT in the user
- * root only (the switcher delivers the next such faults itself).  Once the
+ * root only (the switcher delivers the next such faults itself), and so
+ * for an absent page directory entry.  Once the
  * guest maps one (no flush needed), the fault with RSVD fills it; a
  * mapping the access may not use leaves it to the ordinary miss; a flush
  * forgets it.
@@ -425,6 +428,7 @@ static void shadow_absent_entries_fault_to_the_guest(struct kunit *test)
 	struct pvisor_kunit_vm *t = test->priv;
 	struct pvisor_vcpu *v = &t->vcpu;
 	u64 va2 = SHADOW_VA + PAGE_SIZE, va3 = SHADOW_VA + 2 * PAGE_SIZE;
+	u64 va4 = SHADOW_VA + SZ_2M, va5 = SHADOW_VA + 2 * SZ_2M;
 	u64 f2 = GUEST_BASE + 3 * PAGE_SIZE;
 	const u32 rsvd = X86_PF_USER | X86_PF_PROT | X86_PF_RSVD;
 	u32 err;
@@ -460,6 +464,21 @@ static void shadow_absent_entries_fault_to_the_guest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va3), PVISOR_SHADOW_ABSENT);
 	pvisor_shadow_invalidate(&v->shadow, va3, 1);
 	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va3), 0ULL);
+
+	/* A page directory entry absent: held as absent for all its 2 MiB. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va4, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va4), PVISOR_SHADOW_ABSENT);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va4 + PAGE_SIZE),
+			PVISOR_SHADOW_ABSENT);
+	/* The guest gives it a table: the fault puts a shadow table there. */
+	map_more(test, va4, f2, _PAGE_PRESENT | _PAGE_USER);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va4, rsvd, &err), 0);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_USER, va4) & _PAGE_USER);
+	/* And a flush of an address under a held directory entry drops it. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, va5, X86_PF_USER, &err), 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va5), PVISOR_SHADOW_ABSENT);
+	pvisor_shadow_invalidate(&v->shadow, va5 + PAGE_SIZE, 1);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, va5), 0ULL);
 }
 
 /*

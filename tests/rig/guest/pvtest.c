@@ -5,6 +5,7 @@
  * turned into signals, page tables under fork and mprotect, threads).
  * Prints TAP; exits non-zero if any test failed.
  */
+#define _GNU_SOURCE
 #include <cpuid.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static int failed, n;
@@ -270,6 +272,25 @@ static void eflags_across_syscalls(void)
 	signal(SIGTRAP, SIG_DFL);
 }
 
+/*
+ * sigreturn to a frame no IRETQ can return to (a non-canonical rip) ends
+ * the process with SIGSEGV, as the CPU's #GP on IRETQ does natively.
+ */
+static void on_sigusr1_bad_rip(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)si;
+	((ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP] = 0x8000000000000000UL;
+}
+
+static void sigreturn_to_bad_rip(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_sigusr1_bad_rip, .sa_flags = SA_SIGINFO };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	raise(SIGUSR1);
+}
+
 static int under_pvisor(void)
 {
 	int size = klogctl(10, NULL, 0), len, found;	/* SIZE_BUFFER */
@@ -439,6 +460,8 @@ int main(void)
 		       "FS/GS base instructions are SIGILL: no base set behind the kernel");
 
 	eflags_across_syscalls();
+	result(killed_by(sigreturn_to_bad_rip, SIGSEGV),
+	       "sigreturn to a non-canonical rip: SIGSEGV, the kernel survives");
 
 	/* /proc */
 	i = open("/proc/self/status", O_RDONLY);

@@ -103,7 +103,20 @@ SYM_CODE_START(pvisor_iret)
 	pushq	%r11
 	pushq	%rax
 	movl	$PVISOR_HC_IRET, %eax
-	syscall		/* never returns: the host pops the frame or ends us */
+	syscall		/* returns only if the host refused the frame */
+	/*
+	 * Refused: a non-canonical rip or rsp, or a cs pvisor does not run,
+	 * as a sigreturn may ask for.  Natively IRETQ raises #GP there and
+	 * Linux (fixup_bad_iret) turns it into the interrupted context's own
+	 * #GP: a user frame gets its process SIGSEGV.  Do the same: the
+	 * registers back, the frame left as the #GP's, and Linux's #GP entry.
+	 */
+	UNWIND_HINT_IRET_REGS offset=24
+	popq	%rax
+	popq	%r11
+	popq	%rcx
+	pushq	$0		/* the error code */
+	jmp	asm_exc_general_protection
 SYM_CODE_END(pvisor_iret)
 
 /* common_interrupt_return jumps here for the way back to user mode. */

@@ -356,6 +356,12 @@ static void area_init(unsigned int cpu)
 	gdt[SW_USER32_CS >> 3] = 0x00cffb000000ffffULL;
 	gdt[SW_USER_DS >> 3] = 0x00cff3000000ffffULL;
 	gdt[SW_USER_CS >> 3] = 0x00affb000000ffffULL;
+	/*
+	 * Linux's CPU-number segment: user code reads (node << 12 | cpu)
+	 * from its limit with lsl (the vDSO's getcpu without RDPID).  Guests
+	 * have one vCPU, number 0 on node 0: limit 0, read-only data, DPL 3.
+	 */
+	gdt[SW_CPUNODE >> 3] = 0x0040f50000000000ULL;
 	set_tssldt_descriptor(&gdt[SW_TSS >> 3], va + AREA_TSS, DESC_TSS,
 			      sizeof(struct x86_hw_tss) - 1);
 

@@ -216,6 +216,7 @@
 #define SW_USER_DS		0x2b
 #define SW_USER_CS		0x33
 #define SW_TSS			0x40
+#define SW_CPUNODE		0x7b	/* GDT entry 15, as Linux's */
 
 #ifndef __ASSEMBLY__
 #include <linux/types.h>

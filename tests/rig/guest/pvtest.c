@@ -291,6 +291,26 @@ static void sigreturn_to_bad_rip(void)
 	raise(SIGUSR1);
 }
 
+/*
+ * The CPU number a program reads without a system call: lsl of Linux's
+ * CPU-number segment (0x7b), which the vDSO's getcpu uses without RDPID,
+ * agrees with the getcpu system call.
+ */
+static int cpunode_segment_agrees(void)
+{
+	unsigned int limit = ~0U, cpu = ~0U, node = ~0U;
+	unsigned char found;
+
+	asm volatile("lsl %[sel], %[lim]; setz %[ok]"
+		     : [lim] "+r" (limit), [ok] "=q" (found) : [sel] "r" (0x7bU));
+	if (syscall(SYS_getcpu, &cpu, &node, NULL))
+		return 0;
+	if (!found || (limit & 0xfff) != cpu || (limit >> 12) != node)
+		printf("# lsl 0x7b: %s, limit %#x; getcpu: cpu %u node %u\n",
+		       found ? "valid" : "refused", limit, cpu, node);
+	return found && (limit & 0xfff) == cpu && (limit >> 12) == node;
+}
+
 static int under_pvisor(void)
 {
 	int size = klogctl(10, NULL, 0), len, found;	/* SIZE_BUFFER */
@@ -460,6 +480,8 @@ int main(void)
 		       "FS/GS base instructions are SIGILL: no base set behind the kernel");
 
 	eflags_across_syscalls();
+	result(cpunode_segment_agrees(),
+	       "the CPU-number segment (lsl 0x7b, the vDSO's getcpu) agrees with getcpu()");
 	result(killed_by(sigreturn_to_bad_rip, SIGSEGV),
 	       "sigreturn to a non-canonical rip: SIGSEGV, the kernel survives");
 

@@ -41,10 +41,10 @@
  * way.  Only what a TLB could hold is mapped, so it changes no rule above.
  *
  * Absent entries: where the guest's page table (or page directory) has no
- * entry for a user address, the user root holds PVISOR_SHADOW_ABSENT in the
- * same place, which faults with RSVD set; the
- * switcher delivers such a #PF to the guest kernel at once, the guest's
- * own fault without a host exit.  x86 lets an OS make an entry present
+ * entry for a user address, the user root holds PVISOR_SHADOW_ABSENT in
+ * the same place, which faults with RSVD set; the switcher delivers such
+ * a #PF to the guest kernel at once, the guest's own fault without a host
+ * exit.  x86 lets an OS make an entry present
  * without a flush, and the shadow would not see it: the guest then gets
  * one spurious fault (which every OS must take, as another CPU's racing
  * fault gives the same), and a second fault in a row on the page exits

@@ -612,12 +612,12 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	area_put(a, AREA_LAST_PAGE_FAULT, g->last_page_fault);
 	area_put(a, AREA_DIRECT_INFLIGHT, 0);
 	for (v = 0; v < 32; v++)
-		if ((SW_DIRECT_EXCEPTIONS & BIT(v)) ||
-		    (v == X86_TRAP_PF && g->direct_page_faults))
+		if (SW_DIRECT_EXCEPTIONS & BIT(v))
 			area_put(a, AREA_ENTRY_EXCEPTION + 8 * v,
 				 g->exception_entry ? g->exception_entry[v] : 0);
-		else
-			area_put(a, AREA_ENTRY_EXCEPTION + 8 * v, 0);
+	area_put(a, AREA_ENTRY_EXCEPTION + 8 * X86_TRAP_PF,
+		 g->direct_page_faults && g->exception_entry ?
+		 g->exception_entry[X86_TRAP_PF] : 0);
 
 	/*
 	 * While pvisor's IDT is loaded nothing may trap into the kernel (a

@@ -41,22 +41,32 @@ const char *pvisor_exception_name(u64 vector)
 	return vector < ARRAY_SIZE(exception_names) ? exception_names[vector] : "?";
 }
 
-/* Read and write the guest's virtual IF in the shared page. */
+/*
+ * Read and write the guest's shared page (its virtual IF, the pending
+ * vectors, CR2) in place: the page the guest registered is pinned, and the
+ * switcher reads and writes the same page, so these need no look-up of the
+ * guest address and no user copy on every round trip.  If the launcher
+ * maps something else at that guest address, the guest sees the new page
+ * and the host still the pinned one: only that guest's interrupts suffer.
+ */
 static int read_irq_mask(struct pvisor_vcpu *vcpu, u8 *mask)
 {
+	const struct pvisor_shared *sh;
+
 	*mask = 1;
-	if (!vcpu->shared_gpa)
+	if (!vcpu->shared_page)
 		return 0;	/* no shared page: interrupts stay masked */
-	return pvisor_read_guest(vcpu->vm, vcpu->shared_gpa +
-				 offsetof(struct pvisor_shared, irq_mask), mask, 1);
+	sh = page_address(vcpu->shared_page);
+	*mask = READ_ONCE(sh->irq_mask);
+	return 0;
 }
 
 static int write_shared(struct pvisor_vcpu *vcpu, size_t off, const void *v,
 			size_t len)
 {
-	if (!vcpu->shared_gpa)
-		return 0;
-	return pvisor_write_guest(vcpu->vm, vcpu->shared_gpa + off, v, len);
+	if (vcpu->shared_page)
+		memcpy((u8 *)page_address(vcpu->shared_page) + off, v, len);
+	return 0;
 }
 
 /* Mirror the pending vectors into the shared page for the guest's sti. */

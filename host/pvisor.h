@@ -337,6 +337,7 @@ u64 pvisor_sw_guest_top_entry(struct pvisor_sw_map *m);
 void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
 			     unsigned int cpu);
 void pvisor_sw_guest_map_shared(struct pvisor_sw_map *m, struct page *page);
+void pvisor_switcher_unpark(void);
 void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit);
 
@@ -433,6 +434,7 @@ enum pvisor_stat {
 	PVISOR_STAT_DIRECT_EXCEPTIONS,
 	PVISOR_STAT_DIRECT_PAGE_FAULTS,
 	PVISOR_STAT_DIRECT_HYPERCALLS,
+	PVISOR_STAT_PGE_UNPARKS,
 	PVISOR_STAT_EXIT_MMIO,
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMU_BATCHES,

@@ -351,6 +351,14 @@ static bool exit_to_launcher(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 	return false;
 }
 
+/* Give this CPU's global pages back (switcher.c: parked between runs). */
+static void unpark_global_pages(void)
+{
+	local_irq_disable();
+	pvisor_switcher_unpark();
+	local_irq_enable();
+}
+
 /* Run @vcpu (its run mutex held) until the launcher is needed; fill @run. */
 int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 {
@@ -359,7 +367,10 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 
 	WRITE_ONCE(vcpu->task, current);
 	while (!exit_to_launcher(vcpu, run)) {
-		cond_resched();
+		if (need_resched()) {
+			unpark_global_pages();
+			cond_resched();
+		}
 		if (launcher_has_ldt()) {
 			pvisor_vcpu_crash(vcpu, PVISOR_CRASH_BAD_STATE, 0, 0, 0,
 					  "the launcher installed an LDT (modify_ldt)");
@@ -383,6 +394,7 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 		pvisor_stat_inc(PVISOR_STAT_EXITS);
 		handle_exit(vcpu, &e);
 	}
+	unpark_global_pages();
 	WRITE_ONCE(vcpu->task, NULL);
 	pvisor_frame_to_regs(vcpu, &run->regs);
 	return 0;

@@ -412,8 +412,9 @@ struct host_state {
 #define GUEST_CR4_OFF	(X86_CR4_PGE | X86_CR4_PKE | X86_CR4_FSGSBASE)
 
 /*
- * CR4 is written raw, only while pvisor's IDT is loaded: no host handler
- * can run in between, so the kernel's shadow of CR4 stays right as it is,
+ * CR4 is written raw, only while pvisor's IDT is loaded (or, to set PGE
+ * alone, with interrupts off): no host handler can run in between, so the
+ * kernel's shadow of CR4 stays right as it is,
  * and none runs without FSGSBASE (the NMI and #MC entries use rdgsbase when
  * the kernel does).  native_write_cr4() would refuse the change: the kernel
  * pins FSGSBASE against an attacker who clears it for good.
@@ -421,6 +422,33 @@ struct host_state {
 static void write_cr4_raw(unsigned long cr4)
 {
 	asm volatile("mov %0, %%cr4" : : "r" (cr4) : "memory");
+}
+
+/*
+ * CR4.PGE stays off between two entries on a CPU ("parked"): switching it
+ * back on at each exit and off again at the next entry cost two full TLB
+ * flushes per round trip.  A host without global pages is only slower,
+ * never wrong (every CR3 write then flushes the kernel's entries too), and
+ * the kernel's shadow of CR4 still says PGE, so anything that rewrites
+ * CR4 (a global flush, cr4_set_bits()) turns it back on by itself.  The
+ * run loop unparks before it lets another task have the CPU and when the
+ * vCPU leaves PVISOR_RUN (pvisor_switcher_unpark()).
+ */
+static DEFINE_PER_CPU(bool, pge_parked);
+
+/* Interrupts off: give this CPU its global pages back if a run parked them. */
+void pvisor_switcher_unpark(void)
+{
+	unsigned long cr4;
+
+	lockdep_assert_irqs_disabled();
+	if (!this_cpu_read(pge_parked))
+		return;
+	this_cpu_write(pge_parked, false);
+	cr4 = native_read_cr4();
+	if (!(cr4 & X86_CR4_PGE))
+		write_cr4_raw(cr4 | X86_CR4_PGE);
+	pvisor_stat_inc(PVISOR_STAT_PGE_UNPARKS);
 }
 
 static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
@@ -468,9 +496,14 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 	u16 sel;
 	u64 kgs;
 
-	/* The host's CR4 before the host's IDT (see write_cr4_raw()). */
-	if (h->cr4 & GUEST_CR4_OFF)
-		write_cr4_raw(h->cr4);
+	/*
+	 * The host's CR4 before the host's IDT (see write_cr4_raw()), without
+	 * PGE, which stays parked.
+	 */
+	if (h->cr4 & GUEST_CR4_OFF & ~X86_CR4_PGE)
+		write_cr4_raw(h->cr4 & ~X86_CR4_PGE);
+	if (h->cr4 & X86_CR4_PGE)
+		this_cpu_write(pge_parked, true);
 	/*
 	 * The host's IDT first: an NMI between these two instructions then
 	 * runs the host's handler on one of our IST stacks (sized for it),
@@ -700,6 +733,7 @@ fail:
 
 static void flush_this_cpu(void *unused)
 {
+	pvisor_switcher_unpark();
 	__flush_tlb_all();
 }
 

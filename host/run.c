@@ -155,7 +155,8 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	unsigned int cpu;
 	struct pvisor_fpu_run fpu;
 
-	kernel_fpu_begin_mask(KFPU_387 | KFPU_MXCSR);
+	/* No control-word set-up: the guest's image is loaded right after. */
+	kernel_fpu_begin_mask(0);
 	local_irq_disable();
 	if (may_abandon && interrupt_came_late(vcpu)) {
 		local_irq_enable();

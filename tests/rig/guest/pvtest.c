@@ -17,7 +17,9 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -344,6 +346,231 @@ static void set_gs_base_directly(void)
 	fflush(stdout);
 }
 
+/* --- ptrace of system calls ------------------------------------------- */
+
+#define SYSCALL_STOP	(SIGTRAP | 0x80)	/* PTRACE_O_TRACESYSGOOD */
+
+/* Wait for the tracee's next stop: its signal, or -1 if it is gone. */
+static int next_stop(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+		return -1;
+	return WSTOPSIG(status);
+}
+
+/* Resume with @req (PTRACE_SYSCALL, ...) and wait for a syscall stop. */
+static int to_syscall_stop(pid_t pid, int req, struct user_regs_struct *r)
+{
+	if (ptrace(req, pid, 0, 0) || next_stop(pid) != SYSCALL_STOP)
+		return 0;
+	return ptrace(PTRACE_GETREGS, pid, 0, r) == 0;
+}
+
+/* A child that stops for its tracer, then runs @fn and exits with it. */
+static pid_t traced_child(int (*fn)(void))
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		_exit(fn());
+	}
+	if (pid < 0 || next_stop(pid) != SIGSTOP ||
+	    ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD |
+		   PTRACE_O_EXITKILL)) {
+		if (pid > 0)
+			kill(pid, SIGKILL);
+		return -1;
+	}
+	return pid;
+}
+
+/* Let the tracee run to its end; did it exit with 0? */
+static int finished_well(pid_t pid)
+{
+	int status;
+
+	if (ptrace(PTRACE_DETACH, pid, 0, 0))
+		kill(pid, SIGKILL);
+	if (waitpid(pid, &status, 0) != pid)
+		return 0;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		printf("# the tracee ended with status %#x\n", status);
+		return 0;
+	}
+	return 1;
+}
+
+static int call_getppid(void)
+{
+	return syscall(SYS_getppid) == getppid() ? 0 : 1;
+}
+
+static int call_getpid_gets_ppid(void)
+{
+	return syscall(SYS_getpid) == getppid() ? 0 : 1;
+}
+
+static int call_dup_bad_fd(void)
+{
+	long fd = syscall(SYS_dup, 999L);	/* the tracer makes it dup(0) */
+
+	return fd >= 0 && fd != 999 ? 0 : 1;
+}
+
+static int call_skipped(void)
+{
+	return syscall(SYS_getpid) == 42 ? 0 : 1;
+}
+
+static int call_emulated(void)
+{
+	return syscall(SYS_getpid) == 1234 && getpid() != 1234 ? 0 : 1;
+}
+
+static int restart_pipe[2];
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+}
+
+static int read_restarted(void)
+{
+	struct sigaction sa = { .sa_handler = on_sigusr1, .sa_flags = SA_RESTART };
+	char buf[8] = "";
+
+	sigaction(SIGUSR1, &sa, NULL);
+	close(restart_pipe[1]);
+	if (read(restart_pipe[0], buf, sizeof(buf)) != 5)
+		return 1;
+	return strcmp(buf, "again") ? 2 : 0;
+}
+
+/* The tracer of read_restarted(): signal it in its read, count entries. */
+static int trace_restart(pid_t pid)
+{
+	struct user_regs_struct r;
+	int entries = 0, interrupted = 0, sig, i;
+
+	close(restart_pipe[0]);
+	for (i = 0; i < 64; i++) {
+		if (ptrace(PTRACE_SYSCALL, pid, 0, 0))
+			break;
+		sig = next_stop(pid);
+		if (sig < 0)
+			break;
+		if (sig == SIGUSR1) {		/* the signal-delivery stop */
+			if (ptrace(PTRACE_SYSCALL, pid, 0, SIGUSR1) ||
+			    next_stop(pid) != SYSCALL_STOP)
+				break;
+		} else if (sig != SYSCALL_STOP) {
+			continue;
+		}
+		if (ptrace(PTRACE_GETREGS, pid, 0, &r))
+			break;
+		if (r.orig_rax != SYS_read)
+			continue;
+		if (r.rax == (unsigned long)-ENOSYS) {		/* an entry */
+			if (++entries == 1) {
+				ptrace(PTRACE_SYSCALL, pid, 0, 0);
+				usleep(100000);
+				kill(pid, SIGUSR1);
+				if (next_stop(pid) != SYSCALL_STOP ||
+				    ptrace(PTRACE_GETREGS, pid, 0, &r))
+					break;
+				/* the exit of the interrupted read */
+				interrupted = r.rax == (unsigned long)-512; /* ERESTARTSYS */
+			} else {
+				if (write(restart_pipe[1], "again", 5) != 5)
+					break;
+				close(restart_pipe[1]);
+				break;
+			}
+		}
+	}
+	if (entries != 2 || !interrupted)
+		printf("# %d read entries seen, interrupted exit %s\n", entries,
+		       interrupted ? "seen" : "not seen");
+	return entries == 2 && interrupted;
+}
+
+static void ptrace_syscalls(void)
+{
+	struct user_regs_struct r;
+	int ok;
+	pid_t pid;
+
+	/* entry and exit stops, the number and the return value */
+	pid = traced_child(call_getppid);
+	ok = pid > 0;
+	while (ok && to_syscall_stop(pid, PTRACE_SYSCALL, &r) &&
+	       r.orig_rax != SYS_getppid)
+		;
+	ok = ok && r.orig_rax == SYS_getppid && r.rax == (unsigned long)-ENOSYS;
+	ok = ok && to_syscall_stop(pid, PTRACE_SYSCALL, &r) &&
+	     r.orig_rax == SYS_getppid && r.rax == (unsigned long)getpid();
+	result(ok && finished_well(pid),
+	       "PTRACE_SYSCALL: entry stop, exit stop with the return value");
+
+	/* a new syscall number at entry */
+	pid = traced_child(call_getpid_gets_ppid);
+	ok = pid > 0;
+	while (ok && to_syscall_stop(pid, PTRACE_SYSCALL, &r) &&
+	       r.orig_rax != SYS_getpid)
+		;
+	r.orig_rax = SYS_getppid;
+	ok = ok && !ptrace(PTRACE_SETREGS, pid, 0, &r);
+	result(ok && finished_well(pid), "PTRACE_SYSCALL: syscall number changed at entry");
+
+	/* a new argument at entry */
+	pid = traced_child(call_dup_bad_fd);
+	ok = pid > 0;
+	while (ok && to_syscall_stop(pid, PTRACE_SYSCALL, &r) &&
+	       r.orig_rax != SYS_dup)
+		;
+	ok = ok && r.rdi == 999;
+	r.rdi = 0;
+	ok = ok && !ptrace(PTRACE_SETREGS, pid, 0, &r);
+	result(ok && finished_well(pid), "PTRACE_SYSCALL: argument changed at entry");
+
+	/* skipped at entry (number -1), return value set at exit */
+	pid = traced_child(call_skipped);
+	ok = pid > 0;
+	while (ok && to_syscall_stop(pid, PTRACE_SYSCALL, &r) &&
+	       r.orig_rax != SYS_getpid)
+		;
+	r.orig_rax = -1;
+	ok = ok && !ptrace(PTRACE_SETREGS, pid, 0, &r) &&
+	     to_syscall_stop(pid, PTRACE_SYSCALL, &r) &&
+	     r.rax == (unsigned long)-ENOSYS;
+	r.rax = 42;
+	ok = ok && !ptrace(PTRACE_SETREGS, pid, 0, &r);
+	result(ok && finished_well(pid),
+	       "PTRACE_SYSCALL: syscall skipped (-ENOSYS), return value set at exit");
+
+	/* PTRACE_SYSEMU: stopped at entry, never run, the tracer answers */
+	pid = traced_child(call_emulated);
+	ok = pid > 0;
+	while (ok && to_syscall_stop(pid, PTRACE_SYSEMU, &r) &&
+	       r.orig_rax != SYS_getpid)
+		;
+	ok = ok && r.orig_rax == SYS_getpid;
+	r.rax = 1234;
+	ok = ok && !ptrace(PTRACE_SETREGS, pid, 0, &r);
+	result(ok && finished_well(pid), "PTRACE_SYSEMU: the tracer emulates getpid");
+
+	/* restart after a signal, as the tracer sees it */
+	ok = pipe(restart_pipe) == 0;
+	pid = ok ? traced_child(read_restarted) : -1;
+	ok = pid > 0 && trace_restart(pid);
+	result(ok && finished_well(pid),
+	       "ptrace: a read interrupted by a signal exits with -ERESTARTSYS and is restarted");
+}
+
 static sigjmp_buf jb;
 
 static void on_segv(int sig)
@@ -480,6 +707,7 @@ int main(void)
 		       "FS/GS base instructions are SIGILL: no base set behind the kernel");
 
 	eflags_across_syscalls();
+	ptrace_syscalls();
 	result(cpunode_segment_agrees(),
 	       "the CPU-number segment (lsl 0x7b, the vDSO's getcpu) agrees with getcpu()");
 	result(killed_by(sigreturn_to_bad_rip, SIGSEGV),

@@ -157,6 +157,18 @@ direct() {
 }
 direct 1 syscalls exits_user_syscall direct_syscalls
 direct 3 "int3s to the guest kernel" exits_exception direct_exceptions
+# CR4.PGE stays off between entries (switcher.c) and comes back when the
+# vCPU leaves PVISOR_RUN: each of these guest runs gives it back once at
+# least.
+if grep -qw pge /proc/cpuinfo; then
+	u0=$(stat pge_unparks)
+	direct 1 "syscalls (again, for the global pages)" exits_user_syscall direct_syscalls
+	u=$(( $(stat pge_unparks) - u0 ))
+	[ "$u" -ge 1 ] && ok "global pages: given back $u times after a guest run" ||
+		not_ok "global pages: not given back after a guest run (pge_unparks +$u)"
+else
+	skip "global pages given back after a run" "this CPU has no PGE"
+fi
 # SET_STACK and SET_SEGMENT_BASE in the switcher: the same answers and
 # effects as through the host (below, with the direct switch off).
 hc0=$(stat direct_hypercalls)

@@ -7,9 +7,10 @@
  * their choosing at CPL 3 under page tables the module builds, pin memory,
  * and arm host timers.  That is the same trust KVM asks for /dev/kvm.
  *
- * /dev/pvisor hands out VM fds; a VM fd sets up guest memory, ioeventfds
- * and vCPU fds; a vCPU fd has the registers, PVISOR_RUN, PVISOR_INJECT_IRQ
- * (any thread, any time), and read() and write() for the guest's console.
+ * /dev/pvisor hands out VM fds; a VM fd sets up guest memory, ioeventfds,
+ * interrupt status registers and vCPU fds; a vCPU fd has the registers,
+ * PVISOR_RUN, PVISOR_INJECT_IRQ (any thread, any time), and read() and
+ * write() for the guest's console.
  * Anything else is -ENOTTY.  Each open VM or vCPU fd holds a module
  * reference, so the module cannot be unloaded while a VM exists; a vCPU
  * holds its VM, which goes away with the last of its fds.
@@ -42,7 +43,8 @@ void pvisor_fill_version(struct pvisor_version *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->abi_version = PVISOR_ABI_VERSION;
-	v->capabilities = PVISOR_CAP_VM | PVISOR_CAP_IOEVENTFD;
+	v->capabilities = PVISOR_CAP_VM | PVISOR_CAP_IOEVENTFD |
+			  PVISOR_CAP_IRQ_STATUS;
 	if (pvisor_host.paging_levels == 5)
 		v->capabilities |= PVISOR_CAP_LA57_HOST;
 	if (pvisor_host.pti)
@@ -192,10 +194,13 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 		if (copy_from_user(&irq, argp, sizeof(irq)))
 			return -EFAULT;
-		if (irq.flags || irq.vector < FIRST_EXTERNAL_VECTOR || irq.vector > 255)
+		if ((irq.flags & ~PVISOR_IRQ_STATUS_BITS) ||
+		    irq.vector < FIRST_EXTERNAL_VECTOR || irq.vector > 255)
 			return -EINVAL;
-		pvisor_raise_irq(vcpu, irq.vector);
-		return 0;
+		ret = pvisor_irq_status_set(vcpu->vm, irq.vector, irq.flags);
+		if (!ret)
+			pvisor_raise_irq(vcpu, irq.vector);
+		return ret;
 	}
 	case PVISOR_SET_REGS:
 		if (copy_from_user(&regs, argp, sizeof(regs)))
@@ -342,6 +347,13 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (copy_from_user(&req, argp, sizeof(req)))
 			return -EFAULT;
 		return pvisor_ioeventfd(vm, &req);
+	}
+	case PVISOR_IRQ_STATUS: {
+		struct pvisor_irq_status req;
+
+		if (copy_from_user(&req, argp, sizeof(req)))
+			return -EFAULT;
+		return pvisor_irq_status(vm, &req);
 	}
 	default:
 		return -ENOTTY;

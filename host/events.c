@@ -165,6 +165,48 @@ int pvisor_deliver_syscall(struct pvisor_vcpu *vcpu)
 }
 
 /*
+ * Device interrupts are timed from the raise to the delivery into the
+ * guest kernel, apart for a vCPU that was halted (woken from its wait) and
+ * one that was running (kicked out of the guest, or in the run loop).
+ */
+static int device_irq(unsigned int vector)
+{
+	if (vector < PVISOR_FIRST_DEVICE_VECTOR ||
+	    vector >= PVISOR_FIRST_DEVICE_VECTOR + PVISOR_DEVICE_IRQS)
+		return -1;
+	return vector - PVISOR_FIRST_DEVICE_VECTOR;
+}
+
+static void irq_raised(struct pvisor_vcpu *vcpu, unsigned int vector)
+{
+	int i = device_irq(vector);
+
+	if (i < 0 || test_bit(vector, (unsigned long *)vcpu->pending))
+		return;		/* not timed, or timed since the first raise */
+	WRITE_ONCE(vcpu->irq_raised_halted[i], READ_ONCE(vcpu->halted));
+	WRITE_ONCE(vcpu->irq_raised_ns[i], ktime_get_ns());
+}
+
+static void irq_delivered(struct pvisor_vcpu *vcpu, unsigned int vector)
+{
+	int i = device_irq(vector);
+	u64 t;
+
+	if (i < 0)
+		return;
+	t = xchg(&vcpu->irq_raised_ns[i], 0);
+	if (!t)
+		return;
+	if (READ_ONCE(vcpu->irq_raised_halted[i])) {
+		pvisor_stat_inc(PVISOR_STAT_IRQ_LATENCY_HALTED);
+		pvisor_stat_add(PVISOR_STAT_IRQ_LATENCY_HALTED_NS, ktime_get_ns() - t);
+	} else {
+		pvisor_stat_inc(PVISOR_STAT_IRQ_LATENCY_RUNNING);
+		pvisor_stat_add(PVISOR_STAT_IRQ_LATENCY_RUNNING_NS, ktime_get_ns() - t);
+	}
+}
+
+/*
  * Before each entry: deliver the lowest pending interrupt if the guest's
  * virtual IF allows it.  Return: 0, or -EFAULT if the guest was ended.
  */
@@ -180,6 +222,7 @@ int pvisor_deliver_interrupts(struct pvisor_vcpu *vcpu)
 	vector = find_first_bit((unsigned long *)vcpu->pending, 256);
 	if (vector >= 256 || !test_and_clear_bit(vector, (unsigned long *)vcpu->pending))
 		return 0;
+	irq_delivered(vcpu, vector);
 	if (deliver(vcpu, vcpu->entries.interrupt, vector, "interrupt"))
 		return -EFAULT;
 	return publish_pending(vcpu);
@@ -195,6 +238,7 @@ void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector)
 {
 	struct task_struct *task;
 
+	irq_raised(vcpu, vector);
 	set_bit(vector, (unsigned long *)vcpu->pending);
 	wake_up(&vcpu->wq);
 	/* The vCPU thread may leave PVISOR_RUN and exit meanwhile. */
@@ -293,7 +337,9 @@ long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg)
 		return -EFAULT;
 	pvisor_stat_inc(PVISOR_STAT_HALTS);
 	/* A signal ends the wait too: the run loop leaves for it. */
+	WRITE_ONCE(vcpu->halted, true);
 	wait_event_interruptible(vcpu->wq, pvisor_irq_pending(vcpu));
+	WRITE_ONCE(vcpu->halted, false);
 	return 0;
 }
 

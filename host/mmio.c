@@ -14,7 +14,9 @@
  *   - completed here: a write that matches a registered ioeventfd (the
  *     virtio QueueNotify register) signals the eventfd, which wakes the
  *     device thread, and the guest resumes after one exit with no return
- *     to userspace; or
+ *     to userspace; a read of a registered interrupt status register
+ *     (virtio's InterruptStatus) or a write to its acknowledge register
+ *     is served from the bits PVISOR_INJECT_IRQ set, the same way; or
  *   - handed to the launcher as PVISOR_EXIT_MMIO.  A write is done once
  *     reported; a read waits for PVISOR_RUN_MMIO_COMPLETE, whose data we
  *     put in the destination register before stepping over the instruction.
@@ -23,6 +25,7 @@
 
 #include <linux/eventfd.h>
 #include <kunit/visibility.h>
+#include <asm/irq_vectors.h>
 #include <asm/trapnr.h>
 
 #include "pvisor.h"
@@ -266,6 +269,116 @@ void pvisor_mmio_vm_destroy(struct pvisor_vm *vm)
 	vm->nr_ioeventfds = 0;
 }
 
+/* --- interrupt status registers ------------------------------------------ */
+
+static bool irq_status_claims(struct pvisor_vm *vm, u64 gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_irq_status; i++)
+		if (vm->irq_status[i].status_gpa == gpa ||
+		    vm->irq_status[i].ack_gpa == gpa)
+			return true;
+	return false;
+}
+
+static struct pvisor_irq_status_reg *irq_status_find(struct pvisor_vm *vm,
+						     unsigned int vector)
+{
+	/* Pairs with the release in pvisor_irq_status(): entries below n are whole. */
+	unsigned int i, n = smp_load_acquire(&vm->nr_irq_status);
+
+	for (i = 0; i < n; i++)
+		if (vm->irq_status[i].vector == vector)
+			return &vm->irq_status[i];
+	return NULL;
+}
+
+/* PVISOR_IRQ_STATUS: add a register, or clear one's bits. */
+int pvisor_irq_status(struct pvisor_vm *vm, const struct pvisor_irq_status *req)
+{
+	struct pvisor_irq_status_reg *r;
+	int ret = 0;
+
+	if ((req->flags & ~PVISOR_IRQ_STATUS_RESET) ||
+	    req->vector < FIRST_EXTERNAL_VECTOR || req->vector > 255)
+		return -EINVAL;
+	if (req->flags & PVISOR_IRQ_STATUS_RESET) {
+		if (req->status_gpa || req->ack_gpa)
+			return -EINVAL;
+		r = irq_status_find(vm, req->vector);
+		if (!r)
+			return -ENOENT;
+		atomic_set(&r->bits, 0);
+		return 0;
+	}
+	if (!IS_ALIGNED(req->status_gpa, 4) || !IS_ALIGNED(req->ack_gpa, 4) ||
+	    req->status_gpa == req->ack_gpa ||
+	    !pvisor_gpa_is_mmio(vm, req->status_gpa) ||
+	    !pvisor_gpa_is_mmio(vm, req->ack_gpa))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (irq_status_find(vm, req->vector) ||
+	    irq_status_claims(vm, req->status_gpa) ||
+	    irq_status_claims(vm, req->ack_gpa)) {
+		ret = -EEXIST;
+	} else if (vm->nr_irq_status == PVISOR_MAX_IRQ_STATUS) {
+		ret = -ENOSPC;
+	} else {
+		r = &vm->irq_status[vm->nr_irq_status];
+		*r = (struct pvisor_irq_status_reg) {
+			.status_gpa = req->status_gpa, .ack_gpa = req->ack_gpa,
+			.vector = req->vector,
+		};
+		/* Readers without the lock see the entry whole or not at all. */
+		smp_store_release(&vm->nr_irq_status, vm->nr_irq_status + 1);
+	}
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_irq_status);
+
+/* PVISOR_INJECT_IRQ's status bits, before the interrupt is raised. */
+int pvisor_irq_status_set(struct pvisor_vm *vm, unsigned int vector, u32 bits)
+{
+	struct pvisor_irq_status_reg *r;
+
+	if (!bits)
+		return 0;
+	r = irq_status_find(vm, vector);
+	if (!r)
+		return -EINVAL;
+	atomic_or(bits, &r->bits);
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_irq_status_set);
+
+/* A guest read of a status register or write to an acknowledge register. */
+bool pvisor_irq_status_access(struct pvisor_vm *vm, u64 gpa, unsigned int len,
+			      bool is_write, u64 *data)
+{
+	/* As in irq_status_find(). */
+	unsigned int i, n = smp_load_acquire(&vm->nr_irq_status);
+
+	if (len != 4)
+		return false;
+	for (i = 0; i < n; i++) {
+		struct pvisor_irq_status_reg *r = &vm->irq_status[i];
+
+		if (!is_write && r->status_gpa == gpa) {
+			*data = (u32)atomic_read(&r->bits);
+			return true;
+		}
+		if (is_write && r->ack_gpa == gpa) {
+			atomic_andnot((u32)*data, &r->bits);
+			return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_irq_status_access);
+
 /* Signal the eventfd registered for this write, if there is one. */
 static bool ioeventfd_signal(struct pvisor_vm *vm, u64 gpa, unsigned int len)
 {
@@ -316,6 +429,7 @@ void pvisor_mmio_fault(struct pvisor_vcpu *vcpu)
 	struct pvisor_frame *f = &vcpu->frame;
 	u8 buf[INSN_FETCH];
 	unsigned int avail;
+	enum pvisor_stat stat;
 	const u8 *insn;
 	bool in_kernel;
 
@@ -342,14 +456,26 @@ void pvisor_mmio_fault(struct pvisor_vcpu *vcpu)
 				  m->len, m->gpa);
 		return;
 	}
-	/* A write to a registered ioeventfd is done here; the rest exits. */
-	in_kernel = m->is_write && ioeventfd_signal(vcpu->vm, m->gpa, m->len);
+	/*
+	 * A write to a registered ioeventfd, and the interrupt status
+	 * registers, are done here; the rest exits.
+	 */
+	if (m->is_write && ioeventfd_signal(vcpu->vm, m->gpa, m->len))
+		stat = PVISOR_STAT_MMIO_IOEVENTFD;
+	else if (pvisor_irq_status_access(vcpu->vm, m->gpa, m->len, m->is_write,
+					  &m->data))
+		stat = PVISOR_STAT_MMIO_IRQ_STATUS;
+	else
+		stat = PVISOR_STAT_EXIT_MMIO;
+	in_kernel = stat != PVISOR_STAT_EXIT_MMIO;
 	trace_pvisor_mmio(vcpu->vm->id, vcpu->id, m->gpa, m->len, m->is_write,
 			  m->data, in_kernel);
-	pvisor_stat_inc(in_kernel ? PVISOR_STAT_MMIO_IOEVENTFD : PVISOR_STAT_EXIT_MMIO);
+	pvisor_stat_inc(stat);
 	if (!in_kernel)
 		m->exit = true;
-	if (m->is_write)
+	else if (!m->is_write)
+		pvisor_mmio_read_result(f, &m->insn, m->data);
+	if (m->is_write || in_kernel)
 		f->rip += m->insn.len;
 	else
 		m->read_pending = true;

@@ -102,6 +102,16 @@ struct pvisor_ioeventfd_entry {
 	struct eventfd_ctx *ctx;
 };
 
+/*
+ * An interrupt status register the module serves (mmio.c).  Set once, then
+ * published by nr_irq_status; only .bits changes afterwards.
+ */
+struct pvisor_irq_status_reg {
+	u64 status_gpa, ack_gpa;
+	u32 vector;
+	atomic_t bits;
+};
+
 struct pvisor_vm {
 	struct mutex lock;		/* protects regions, vcpu_ids */
 	struct pvisor_region regions[PVISOR_MAX_MEM_REGIONS];
@@ -111,6 +121,8 @@ struct pvisor_vm {
 	struct mm_struct *mm;		/* the launcher's, with the hole mapped */
 	struct pvisor_ioeventfd_entry ioeventfds[PVISOR_MAX_IOEVENTFDS];
 	unsigned int nr_ioeventfds;	/* under lock */
+	struct pvisor_irq_status_reg irq_status[PVISOR_MAX_IRQ_STATUS];
+	unsigned int nr_irq_status;	/* written under lock, read with acquire */
 	/*
 	 * The guest's page-table pages, as it declares them (DECLARE_TABLE
 	 * and RELEASE_TABLE in MMU_UPDATE; page_tables.c): guest frame number -> level, as an
@@ -260,6 +272,14 @@ struct pvisor_vcpu {
 	u64 sp0;			/* guest kernel stack for events */
 	unsigned long pending[256 / BITS_PER_LONG];	/* vectors */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
+	bool halted;			/* in PVISOR_HC_HALT's wait */
+	/*
+	 * When each device vector became pending (ktime ns; 0: not timed),
+	 * and whether the vCPU was halted then: the raise-to-delivery
+	 * latency in debugfs (irq_latency_*).
+	 */
+	u64 irq_raised_ns[PVISOR_DEVICE_IRQS];
+	bool irq_raised_halted[PVISOR_DEVICE_IRQS];
 	struct hrtimer timer;		/* PVISOR_HC_SET_TIMER */
 	u64 time_base;			/* host ns at guest time 0 */
 	u64 shared_gpa;			/* 0: not registered */
@@ -295,6 +315,10 @@ void pvisor_mmio_read_result(struct pvisor_frame *f,
 void pvisor_mmio_fault(struct pvisor_vcpu *vcpu);
 int pvisor_mmio_complete(struct pvisor_vcpu *vcpu, bool complete, u64 data);
 int pvisor_ioeventfd(struct pvisor_vm *vm, const struct pvisor_ioeventfd *req);
+int pvisor_irq_status(struct pvisor_vm *vm, const struct pvisor_irq_status *req);
+int pvisor_irq_status_set(struct pvisor_vm *vm, unsigned int vector, u32 bits);
+bool pvisor_irq_status_access(struct pvisor_vm *vm, u64 gpa, unsigned int len,
+			      bool is_write, u64 *data);
 void pvisor_mmio_vm_destroy(struct pvisor_vm *vm);
 
 /* hypercall.c: the table and dispatch */
@@ -437,11 +461,16 @@ enum pvisor_stat {
 	PVISOR_STAT_PGE_UNPARKS,
 	PVISOR_STAT_EXIT_MMIO,
 	PVISOR_STAT_MMIO_IOEVENTFD,
+	PVISOR_STAT_MMIO_IRQ_STATUS,
 	PVISOR_STAT_MMU_BATCHES,
 	PVISOR_STAT_MMU_BATCH_ENTRIES,
 	PVISOR_STAT_MMU_TABLES_DECLARED,
 	PVISOR_STAT_MMU_TABLES_RELEASED,
 	PVISOR_STAT_LATE_INTERRUPTS,
+	PVISOR_STAT_IRQ_LATENCY_HALTED,
+	PVISOR_STAT_IRQ_LATENCY_HALTED_NS,
+	PVISOR_STAT_IRQ_LATENCY_RUNNING,
+	PVISOR_STAT_IRQ_LATENCY_RUNNING_NS,
 	PVISOR_STAT_SHADOW_TABLES,
 	PVISOR_STAT_SHADOW_PREFETCHED,
 	PVISOR_STAT_SHADOW_SPACES_KEPT,

@@ -7,11 +7,16 @@
  *   - Each device's QueueNotify register is an ioeventfd on the device's
  *     kick eventfd, so a notify wakes the device thread straight from the
  *     module, without a return to this vCPU thread.
+ *   - Each device's InterruptStatus and InterruptACK registers are a
+ *     status register in the module (PVISOR_IRQ_STATUS), so the guest's
+ *     interrupt handler reads and acknowledges without a return here.
  *   - Every other register access comes back as PVISOR_EXIT_MMIO and is
  *     answered by virtio_mmio_access() (devices_mmio(), from vm_run()).
  *   - A device thread raises its interrupt with PVISOR_INJECT_IRQ on the
- *     vCPU fd: the module marks the vector pending, wakes a halted vCPU
- *     and kicks a running one out of the guest so it takes it at once.
+ *     vCPU fd, handing the module the InterruptStatus bits it set: the
+ *     module sets them in the status register, marks the vector pending,
+ *     wakes a halted vCPU and kicks a running one out of the guest so it
+ *     takes it at once.
  *
  * Interrupt line i of the model ("virtio_mmio.device=4K@ADDR:i" on the
  * guest's command line) is vector PVISOR_FIRST_DEVICE_VECTOR + i - 1,
@@ -26,14 +31,24 @@
 #include "virtio/virtio.h"
 
 #define DEVICES_MMIO_SLOT	1
-#define QUEUE_NOTIFY		0x50	/* virtio-mmio register offset */
+/* virtio-mmio register offsets */
+#define QUEUE_NOTIFY		0x50
+#define INTERRUPT_STATUS	0x60
+#define INTERRUPT_ACK		0x64
+#define STATUS			0x70
+
+static unsigned int device_vector(unsigned int irq)
+{
+	return PVISOR_FIRST_DEVICE_VECTOR + irq - 1;
+}
 
 static void inject_device_irq(void *opaque, struct virtio_dev *dev,
 			      unsigned int irq)
 {
 	struct vm *vm = opaque;
 	struct pvisor_irq req = {
-		.vector = PVISOR_FIRST_DEVICE_VECTOR + irq - 1,
+		.vector = device_vector(irq),
+		.flags = vm->irq_status ? virtio_dev_take_isr(dev) : 0,
 	};
 
 	if (ioctl(vm->vcpu, PVISOR_INJECT_IRQ, &req) < 0)
@@ -89,12 +104,26 @@ int devices_attach(struct vm *vm, const struct virtio_opts *opts)
 			.fd = virtio_dev_kick_fd(dev),
 		};
 
+		struct pvisor_irq_status st = {
+			.status_gpa = virtio_dev_mmio_base(dev) + INTERRUPT_STATUS,
+			.ack_gpa = virtio_dev_mmio_base(dev) + INTERRUPT_ACK,
+			.vector = device_vector(virtio_dev_irq(dev)),
+		};
+
 		if (ioctl(vm->fd, PVISOR_IOEVENTFD, &io) < 0) {
 			fprintf(stderr, "pvisor-run: %s: PVISOR_IOEVENTFD: %s\n",
 				virtio_dev_name(dev), strerror(errno));
 			return -1;
 		}
+		if (!(vm->capabilities & PVISOR_CAP_IRQ_STATUS))
+			continue;	/* an older module: the status stays here */
+		if (ioctl(vm->fd, PVISOR_IRQ_STATUS, &st) < 0) {
+			fprintf(stderr, "pvisor-run: %s: PVISOR_IRQ_STATUS: %s\n",
+				virtio_dev_name(dev), strerror(errno));
+			return -1;
+		}
 	}
+	vm->irq_status = vm->capabilities & PVISOR_CAP_IRQ_STATUS;
 	virtio_set_irq_handler(vm->devices, inject_device_irq, vm);
 	return 0;
 }
@@ -132,6 +161,29 @@ int devices_start(struct vm *vm)
 	return vm->devices ? virtio_set_start(vm->devices) : 0;
 }
 
+/*
+ * The guest reset a device (wrote 0 to its Status): its InterruptStatus
+ * reads 0 again, in the module too.
+ */
+static void device_reset(struct vm *vm, uint64_t gpa)
+{
+	unsigned int i;
+
+	for (i = 0; i < virtio_set_nr_devs(vm->devices); i++) {
+		struct virtio_dev *dev = virtio_set_dev(vm->devices, i);
+		struct pvisor_irq_status st = {
+			.vector = device_vector(virtio_dev_irq(dev)),
+			.flags = PVISOR_IRQ_STATUS_RESET,
+		};
+
+		if (gpa != virtio_dev_mmio_base(dev) + STATUS)
+			continue;
+		if (ioctl(vm->fd, PVISOR_IRQ_STATUS, &st) < 0)
+			fprintf(stderr, "pvisor-run: %s: cannot clear its interrupt status: %s\n",
+				virtio_dev_name(dev), strerror(errno));
+	}
+}
+
 /* A PVISOR_EXIT_MMIO: answer it from the device model. */
 void devices_mmio(struct vm *vm, struct pvisor_run *run)
 {
@@ -145,6 +197,8 @@ void devices_mmio(struct vm *vm, struct pvisor_run *run)
 			run->mmio.is_write ? "wrote" : "read", len,
 			(unsigned long long)run->mmio.gpa);
 		data = ~0ULL;		/* reads of nothing: all ones */
+	} else if (vm->irq_status && run->mmio.is_write && !data) {
+		device_reset(vm, run->mmio.gpa);
 	}
 	if (!run->mmio.is_write) {
 		run->flags = PVISOR_RUN_MMIO_COMPLETE;

@@ -10,6 +10,7 @@
 #ifndef PVISOR_LAUNCHER_H
 #define PVISOR_LAUNCHER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/pvisor.h>
@@ -22,6 +23,8 @@ struct vm {
 	uint8_t *mem;			/* guest-physical 0 in our memory */
 	uint64_t mem_size;
 	unsigned int paging_levels;	/* the host's, and so the guest's */
+	uint64_t capabilities;		/* the module's PVISOR_CAP_* */
+	bool irq_status;		/* InterruptStatus served by the module */
 	char console_tail[2048];	/* the last console output, for crashes */
 	size_t console_len;
 	struct virtio_set *devices;	/* NULL: no virtio devices */

@@ -37,6 +37,7 @@ static const struct {
 	{ PVISOR_CAP_MMU_BATCH, "mmu-batch" },
 	{ PVISOR_CAP_IOEVENTFD, "ioeventfd" },
 	{ PVISOR_CAP_IRQFD, "irqfd" },
+	{ PVISOR_CAP_IRQ_STATUS, "irq-status" },
 };
 
 static int open_pvisor(void)

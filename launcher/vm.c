@@ -54,6 +54,7 @@ int vm_open(struct vm *vm, uint64_t mem_size)
 		return -1;
 	}
 	vm->paging_levels = v.host_paging_levels;
+	vm->capabilities = v.capabilities;
 	vm->fd = ioctl(vm->dev, PVISOR_CREATE_VM, &create);
 	if (vm->fd < 0) {
 		fprintf(stderr, "pvisor-run: PVISOR_CREATE_VM: %s\n", strerror(errno));

@@ -9,7 +9,8 @@
 #
 # BENCH_LINUX_OPS=configure,archive (any of getpid, touch, fork, exec,
 # shell, configure, archive): only the Linux guest's two boots, PTI off
-# and on, with only those operations.
+# and on, with only those operations.  BENCH_DEVICES_ONLY=1: only the
+# devices boot and the device model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/rig/lib.sh
@@ -23,7 +24,9 @@ tests/rig/build-guest.sh
 uml=$(tests/rig/build-uml.sh) || { echo "bench: UML did not build; its column stays empty" >&2; uml=; }
 RIG_UML=$uml tests/rig/mkinitramfs.sh build/bench.cpio.gz build/mod-stock/host
 ops=${BENCH_LINUX_OPS:-}
-for leg in "bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on"; do
+legs=("bench-pti-off max" "bench-pti-on qemu64,+fsgsbase,+smep,+smap pti=on")
+[ -z "${BENCH_DEVICES_ONLY:-}" ] || legs=()
+for leg in "${legs[@]}"; do
 	set -- $leg
 	if [ -z "$ops" ]; then
 		say "$1 (cpu $2${3:+, $3})"

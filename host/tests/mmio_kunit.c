@@ -2,12 +2,14 @@
 /*
  * KUnit tests for MMIO (mmio.c, and MMIO slots in memory.c): an MMIO slot
  * holds no memory and is never reachable as memory, ioeventfds take only
- * MMIO addresses and real eventfds, the decoder accepts exactly the mov
- * forms it knows (table-driven, by instruction bytes), and loads and
- * stores land in registers as the CPU would put them.
+ * MMIO addresses and real eventfds, interrupt status registers are checked
+ * and served as the guest's interrupt handler uses them, the decoder
+ * accepts exactly the mov forms it knows (table-driven, by instruction
+ * bytes), and loads and stores land in registers as the CPU would put
+ * them.
  *
  * The suite runs on the shared fixture (kunit_helpers.h), but only the slot
- * case uses its VM: the decoder cases call pvisor_mmio_decode() and the
+ * and status cases use its VM: the decoder cases call pvisor_mmio_decode() and the
  * register helpers on bytes and frames of their own.
  */
 #include "kunit_helpers.h"
@@ -44,6 +46,107 @@ static void mmio_slots_hold_no_memory(struct kunit *test)
 	io.gpa = 0xd0000050;
 	io.flags = 2;
 	KUNIT_EXPECT_EQ(test, pvisor_ioeventfd(&t->vm, &io), -EINVAL);
+}
+
+/* The registers of a virtio-mmio device in the MMIO slot at 0xd0000000. */
+#define ISR_GPA		0xd0000060ULL
+#define ACK_GPA		0xd0000064ULL
+
+static void mmio_irq_status_is_served_here(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_mem_region r = {
+		.slot = 1, .guest_phys_addr = 0xd0000000, .size = 2 * PAGE_SIZE,
+		.flags = PVISOR_MEM_MMIO,
+	};
+	struct pvisor_irq_status st = {
+		.status_gpa = ISR_GPA, .ack_gpa = ACK_GPA, .vector = 34,
+	};
+	struct pvisor_irq_status bad;
+	unsigned int i;
+	u64 v;
+
+	KUNIT_ASSERT_EQ(test, pvisor_mem_set_region(&t->vm, &r), 0);
+	/* Checked: MMIO, aligned, distinct, a device vector, known flags. */
+	bad = st;
+	bad.status_gpa = GUEST_BASE;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	bad = st;
+	bad.ack_gpa = 0xd0002000;	/* past the slot */
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	bad = st;
+	bad.ack_gpa = ISR_GPA + 2;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	bad = st;
+	bad.ack_gpa = ISR_GPA;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	bad = st;
+	bad.vector = 31;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	bad.vector = 256;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	bad = st;
+	bad.flags = 2;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+	/* Nothing registered: bits refused, accesses left to the launcher. */
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status_set(&t->vm, 34, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status_set(&t->vm, 34, 0), 0);
+	KUNIT_EXPECT_FALSE(test, pvisor_irq_status_access(&t->vm, ISR_GPA, 4,
+							  false, &v));
+
+	KUNIT_ASSERT_EQ(test, pvisor_irq_status(&t->vm, &st), 0);
+	/* One register per vector and per address. */
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &st), -EEXIST);
+	bad = st;
+	bad.vector = 35;
+	bad.status_gpa = 0xd0001060;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EEXIST);
+
+	/* The interrupt handler's read and acknowledge. */
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status_set(&t->vm, 34, 1), 0);
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status_set(&t->vm, 34, 2), 0);
+	v = 0;
+	KUNIT_EXPECT_TRUE(test, pvisor_irq_status_access(&t->vm, ISR_GPA, 4,
+							 false, &v));
+	KUNIT_EXPECT_EQ(test, v, 3ULL);
+	/* Other widths and the other direction are not the register. */
+	KUNIT_EXPECT_FALSE(test, pvisor_irq_status_access(&t->vm, ISR_GPA, 2,
+							  false, &v));
+	KUNIT_EXPECT_FALSE(test, pvisor_irq_status_access(&t->vm, ISR_GPA, 4,
+							  true, &v));
+	KUNIT_EXPECT_FALSE(test, pvisor_irq_status_access(&t->vm, ACK_GPA, 4,
+							  false, &v));
+	v = 1;
+	KUNIT_EXPECT_TRUE(test, pvisor_irq_status_access(&t->vm, ACK_GPA, 4,
+							 true, &v));
+	KUNIT_EXPECT_TRUE(test, pvisor_irq_status_access(&t->vm, ISR_GPA, 4,
+							 false, &v));
+	KUNIT_EXPECT_EQ(test, v, 2ULL);
+	/* A device reset clears it; unknown vectors and stray gpas refused. */
+	bad = (struct pvisor_irq_status) { .vector = 34,
+					   .flags = PVISOR_IRQ_STATUS_RESET };
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), 0);
+	KUNIT_EXPECT_TRUE(test, pvisor_irq_status_access(&t->vm, ISR_GPA, 4,
+							 false, &v));
+	KUNIT_EXPECT_EQ(test, v, 0ULL);
+	bad.vector = 35;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -ENOENT);
+	bad.vector = 34;
+	bad.ack_gpa = ACK_GPA;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -EINVAL);
+
+	/* A bounded table. */
+	for (i = 1; i < PVISOR_MAX_IRQ_STATUS; i++) {
+		bad = st;
+		bad.vector = 34 + i;
+		bad.status_gpa = 0xd0000100 + 8 * i;
+		bad.ack_gpa = 0xd0001100 + 8 * i;
+		KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), 0);
+	}
+	bad.vector = 200;
+	bad.status_gpa = 0xd0000f00;
+	bad.ack_gpa = 0xd0001f00;
+	KUNIT_EXPECT_EQ(test, pvisor_irq_status(&t->vm, &bad), -ENOSPC);
 }
 
 struct decode_case {
@@ -166,6 +269,7 @@ static void mmio_results_land_as_the_cpu_would(struct kunit *test)
 
 static struct kunit_case pvisor_mmio_cases[] = {
 	KUNIT_CASE(mmio_slots_hold_no_memory),
+	KUNIT_CASE(mmio_irq_status_is_served_here),
 	KUNIT_CASE(mmio_decode_accepts_the_mov_forms),
 	KUNIT_CASE(mmio_results_land_as_the_cpu_would),
 	{}

@@ -274,6 +274,11 @@ uint32_t virtio_dev_isr(const struct virtio_dev *dev)
 	return atomic_load(&((struct virtio_dev *)dev)->isr);
 }
 
+uint32_t virtio_dev_take_isr(struct virtio_dev *dev)
+{
+	return atomic_exchange(&dev->isr, 0);
+}
+
 const char *virtio_dev_backend_path(const struct virtio_dev *dev)
 {
 	return dev->ops->backend_path ? dev->ops->backend_path(dev) : NULL;

@@ -249,6 +249,13 @@ int virtio_dev_kick_fd(const struct virtio_dev *dev);
 int virtio_dev_irq_fd(const struct virtio_dev *dev);
 /* Current InterruptStatus (for a level-triggered interrupt model). */
 uint32_t virtio_dev_isr(const struct virtio_dev *dev);
+/*
+ * Take the InterruptStatus bits set since the last call and clear them,
+ * for an irq handler that hands them to a status register served
+ * elsewhere (the pvisor module's PVISOR_IRQ_STATUS); guest accesses to
+ * InterruptStatus and InterruptACK must then go there, not here.
+ */
+uint32_t virtio_dev_take_isr(struct virtio_dev *dev);
 /* The pty path of a pty console, the socket path of a socket console. */
 const char *virtio_dev_backend_path(const struct virtio_dev *dev);
 

@@ -40,6 +40,8 @@
  * 5: the shadows are a cache of address spaces, like a TLB with PCIDs:
  *    PVISOR_CR3_KEEP_USER, PVISOR_FLUSH_USER.  The PIN/UNPIN aliases are
  *    gone.
+ * Additions that no old caller can notice (a new ioctl, a flag that used
+ * to be refused) keep the version and are announced by a capability bit.
  */
 #define PVISOR_ABI_VERSION		5
 
@@ -68,6 +70,7 @@
 #define PVISOR_CAP_MMU_BATCH		(1ULL << 4)  /* PVISOR_HC_MMU_UPDATE */
 #define PVISOR_CAP_IOEVENTFD		(1ULL << 5)  /* notify writes to eventfds */
 #define PVISOR_CAP_IRQFD		(1ULL << 6)  /* eventfds raise interrupts */
+#define PVISOR_CAP_IRQ_STATUS		(1ULL << 7)  /* PVISOR_IRQ_STATUS */
 
 /* PVISOR_GET_VERSION: on /dev/pvisor.  Set .flags to 0 before the call. */
 #ifndef __ASSEMBLY__
@@ -139,6 +142,31 @@ PVISOR_ABI_SIZE(struct pvisor_ioeventfd, 24);
 #endif
 #define PVISOR_IOEVENTFD_DEASSIGN	(1U << 0)
 #define PVISOR_MAX_IOEVENTFDS		32
+
+/*
+ * PVISOR_IRQ_STATUS: on a VM fd.  An interrupt status register that the
+ * module serves, so that a guest's interrupt handler costs no return to
+ * the launcher (virtio-mmio's InterruptStatus and InterruptACK): a 4-byte
+ * guest read at status_gpa returns the bits that PVISOR_INJECT_IRQ set
+ * for vector, and a 4-byte guest write at ack_gpa clears the bits
+ * written.  Both addresses are 4-byte aligned, inside an MMIO slot, and
+ * in no other status register (a write that matches an ioeventfd signals
+ * it instead).  A vector has at most one register; registers last as long
+ * as the VM, at most PVISOR_MAX_IRQ_STATUS of them.
+ * PVISOR_IRQ_STATUS_RESET, with the vector alone (both gpas 0), clears a
+ * registered vector's bits: its device was reset.
+ */
+#ifndef __ASSEMBLY__
+struct pvisor_irq_status {
+	__u64 status_gpa;		/* in: the register the guest reads */
+	__u64 ack_gpa;			/* in: the register it acknowledges in */
+	__u32 vector;			/* in: 32..255 */
+	__u32 flags;			/* in: PVISOR_IRQ_STATUS_* */
+};
+PVISOR_ABI_SIZE(struct pvisor_irq_status, 24);
+#endif
+#define PVISOR_IRQ_STATUS_RESET		(1U << 0)
+#define PVISOR_MAX_IRQ_STATUS		32
 
 /* PVISOR_CREATE_VCPU: on a VM fd; returns a new vCPU file descriptor. */
 #ifndef __ASSEMBLY__
@@ -234,14 +262,20 @@ struct pvisor_run {
 PVISOR_ABI_SIZE(struct pvisor_run, 360);
 #endif
 
-/* PVISOR_INJECT_IRQ: on a vCPU fd; marks a virtual interrupt pending. */
+/*
+ * PVISOR_INJECT_IRQ: on a vCPU fd; marks a virtual interrupt pending.  The
+ * bits of flags under PVISOR_IRQ_STATUS_BITS are first set in the
+ * vector's status register (PVISOR_IRQ_STATUS); they must be 0 for a
+ * vector without one.
+ */
 #ifndef __ASSEMBLY__
 struct pvisor_irq {
 	__u32 vector;			/* in: 32..255 */
-	__u32 flags;			/* in: must be 0 */
+	__u32 flags;			/* in: status bits, or 0 */
 };
 PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #endif
+#define PVISOR_IRQ_STATUS_BITS		0xffU
 
 #define PVISOR_GET_VERSION	_IOWR(PVISOR_IOCTL_TYPE, 0x00, struct pvisor_version)
 #define PVISOR_CREATE_VM	_IOW(PVISOR_IOCTL_TYPE, 0x01, struct pvisor_vm_create)
@@ -252,6 +286,7 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 #define PVISOR_RUN		_IOWR(PVISOR_IOCTL_TYPE, 0x22, struct pvisor_run)
 #define PVISOR_INJECT_IRQ	_IOW(PVISOR_IOCTL_TYPE, 0x23, struct pvisor_irq)
 #define PVISOR_IOEVENTFD	_IOW(PVISOR_IOCTL_TYPE, 0x12, struct pvisor_ioeventfd)
+#define PVISOR_IRQ_STATUS	_IOW(PVISOR_IOCTL_TYPE, 0x13, struct pvisor_irq_status)
 
 /* ------------------------------------------------------------------------
  * 2. Hypercalls.

@@ -14,6 +14,20 @@ stat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" $stats; }
 now() { cut -d' ' -f1 /proc/uptime; }
 mbs() { awk -v kib="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.1f", kib / 1024 / d }'; }
 
+# lat0; ...; lat WHAT: the module's device-interrupt latency (raise by
+# the device thread to delivery into the guest kernel) over WHAT.
+lat0() {
+	lh0=$(stat irq_latency_halted) lhn0=$(stat irq_latency_halted_ns)
+	lr0=$(stat irq_latency_running) lrn0=$(stat irq_latency_running_ns)
+}
+lat() {
+	awk -v h=$(( $(stat irq_latency_halted) - lh0 )) -v hn=$(( $(stat irq_latency_halted_ns) - lhn0 )) \
+	    -v r=$(( $(stat irq_latency_running) - lr0 )) -v rn=$(( $(stat irq_latency_running_ns) - lrn0 )) \
+	    -v what="$1" 'BEGIN {
+		printf "bench guest interrupt latency, %s (device thread raises to guest delivery): halted vCPU %.1f us (%d), running vCPU %.1f us (%d)\n",
+			what, h ? hn / h / 1000 : 0, h, r ? rn / r / 1000 : 0, r }'
+}
+
 cp linux/rootfs.ext4 /tmp/root.img
 n=64
 # Native: the same file, from the host VM (direct I/O, like the guest).
@@ -25,25 +39,28 @@ echo "bench native disk: write $nw MB/s, read $nr MB/s ($n x 64 KiB, tmpfs file,
 
 # guest_disk COUNT: boot, run the disk role, record stats deltas.
 guest_disk() {
-	e0=$(stat exits) m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
+	e0=$(stat exits) m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd) s0=$(stat mmio_irq_status)
 	vm/linux-guest.sh /tmp/root.img benchdisk "pvdiskn=$1" --disk /tmp/bench.img \
 		>/tmp/bench-disk.out 2>&1 || { not_ok "guest disk bench ($1)"; return 1; }
 	exits=$(( $(stat exits) - e0 )) mmio=$(( $(stat exits_mmio) - m0 )) kicks=$(( $(stat mmio_ioeventfd) - i0 ))
+	isr=$(( $(stat mmio_irq_status) - s0 ))
 	line=$(grep 'guest: bench disk' /tmp/bench-disk.out)
 }
 guest_disk $n || exit 1
 set -- $line
 gw=$(mbs $((n * 64)) "$9" "${10}") gr=$(mbs $((n * 64)) "${12}" "${13}")
-ex1=$exits mm1=$mmio k1=$kicks
+ex1=$exits mm1=$mmio k1=$kicks is1=$isr
+lat0
 guest_disk $((n * 5)) || exit 1
+lat "disk"
 ios=$((n * 2 * 4))	# the extra requests: 4n writes and 4n reads
 echo "bench guest disk: write $gw MB/s, read $gr MB/s"
 awk -v gw="$gw" -v gr="$gr" -v nw="$nw" -v nr="$nr" 'BEGIN {
 	printf "ratio guest/native disk write throughput: %.2f\n", gw / nw
 	printf "ratio guest/native disk read throughput: %.2f\n", gr / nr }'
-awk -v e=$((exits - ex1)) -v m=$((mmio - mm1)) -v k=$((kicks - k1)) -v n=$ios 'BEGIN {
-	printf "bench guest disk per 64 KiB request: %.1f host exits, %.2f launcher MMIO exits, %.2f ioeventfd kicks\n",
-		e / n, m / n, k / n }'
+awk -v e=$((exits - ex1)) -v m=$((mmio - mm1)) -v k=$((kicks - k1)) -v s=$((isr - is1)) -v n=$ios 'BEGIN {
+	printf "bench guest disk per 64 KiB request: %.1f host exits, %.2f launcher MMIO exits, %.2f ioeventfd kicks, %.2f interrupt status accesses in the module\n",
+		e / n, m / n, k / n, s / n }'
 
 # Network: two guests over unix datagram sockets, 4 MiB with nc.
 cp linux/rootfs.ext4 /tmp/root2.img
@@ -52,9 +69,13 @@ vm/linux-guest.sh /tmp/root2.img benchneta "" \
 	--net socket=/tmp/ba.sock,peer=/tmp/bb.sock >/tmp/ba.out 2>&1 &
 apid=$!
 m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
+lat0
 vm/linux-guest.sh /tmp/root.img benchnetb "" \
 	--net socket=/tmp/bb.sock,peer=/tmp/ba.sock >/tmp/bb.out 2>&1
 wait $apid
+lat "network (both guests)"
+set -- $(grep 'guest: bench ping' /tmp/bb.out)
+[ -n "${4:-}" ] && echo "bench guest-to-guest ping round trip: min/avg/max $4 ms (20 pings, socket backend)"
 set -- $(grep 'guest: bench net 4 MiB' /tmp/bb.out)
 if [ -n "${6:-}" ]; then
 	echo "bench guest-to-guest network: $(mbs 4096 "$5" "$6") MB/s (4 MiB over nc, socket backend, timed in the sending guest)"
@@ -64,8 +85,34 @@ if [ -n "${6:-}" ]; then
 	sleep 1
 	t0=$(now); nc 127.0.0.1 5001 </tmp/f; t1=$(now)
 	echo "bench native loopback network: $(mbs 4096 "$t0" "$t1") MB/s"
+	native_net=$(mbs 4096 "$t0" "$t1")
 else
 	not_ok "guest network bench"; tail -n 20 /tmp/bb.out
+fi
+
+# Network: the guest to the host VM over the tap backend (the host VM is
+# 10.0.2.1 on pvtap0), the same 4 MiB with nc.
+if tun_ready; then
+	tap_configure_when_up pvtap0 10.0.2.1/24 >/dev/null 2>&1 &
+	nc -l -p 5000 -e /bin/sh -c 'cat >/dev/null' >/dev/null 2>&1 &
+	lat0
+	vm/linux-guest.sh /tmp/root.img benchtap "" --net tap=pvtap0 >/tmp/bt.out 2>&1
+	lat "network (tap)"
+	set -- $(grep 'guest: bench ping' /tmp/bt.out)
+	[ -n "${4:-}" ] && echo "bench guest-to-host-VM ping round trip: min/avg/max $4 ms (20 pings, tap backend)"
+	set -- $(grep 'guest: bench loopback ping' /tmp/bt.out)
+	[ -n "${5:-}" ] && echo "bench guest loopback ping round trip: min/avg/max $5 ms (20 pings, inside the guest)"
+	set -- $(grep 'guest: bench net 4 MiB' /tmp/bt.out)
+	if [ -n "${6:-}" ]; then
+		tap_net=$(mbs 4096 "$5" "$6")
+		echo "bench guest-to-host-VM network: $tap_net MB/s (4 MiB over nc, tap backend, timed in the sending guest)"
+		[ -n "${native_net:-}" ] && awk -v g="$tap_net" -v n="$native_net" 'BEGIN {
+			printf "ratio guest-to-host-VM over tap / host VM loopback network: %.3f\n", g / n }'
+	else
+		not_ok "guest tap network bench"; tail -n 20 /tmp/bt.out
+	fi
+else
+	skip "tap network bench" "no /dev/net/tun in the host VM"
 fi
 ok "device bench ran"
 exit $failed

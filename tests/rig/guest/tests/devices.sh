@@ -114,8 +114,13 @@ benchdisk)
 benchneta)
 	receive_to /dev/null || exit 1
 	echo "guest: bench net received" ;;
-benchnetb)
+benchnetb|benchtap)
 	net_up 2 1 || exit 1
+	rtt=$(ping -c 20 10.0.2.1 | sed -n 's|^round-trip min/avg/max = \([0-9./]*\) ms|\1|p')
+	echo "guest: bench ping ${rtt:-none}"
+	ip link set lo up
+	rtt=$(ping -c 20 127.0.0.1 | sed -n 's|^round-trip min/avg/max = \([0-9./]*\) ms|\1|p')
+	echo "guest: bench loopback ping ${rtt:-none}"
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
 	sleep 2
 	send_file /tmp/f || exit 1

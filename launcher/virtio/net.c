@@ -2,14 +2,24 @@
 /*
  * virtio-net: whole Ethernet frames between the guest and a backend.
  *
- * We offer no offloads (no CSUM, no GSO, no MRG_RXBUF), so each frame
- * travels in one chain with a 12-byte struct virtio_net_hdr_v1 in front
- * (the VERSION_1 header always has num_buffers).  On transmit the header
- * is copied out and checked, then dropped; the frame goes to the backend
- * with sendmsg() straight from guest memory.  On receive the frame is
- * read into a bounce buffer (we must know its length before choosing a
- * buffer), a zeroed header with num_buffers = 1 is written, then the
- * frame.
+ * Each frame travels in one chain with a 12-byte struct virtio_net_hdr_v1
+ * in front (the VERSION_1 header always has num_buffers; no MRG_RXBUF).
+ * On transmit the header is copied out and checked once; the frame goes
+ * to the backend straight from guest memory, with our copy of the header
+ * where the backend carries one.  On receive the frame is read into a
+ * bounce buffer (we must know its length before choosing a buffer), then
+ * the header (num_buffers = 1) and the frame are written.
+ *
+ * Offloads: on a tap backend, whose frames carry the header to the host's
+ * stack and back, we offer checksum offload and TCP segmentation both
+ * ways (CSUM, HOST_TSO4/6; GUEST_CSUM, GUEST_TSO4/6): a guest then sends
+ * and receives TCP in frames of up to 64 KiB, with checksums left to the
+ * host or already checked, and the host stack segments and sums for the
+ * wire.  A guest that takes GUEST_TSO without MRG_RXBUF posts 64 KiB
+ * receive buffers (Linux's "big packets").  The socket backends link two
+ * guests, either of which may lack the offloads, so they offer none.  A
+ * header asking for what was not negotiated, or a checksum outside its
+ * frame, drops the frame with a log line.
  *
  * Backpressure: if the backend cannot take a frame now (a full peer
  * queue), the chain is kept and retried when the socket turns writable,
@@ -30,7 +40,7 @@
 #include "net_backend.h"
 
 #define NET_HDR_LEN	sizeof(struct virtio_net_hdr_v1)	/* 12 */
-#define NET_MAX_FRAME	65535
+#define NET_MAX_FRAME	(65536 + 14)	/* a 64 KiB segmentation frame */
 #define NET_TX_STALL_MS	200
 #define NET_BATCH	64
 
@@ -43,10 +53,12 @@ struct net {
 	bool tx_pending;
 	uint64_t tx_deadline;
 	struct vq_chain tx_chain;
+	struct virtio_net_hdr_v1 tx_hdr;	/* our checked copy */
 	struct iovec tx_frame[VQ_MAX_SIZE];
 	unsigned int tx_frame_n;
 	struct vq_chain rx_chain;
 	uint64_t tx_dropped, rx_dropped;
+	bool offload_failed;		/* logged once */
 	uint8_t rx_buf[NET_MAX_FRAME + 1];
 };
 
@@ -61,6 +73,41 @@ static void net_get_config(struct virtio_dev *dev, uint8_t *buf)
 	memcpy(buf, &c, sizeof(c));
 }
 
+/* Why a transmit header cannot be honoured, or NULL if it can. */
+static const char *net_tx_refusal(struct virtio_dev *dev,
+				  const struct virtio_net_hdr_v1 *h,
+				  uint32_t frame_len)
+{
+	unsigned int tso;
+
+	if (h->flags & ~VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return "header flags a driver may not set";
+	if (h->flags) {
+		if (!virtio_dev__has(dev, VIRTIO_NET_F_CSUM))
+			return "checksum offload, which was not offered";
+		if ((uint32_t)le16toh(h->csum_start) + le16toh(h->csum_offset) + 2 >
+		    frame_len)
+			return "a checksum outside the frame";
+	}
+	switch (h->gso_type) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return NULL;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		tso = VIRTIO_NET_F_HOST_TSO4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		tso = VIRTIO_NET_F_HOST_TSO6;
+		break;
+	default:
+		return "a segmentation offload that was not offered";
+	}
+	if (!virtio_dev__has(dev, tso) || !h->flags)
+		return "TCP segmentation offload that was not offered, or without checksum offload";
+	if (!h->gso_size)
+		return "segmentation into segments of 0 bytes";
+	return NULL;
+}
+
 /*
  * Check a transmit chain's header and build the frame's iovec.
  * Returns false (frame dropped, reason logged) if it is unusable.
@@ -68,7 +115,8 @@ static void net_get_config(struct virtio_dev *dev, uint8_t *buf)
 static bool net_tx_prepare(struct virtio_dev *dev, struct net *nt,
 			   struct vq_chain *c)
 {
-	struct virtio_net_hdr_v1 h;
+	struct virtio_net_hdr_v1 *h = &nt->tx_hdr;
+	const char *why;
 	uint32_t frame_len;
 
 	if (c->out_len < NET_HDR_LEN + 14) {
@@ -76,16 +124,18 @@ static bool net_tx_prepare(struct virtio_dev *dev, struct net *nt,
 				c->out_len);
 		return false;
 	}
-	iov__to_buf(c->iov, c->nr_out, 0, &h, sizeof(h));	/* copy once */
-	if (h.flags || h.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
-		virtio_dev__log(dev, NET_TX, "frame asks for checksum/GSO offload (flags 0x%x, gso_type %u), which was not offered; dropped",
-				h.flags, h.gso_type);
-		return false;
-	}
+	iov__to_buf(c->iov, c->nr_out, 0, h, sizeof(*h));	/* copy once */
 	frame_len = c->out_len - NET_HDR_LEN;
 	if (frame_len > NET_MAX_FRAME) {
 		virtio_dev__log(dev, NET_TX, "frame of %u bytes is larger than %u; dropped",
 				frame_len, NET_MAX_FRAME);
+		return false;
+	}
+	why = net_tx_refusal(dev, h, frame_len);
+	if (why) {
+		virtio_dev__log(dev, NET_TX, "frame asks for %s (flags 0x%x, gso_type %u, csum_start %u, csum_offset %u, gso_size %u); dropped",
+				why, h->flags, h->gso_type, le16toh(h->csum_start),
+				le16toh(h->csum_offset), le16toh(h->gso_size));
 		return false;
 	}
 	nt->tx_frame_n = iov__slice(c->iov, c->nr_out, NET_HDR_LEN, frame_len,
@@ -96,7 +146,7 @@ static bool net_tx_prepare(struct virtio_dev *dev, struct net *nt,
 /* Returns false if the backend is full and the chain is now pending. */
 static bool net_tx_send(struct virtio_dev *dev, struct net *nt)
 {
-	ssize_t r = netbe__send(&nt->be, nt->tx_frame, nt->tx_frame_n);
+	ssize_t r = netbe__send(&nt->be, &nt->tx_hdr, nt->tx_frame, nt->tx_frame_n);
 
 	if (r == -EAGAIN || r == -ENOBUFS) {
 		if (!nt->tx_pending)
@@ -149,6 +199,48 @@ static bool net_tx(struct virtio_dev *dev, struct net *nt)
 	}
 }
 
+/*
+ * The header of a received frame, as the guest may see it: only the
+ * offloads it accepted (the tap follows those, net_sync_offload(); a frame
+ * from before a renegotiation may not), num_buffers 1.  False: drop it.
+ */
+static bool net_rx_header(struct virtio_dev *dev, struct virtio_net_hdr_v1 *h)
+{
+	bool csum = virtio_dev__has(dev, VIRTIO_NET_F_GUEST_CSUM);
+
+	h->num_buffers = htole16(1);
+	h->flags &= VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID;
+	if (!csum) {
+		if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			return false;
+		h->flags = 0;
+	}
+	switch (h->gso_type) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		h->gso_size = 0;
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return csum && virtio_dev__has(dev, VIRTIO_NET_F_GUEST_TSO4);
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return csum && virtio_dev__has(dev, VIRTIO_NET_F_GUEST_TSO6);
+	default:
+		return false;
+	}
+}
+
+/* Let the tap hand us what the guest accepted. */
+static void net_sync_offload(struct virtio_dev *dev, struct net *nt)
+{
+	int r = netbe__set_offload(&nt->be, virtio_dev__running(dev) ?
+				   dev->driver_features : 0);
+
+	if (r < 0 && !nt->offload_failed) {
+		nt->offload_failed = true;
+		virtio_dev__log(dev, -1, "%s: TUNSETOFFLOAD: %s; offloaded frames from the host are dropped",
+				nt->be.desc, strerror(-r));
+	}
+}
+
 /* Returns true if there is more to do right away. */
 static bool net_rx(struct virtio_dev *dev, struct net *nt)
 {
@@ -162,7 +254,7 @@ static bool net_rx(struct virtio_dev *dev, struct net *nt)
 	while (done < NET_BATCH) {
 		if (!vq__has_avail(vq) && !vq__enable_kicks(vq))
 			break;		/* no buffers: wait for a kick */
-		len = netbe__recv(&nt->be, nt->rx_buf, NET_MAX_FRAME);
+		len = netbe__recv(&nt->be, &h, nt->rx_buf, NET_MAX_FRAME);
 		if (len == -EAGAIN || len == -EINTR)
 			break;
 		if (len < 0) {
@@ -182,9 +274,11 @@ static bool net_rx(struct virtio_dev *dev, struct net *nt)
 			nt->rx_dropped++;
 			continue;
 		}
-		memset(&h, 0, sizeof(h));
-		h.gso_type = VIRTIO_NET_HDR_GSO_NONE;
-		h.num_buffers = htole16(1);
+		if (!net_rx_header(dev, &h)) {
+			vq__unpop(vq);
+			nt->rx_dropped++;
+			continue;
+		}
 		iov__from_buf(chain_in(&nt->rx_chain), nt->rx_chain.nr_in, 0, &h,
 			      sizeof(h));
 		iov__from_buf(chain_in(&nt->rx_chain), nt->rx_chain.nr_in,
@@ -229,6 +323,7 @@ static bool net_work(struct virtio_dev *dev, struct pollfd *pfd, int n)
 
 	(void)pfd;
 	(void)n;
+	net_sync_offload(dev, nt);
 	more = net_tx(dev, nt);
 	if (virtio_dev__running(dev))
 		more |= net_rx(dev, nt);
@@ -240,6 +335,7 @@ static void net_reset(struct virtio_dev *dev)
 	struct net *nt = dev->priv;
 
 	nt->tx_pending = false;
+	net_sync_offload(dev, nt);
 }
 
 static void net_destroy(struct virtio_dev *dev)
@@ -270,6 +366,12 @@ struct virtio_dev *virtio_net__create(struct virtio_vm *vm,
 	static const uint8_t default_mac[6] = { 0x02, 0x70, 0x76, 0x00, 0x00, 0x00 };
 	uint64_t features = (1ULL << VIRTIO_NET_F_MAC) |
 			    (1ULL << VIRTIO_NET_F_STATUS);
+	const uint64_t offloads = (1ULL << VIRTIO_NET_F_CSUM) |
+				  (1ULL << VIRTIO_NET_F_HOST_TSO4) |
+				  (1ULL << VIRTIO_NET_F_HOST_TSO6) |
+				  (1ULL << VIRTIO_NET_F_GUEST_CSUM) |
+				  (1ULL << VIRTIO_NET_F_GUEST_TSO4) |
+				  (1ULL << VIRTIO_NET_F_GUEST_TSO6);
 	struct virtio_dev *dev;
 	struct net *nt;
 
@@ -299,6 +401,8 @@ struct virtio_dev *virtio_net__create(struct virtio_vm *vm,
 		nt->mac[4] = h >> 8;
 		nt->mac[5] = h;
 	}
+	if (nt->be.vnet_hdr)
+		features |= offloads;
 	dev = virtio_dev__new(vm, &net_ops, VIRTIO_ID_NET, features, instance);
 	if (!dev) {
 		netbe__close(&nt->be);

@@ -3,7 +3,11 @@
  * Network backends.
  *
  * tap=NAME attaches to (or creates) a tap interface; that needs
- * CAP_NET_ADMIN or a persistent tap owned by the user.
+ * CAP_NET_ADMIN or a persistent tap owned by the user.  Its frames carry
+ * the 12-byte virtio_net_hdr_v1 (IFF_VNET_HDR, TUNSETVNETHDRSZ), so a
+ * guest's checksum and segmentation offloads reach the host's stack as
+ * they are, and the host may hand the guest the same (TUNSETOFFLOAD, set
+ * to what the guest accepted).
  *
  * socket=PATH[,peer=PATH] needs no privilege: each launcher binds a unix
  * datagram socket at its own PATH and sends to its peer's PATH.  With
@@ -39,7 +43,7 @@
 static int tap_open(struct net_backend *be, const char *name)
 {
 	struct ifreq ifr;
-	int fd;
+	int fd, hdr_len;
 
 	if (strlen(name) >= IFNAMSIZ) {
 		virtio__log("--net tap=%s: interface names are at most %d characters",
@@ -53,7 +57,7 @@ static int tap_open(struct net_backend *be, const char *name)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int err = errno;
@@ -70,7 +74,16 @@ static int tap_open(struct net_backend *be, const char *name)
 		close(fd);
 		return -1;
 	}
+	hdr_len = sizeof(struct virtio_net_hdr_v1);
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0 ||
+	    ioctl(fd, TUNSETOFFLOAD, 0) < 0) {
+		virtio__log("--net tap=%s: cannot set up the virtio-net header: %s",
+			    name, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	be->fd = fd;
+	be->vnet_hdr = true;
 	snprintf(be->desc, sizeof(be->desc), "tap %s", name);
 	return 0;
 }
@@ -196,18 +209,29 @@ void netbe__close(struct net_backend *be)
 	be->fd = -1;
 }
 
-ssize_t netbe__send(struct net_backend *be, const struct iovec *iov, int n)
+ssize_t netbe__send(struct net_backend *be, const struct virtio_net_hdr_v1 *hdr,
+		    const struct iovec *iov, int n)
 {
+	struct iovec v[NETBE_MAX_IOV + 1];
 	struct msghdr msg;
 	ssize_t r;
 
+	if (be->vnet_hdr) {
+		if (n > NETBE_MAX_IOV)
+			return -EMSGSIZE;
+		v[0].iov_base = (void *)hdr;
+		v[0].iov_len = sizeof(*hdr);
+		memcpy(v + 1, iov, n * sizeof(*iov));
+		r = writev(be->fd, v, n + 1);
+		if (r < 0)
+			return -errno;
+		return r < (ssize_t)sizeof(*hdr) ? -EIO : r - (ssize_t)sizeof(*hdr);
+	}
+	if (hdr->flags || hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return -EOPNOTSUPP;	/* never offered on this backend */
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = (struct iovec *)iov;
 	msg.msg_iovlen = n;
-	if (be->kind == VIRTIO_NET_TAP) {
-		r = writev(be->fd, iov, n);
-		return r < 0 ? -errno : r;
-	}
 	if (be->kind == VIRTIO_NET_UNIX) {
 		unix_try_connect(be);
 		if (!be->connected)
@@ -227,15 +251,24 @@ ssize_t netbe__send(struct net_backend *be, const struct iovec *iov, int n)
 	return r;
 }
 
-ssize_t netbe__recv(struct net_backend *be, void *buf, size_t len)
+ssize_t netbe__recv(struct net_backend *be, struct virtio_net_hdr_v1 *hdr,
+		    void *buf, size_t len)
 {
 	struct sockaddr_un from;
 	socklen_t flen = sizeof(from);
 	ssize_t r;
 
-	if (be->kind == VIRTIO_NET_TAP) {
-		r = read(be->fd, buf, len);
-		return r < 0 ? -errno : r;
+	memset(hdr, 0, sizeof(*hdr));
+	if (be->vnet_hdr) {
+		struct iovec v[2] = {
+			{ .iov_base = hdr, .iov_len = sizeof(*hdr) },
+			{ .iov_base = buf, .iov_len = len },
+		};
+
+		r = readv(be->fd, v, 2);
+		if (r < 0)
+			return -errno;
+		return r < (ssize_t)sizeof(*hdr) ? -EIO : r - (ssize_t)sizeof(*hdr);
 	}
 	if (be->kind == VIRTIO_NET_UDP) {
 		r = recv(be->fd, buf, len, MSG_DONTWAIT | MSG_TRUNC);
@@ -263,4 +296,26 @@ ssize_t netbe__recv(struct net_backend *be, void *buf, size_t len)
 		}
 	}
 	return (size_t)r > len ? -EMSGSIZE : r;
+}
+
+int netbe__set_offload(struct net_backend *be, uint64_t guest_features)
+{
+	unsigned int tun_flags = 0;
+
+	if (!be->vnet_hdr)
+		return 0;
+	/* The kernel segments only what it may also leave unsummed. */
+	if (guest_features & (1ULL << VIRTIO_NET_F_GUEST_CSUM)) {
+		tun_flags = TUN_F_CSUM;
+		if (guest_features & (1ULL << VIRTIO_NET_F_GUEST_TSO4))
+			tun_flags |= TUN_F_TSO4;
+		if (guest_features & (1ULL << VIRTIO_NET_F_GUEST_TSO6))
+			tun_flags |= TUN_F_TSO6;
+	}
+	if (tun_flags == be->offload)
+		return 0;
+	if (ioctl(be->fd, TUNSETOFFLOAD, (unsigned long)tun_flags) < 0)
+		return -errno;
+	be->offload = tun_flags;
+	return 0;
 }

@@ -84,8 +84,8 @@ static void frame_build(uint8_t *f, const struct nic *from, const struct nic *to
 }
 
 /* Queue one frame for transmission (header + frame in 2 descriptors). */
-static int nic_tx(struct tg *g, struct nic *n, const struct nic *to,
-		  unsigned int seq, uint8_t hdr_flags)
+static int nic_tx_hdr(struct tg *g, struct nic *n, const struct nic *to,
+		      unsigned int seq, const struct virtio_net_hdr_v1 *hdr)
 {
 	struct tg_vq *vq = &n->d.vq[1];
 	uint32_t len;
@@ -99,8 +99,7 @@ static int nic_tx(struct tg *g, struct nic *n, const struct nic *to,
 		return -1;
 	slot = n->tx_area + (uint64_t)(seq % 128) * RXBUF;
 	h = tg_ptr(g, slot);
-	memset(h, 0, HDR);
-	h->flags = hdr_flags;
+	memcpy(h, hdr, HDR);
 	frame_build(tg_ptr(g, slot + HDR), n, to, seq, fl);
 	{
 		struct tg_buf b[2] = { { slot, HDR, false }, { slot + HDR, fl, false } };
@@ -110,6 +109,14 @@ static int nic_tx(struct tg *g, struct nic *n, const struct nic *to,
 	}
 	tg_vq_kick(vq);
 	return 0;
+}
+
+static int nic_tx(struct tg *g, struct nic *n, const struct nic *to,
+		  unsigned int seq, uint8_t hdr_flags)
+{
+	struct virtio_net_hdr_v1 h = { .flags = hdr_flags };
+
+	return nic_tx_hdr(g, n, to, seq, &h);
 }
 
 /* Next received frame on n: checks the header; returns seq or -1. */
@@ -408,6 +415,27 @@ static int tap_child(void)
 	}
 	if (seq != 7)
 		return 21;
+	/*
+	 * Offloads pass to the tap with the header: a checksum request inside
+	 * the frame, where a UDP checksum behind an IPv4 header would be, is
+	 * taken (the frame arrives), one outside it is refused and logged,
+	 * and nothing of it leaves.
+	 */
+	{
+		struct virtio_net_hdr_v1 h = {
+			.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM,
+			.csum_start = htole16(34), .csum_offset = htole16(6),
+		};
+		struct pollfd pf = { .fd = ps, .events = POLLIN };
+
+		if (nic_tx_hdr(&g, &n, &peer, 8, &h) || poll(&pf, 1, WAIT_MS) != 1 ||
+		    recv(ps, frame, sizeof(frame), 0) != (ssize_t)frame_len(8))
+			return 22;
+		h.csum_start = htole16(frame_len(9));
+		if (nic_tx_hdr(&g, &n, &peer, 9, &h) || poll(&pf, 1, 300) != 0 ||
+		    !log_contains("a checksum outside the frame"))
+			return 23;
+	}
 	virtio_set_destroy(set);
 	virtio_opts_free(&o);
 	return 0;
@@ -437,7 +465,7 @@ static void test_tap(void)
 	if (WEXITSTATUS(status) == 99)
 		SKIP("cannot create a private network namespace for the tap test");
 	CHECK(WEXITSTATUS(status) == 0,
-	      "tap child failed at step %d (see tap_child(): 11 set, 13-14 interface, 15 packet socket, 17-19 guest->tap, 20-21 tap->guest)",
+	      "tap child failed at step %d (see tap_child(): 11 set, 13-14 interface, 15 packet socket, 17-19 guest->tap, 20-21 tap->guest, 22-23 checksum offload)",
 	      WEXITSTATUS(status));
 out:
 	;
@@ -449,6 +477,6 @@ const struct test_case net_tests[] = {
 	{ "net: UDP on 127.0.0.1 carries 400 frames intact and in order", test_udp_pair },
 	{ "net: offload requests and runt frames are dropped and logged", test_bad_frames },
 	{ "net: reset of one end mid-stream, then frames flow again", test_reset_midstream },
-	{ "net: tap device in a private netns, both directions", test_tap },
+	{ "net: tap device in a private netns, both directions, with checksum offload", test_tap },
 	{ NULL, NULL },
 };

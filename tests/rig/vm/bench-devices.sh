@@ -76,9 +76,10 @@ wait $apid
 lat "network (both guests)"
 set -- $(grep 'guest: bench ping' /tmp/bb.out)
 [ -n "${4:-}" ] && echo "bench guest-to-guest ping round trip: min/avg/max $4 ms (20 pings, socket backend)"
+# "guest: bench net 4 MiB T0 T1": the times are fields 6 and 7.
 set -- $(grep 'guest: bench net 4 MiB' /tmp/bb.out)
-if [ -n "${6:-}" ]; then
-	echo "bench guest-to-guest network: $(mbs 4096 "$5" "$6") MB/s (4 MiB over nc, socket backend, timed in the sending guest)"
+if [ -n "${7:-}" ]; then
+	echo "bench guest-to-guest network: $(mbs 4096 "$6" "$7") MB/s (4 MiB over nc, socket backend, timed in the sending guest)"
 	# Native: the same transfer over loopback in the host VM.
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
 	nc -l -p 5001 -e /bin/sh -c 'cat >/dev/null' >/dev/null 2>&1 &
@@ -98,13 +99,18 @@ if tun_ready; then
 	lat0
 	vm/linux-guest.sh /tmp/root.img benchtap "" --net tap=pvtap0 >/tmp/bt.out 2>&1
 	lat "network (tap)"
+	f=$(sed -n 's/.*guest: bench net features \([01]*\).*/\1/p' /tmp/bt.out)
+	case $f in
+	11?????1???1*) echo "bench guest-to-host-VM network offloads: checksum and TSO both ways (features $f)" ;;
+	*) echo "bench guest-to-host-VM network offloads: not all negotiated (features ${f:-unknown})" ;;
+	esac
 	set -- $(grep 'guest: bench ping' /tmp/bt.out)
 	[ -n "${4:-}" ] && echo "bench guest-to-host-VM ping round trip: min/avg/max $4 ms (20 pings, tap backend)"
 	set -- $(grep 'guest: bench loopback ping' /tmp/bt.out)
 	[ -n "${5:-}" ] && echo "bench guest loopback ping round trip: min/avg/max $5 ms (20 pings, inside the guest)"
 	set -- $(grep 'guest: bench net 4 MiB' /tmp/bt.out)
-	if [ -n "${6:-}" ]; then
-		tap_net=$(mbs 4096 "$5" "$6")
+	if [ -n "${7:-}" ]; then
+		tap_net=$(mbs 4096 "$6" "$7")
 		echo "bench guest-to-host-VM network: $tap_net MB/s (4 MiB over nc, tap backend, timed in the sending guest)"
 		[ -n "${native_net:-}" ] && awk -v g="$tap_net" -v n="$native_net" 'BEGIN {
 			printf "ratio guest-to-host-VM over tap / host VM loopback network: %.3f\n", g / n }'

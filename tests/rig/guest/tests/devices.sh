@@ -52,6 +52,12 @@ send_file() {
 		sleep 1
 	done
 }
+# tcp_retrans: the guest's count of retransmitted TCP segments.
+tcp_retrans() {
+	awk '$1 != "Tcp:" { next }
+	     !c { for (i = 1; i <= NF; i++) if ($i == "RetransSegs") c = i; next }
+	     { print $c; exit }' /proc/net/snmp
+}
 # dmesg_check: say so if the guest kernel complained.
 dmesg_check() {
 	dmesg | grep -E 'WARNING|BUG|Oops|virtio.*(error|failed)' && echo "guest: dmesg has warnings"
@@ -116,6 +122,9 @@ benchneta)
 	echo "guest: bench net received" ;;
 benchnetb|benchtap)
 	net_up 2 1 || exit 1
+	# The negotiated virtio-net features, bit 0 first (0 CSUM, 1
+	# GUEST_CSUM, 7 GUEST_TSO4, 11 HOST_TSO4).
+	echo "guest: bench net features $(cat /sys/class/net/eth0/device/features)"
 	rtt=$(ping -c 20 10.0.2.1 | sed -n 's|^round-trip min/avg/max = \([0-9./]*\) ms|\1|p')
 	echo "guest: bench ping ${rtt:-none}"
 	ip link set lo up
@@ -123,8 +132,10 @@ benchnetb|benchtap)
 	echo "guest: bench loopback ping ${rtt:-none}"
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
 	sleep 2
+	r0=$(tcp_retrans)
 	send_file /tmp/f || exit 1
 	t1=$(now)
 	echo "guest: bench net 4 MiB $t0 $t1"
+	echo "guest: bench net tcp segments retransmitted $(( $(tcp_retrans) - r0 ))"
 	sleep 5 ;;
 esac

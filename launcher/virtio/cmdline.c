@@ -21,7 +21,8 @@ const char virtio_opts_help[] =
 	"                                bind PATH, exchange frames with the peer's PATH\n"
 	"  --net udp=HOST:PORT[,local=PORT][,mac=MAC]\n"
 	"                                network over UDP to a numeric HOST:PORT\n"
-	"                                (--net is repeatable)\n"
+	"                                (--net is repeatable; any backend takes\n"
+	"                                ,mtu=N, 68..65535, as the guest's MTU)\n"
 	"  --console stdio|pty|socket=PATH\n"
 	"                                guest console hvc0; on stdio Ctrl-A x quits\n"
 	"  --vsock cid=N,uds=PATH        vsock, guest CID N; host connects to PATH and\n"
@@ -174,7 +175,7 @@ static bool parse_hostport(char *s, char **host, uint16_t *port)
 static int parse_net(struct virtio_opts *o, char *arg)
 {
 	static const char usage[] =
-		"expected tap=NAME, socket=PATH[,peer=PATH] or udp=HOST:PORT[,local=PORT], each optionally with ,mac=XX:XX:XX:XX:XX:XX";
+		"expected tap=NAME, socket=PATH[,peer=PATH] or udp=HOST:PORT[,local=PORT], each optionally with ,mac=XX:XX:XX:XX:XX:XX and ,mtu=68..65535";
 	struct virtio_net_opt *n;
 	char *item, *save = NULL, *val;
 	uint64_t v;
@@ -229,6 +230,13 @@ static int parse_net(struct virtio_opts *o, char *arg)
 				goto bad;
 			}
 			n->has_mac = true;
+		} else if (!strcmp(item, "mtu")) {
+			if (!parse_u64(val, 65535, &v) || v < 68) {
+				virtio__log("--net mtu=%s: expected an MTU of 68 to 65535 bytes",
+					    val);
+				goto bad;
+			}
+			n->mtu = v;
 		} else if (!strcmp(item, "peer") && n->kind == VIRTIO_NET_UNIX &&
 			   !n->peer) {
 			n->peer = strdup(val);

@@ -49,6 +49,7 @@ enum { NET_RX, NET_TX };
 struct net {
 	struct net_backend be;
 	uint8_t mac[6];
+	uint16_t mtu;			/* 0: not advised */
 	/* transmit: a chain the backend could not take yet */
 	bool tx_pending;
 	uint64_t tx_deadline;
@@ -70,6 +71,7 @@ static void net_get_config(struct virtio_dev *dev, uint8_t *buf)
 	memset(&c, 0, sizeof(c));
 	memcpy(c.mac, nt->mac, sizeof(c.mac));
 	c.status = htole16(VIRTIO_NET_S_LINK_UP);
+	c.mtu = htole16(nt->mtu);	/* read only with VIRTIO_NET_F_MTU */
 	memcpy(buf, &c, sizeof(c));
 }
 
@@ -351,7 +353,7 @@ static const struct virtio_dev_ops net_ops = {
 	.kconfig = "CONFIG_VIRTIO_NET",
 	.nr_queues = 2,
 	.queue_names = { "receiveq", "transmitq" },
-	.config_size = offsetof(struct virtio_net_config, mtu),
+	.config_size = offsetof(struct virtio_net_config, speed),
 	.get_config = net_get_config,
 	.poll_setup = net_poll_setup,
 	.work = net_work,
@@ -403,6 +405,9 @@ struct virtio_dev *virtio_net__create(struct virtio_vm *vm,
 	}
 	if (nt->be.vnet_hdr)
 		features |= offloads;
+	nt->mtu = o->mtu;
+	if (o->mtu)
+		features |= 1ULL << VIRTIO_NET_F_MTU;
 	dev = virtio_dev__new(vm, &net_ops, VIRTIO_ID_NET, features, instance);
 	if (!dev) {
 		netbe__close(&nt->be);

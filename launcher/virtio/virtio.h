@@ -114,6 +114,7 @@ struct virtio_net_opt {
 	uint16_t local_port;	/* udp: our port (default: port) */
 	bool has_mac;
 	uint8_t mac[6];
+	uint16_t mtu;		/* advised to the guest (VIRTIO_NET_F_MTU); 0: none */
 };
 
 struct virtio_opts {

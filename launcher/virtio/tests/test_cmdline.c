@@ -18,7 +18,7 @@ static void test_parse_all(void)
 	CHECK_EQ(virtio_opts_parse(&o, "disk", "/img/a.raw,ro,id=root"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "disk", "b.raw"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "net", "tap=tap7,mac=02:AA:bb:cc:dd:0e"), 0);
-	CHECK_EQ(virtio_opts_parse(&o, "net", "socket=/run/a,peer=/run/b"), 0);
+	CHECK_EQ(virtio_opts_parse(&o, "net", "socket=/run/a,peer=/run/b,mtu=9000"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "net", "udp=127.0.0.1:5000,local=6000"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "net", "udp=[::1]:7000"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "console", "socket=/run/con"), 0);
@@ -34,7 +34,7 @@ static void test_parse_all(void)
 	CHECK(o.net[0].kind == VIRTIO_NET_TAP && !strcmp(o.net[0].name, "tap7") && o.net[0].has_mac &&
 	      !memcmp(o.net[0].mac, "\x02\xaa\xbb\xcc\xdd\x0e", 6), "net 0");
 	CHECK(o.net[1].kind == VIRTIO_NET_UNIX && !strcmp(o.net[1].name, "/run/a") &&
-	      !strcmp(o.net[1].peer, "/run/b"), "net 1");
+	      !strcmp(o.net[1].peer, "/run/b") && o.net[1].mtu == 9000 && !o.net[0].mtu, "net 1");
 	CHECK(o.net[2].kind == VIRTIO_NET_UDP && !strcmp(o.net[2].host, "127.0.0.1") &&
 	      o.net[2].port == 5000 && o.net[2].local_port == 6000, "net 2");
 	CHECK(o.net[3].kind == VIRTIO_NET_UDP && !strcmp(o.net[3].host, "::1") &&
@@ -60,6 +60,9 @@ static void test_parse_errors(void)
 		{ "net", "tap=t0,mac=02:00:00:00:00", "unicast MAC" },
 		{ "net", "tap=t0,mac=02:00:00:00:00:0g", "unicast MAC" },
 		{ "net", "tap=t0,peer=/x", "misplaced option 'peer'" },
+		{ "net", "tap=t0,mtu=67", "MTU of 68 to 65535" },
+		{ "net", "tap=t0,mtu=65536", "MTU of 68 to 65535" },
+		{ "net", "tap=t0,mtu=big", "MTU of 68 to 65535" },
 		{ "net", "udp=127.0.0.1", "HOST:PORT" },
 		{ "net", "udp=127.0.0.1:70000", "HOST:PORT" },
 		{ "net", "udp=127.0.0.1:0", "HOST:PORT" },

@@ -245,11 +245,14 @@ static void test_unix_peer_learning(void)
 	char a[400], b[400], why[200] = "";
 	struct pair p;
 
-	snprintf(a, sizeof(a), "socket=%s", tmppath("a.sock"));
+	snprintf(a, sizeof(a), "socket=%s,mtu=9000", tmppath("a.sock"));
 	snprintf(b, sizeof(b), "socket=%s,peer=%s,mac=02:00:00:00:00:0b", tmppath("b.sock"),
 		 tmppath("a.sock"));
 	CHECK(pair_setup(&p, a, b) == 0, "setup: %s", log_text());
 	CHECK(!memcmp(p.b.mac, "\x02\x00\x00\x00\x00\x0b", 6), "mac= shows in config");
+	/* mtu= is advised in the config space (offset 10) of that device only. */
+	CHECK_EQ(tg_cfg_read(&p.a.d, 10, 2), 9000);
+	CHECK_EQ(tg_cfg_read(&p.b.d, 10, 2), 0);
 	CHECK(pump(&p.g, &p.b, &p.a, 20, 8, why, sizeof(why)) == 0, "b->a: %s", why);
 	CHECK(pump(&p.g, &p.a, &p.b, 20, 8, why, sizeof(why)) == 0, "a->b after learning: %s", why);
 out:
@@ -473,7 +476,7 @@ out:
 
 const struct test_case net_tests[] = {
 	{ "net: unix datagram pair carries 700 frames intact and in order", test_unix_pair },
-	{ "net: a side without peer= learns it from the first frame", test_unix_peer_learning },
+	{ "net: a side without peer= learns it from the first frame; mac= and mtu= in the config", test_unix_peer_learning },
 	{ "net: UDP on 127.0.0.1 carries 400 frames intact and in order", test_udp_pair },
 	{ "net: offload requests and runt frames are dropped and logged", test_bad_frames },
 	{ "net: reset of one end mid-stream, then frames flow again", test_reset_midstream },

@@ -126,10 +126,10 @@ net_pair() {
 	cp linux/rootfs.ext4 /tmp/root2.img
 	rm -f /tmp/neta.sock /tmp/netb.sock
 	timeout 600 vm/linux-guest.sh /tmp/root2.img neta "" \
-		--net socket=/tmp/neta.sock,peer=/tmp/netb.sock >/tmp/neta.out 2>&1 &
+		--net socket=/tmp/neta.sock,peer=/tmp/netb.sock,mtu=9000 >/tmp/neta.out 2>&1 &
 	apid=$!
 	report_when_asked neta $apid >/dev/null 2>&1 &
-	guest netb netb "--net socket=/tmp/netb.sock,peer=/tmp/neta.sock"
+	guest netb netb "--net socket=/tmp/netb.sock,peer=/tmp/neta.sock,mtu=9000"
 	i=0
 	while kill -0 $apid 2>/dev/null && [ $i -lt 120 ]; do sleep 1; i=$((i + 1)); done
 	kill $apid 2>/dev/null
@@ -155,6 +155,7 @@ if ! grep -q "guest: ping 10.0.2.1 ok" /tmp/netb.out || ! file_crossed; then
 fi
 expect neta "guest: ping 10.0.2.2 ok" "guest A pings guest B over the socket backend$retry"
 expect netb "guest: ping 10.0.2.1 ok" "guest B pings guest A over the socket backend$retry"
+expect netb "guest: eth0 mtu 9000" "the guests take the MTU pvisor-run advises (mtu=9000)"
 if file_crossed; then
 	ok "devices: a 512 KiB file crosses from guest B to guest A intact ($got)$retry"
 else

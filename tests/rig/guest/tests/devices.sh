@@ -9,6 +9,7 @@ token=$(sed -n 's/.*pvtoken=\([A-Za-z0-9]*\).*/\1/p' /proc/cmdline)
 net_up() {
 	ip link set lo up
 	ip link set eth0 up && ip addr add "10.0.2.$1/24" dev eth0 || return 1
+	echo "guest: eth0 mtu $(cat /sys/class/net/eth0/mtu)"
 	i=0
 	until ping -c 1 -W 1 "10.0.2.$2" >/dev/null 2>&1; do
 		i=$((i + 1))

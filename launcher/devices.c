@@ -103,7 +103,6 @@ int devices_attach(struct vm *vm, const struct virtio_opts *opts)
 			.len = 4,
 			.fd = virtio_dev_kick_fd(dev),
 		};
-
 		struct pvisor_irq_status st = {
 			.status_gpa = virtio_dev_mmio_base(dev) + INTERRUPT_STATUS,
 			.ack_gpa = virtio_dev_mmio_base(dev) + INTERRUPT_ACK,

@@ -9,20 +9,18 @@
 cd /pvisor || exit 1
 grep -q '^pvisor ' /proc/modules || insmod pvisor.ko || { not_ok "insmod"; exit 1; }
 [ -f linux/rootfs.ext4 ] || { skip "device bench" "no guest root image"; exit 0; }
-stats=/sys/kernel/debug/pvisor/stats
-stat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" $stats; }
 now() { cut -d' ' -f1 /proc/uptime; }
 mbs() { awk -v kib="$1" -v a="$2" -v b="$3" 'BEGIN { d = b - a; if (d <= 0) d = 0.01; printf "%.1f", kib / 1024 / d }'; }
 
 # lat0; ...; lat WHAT: the module's device-interrupt latency (raise by
 # the device thread to delivery into the guest kernel) over WHAT.
 lat0() {
-	lh0=$(stat irq_latency_halted) lhn0=$(stat irq_latency_halted_ns)
-	lr0=$(stat irq_latency_running) lrn0=$(stat irq_latency_running_ns)
+	lh0=$(pvstat irq_latency_halted) lhn0=$(pvstat irq_latency_halted_ns)
+	lr0=$(pvstat irq_latency_running) lrn0=$(pvstat irq_latency_running_ns)
 }
 lat() {
-	awk -v h=$(( $(stat irq_latency_halted) - lh0 )) -v hn=$(( $(stat irq_latency_halted_ns) - lhn0 )) \
-	    -v r=$(( $(stat irq_latency_running) - lr0 )) -v rn=$(( $(stat irq_latency_running_ns) - lrn0 )) \
+	awk -v h=$(( $(pvstat irq_latency_halted) - lh0 )) -v hn=$(( $(pvstat irq_latency_halted_ns) - lhn0 )) \
+	    -v r=$(( $(pvstat irq_latency_running) - lr0 )) -v rn=$(( $(pvstat irq_latency_running_ns) - lrn0 )) \
 	    -v what="$1" 'BEGIN {
 		printf "bench guest interrupt latency, %s (device thread raises to guest delivery): halted vCPU %.1f us (%d), running vCPU %.1f us (%d)\n",
 			what, h ? hn / h / 1000 : 0, h, r ? rn / r / 1000 : 0, r }'
@@ -39,11 +37,11 @@ echo "bench native disk: write $nw MB/s, read $nr MB/s ($n x 64 KiB, tmpfs file,
 
 # guest_disk COUNT: boot, run the disk role, record stats deltas.
 guest_disk() {
-	e0=$(stat exits) m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd) s0=$(stat mmio_irq_status)
+	e0=$(pvstat exits) m0=$(pvstat exits_mmio) i0=$(pvstat mmio_ioeventfd) s0=$(pvstat mmio_irq_status)
 	vm/linux-guest.sh /tmp/root.img benchdisk "pvdiskn=$1" --disk /tmp/bench.img \
 		>/tmp/bench-disk.out 2>&1 || { not_ok "guest disk bench ($1)"; return 1; }
-	exits=$(( $(stat exits) - e0 )) mmio=$(( $(stat exits_mmio) - m0 )) kicks=$(( $(stat mmio_ioeventfd) - i0 ))
-	isr=$(( $(stat mmio_irq_status) - s0 ))
+	exits=$(( $(pvstat exits) - e0 )) mmio=$(( $(pvstat exits_mmio) - m0 )) kicks=$(( $(pvstat mmio_ioeventfd) - i0 ))
+	isr=$(( $(pvstat mmio_irq_status) - s0 ))
 	line=$(grep 'guest: bench disk' /tmp/bench-disk.out)
 }
 guest_disk $n || exit 1
@@ -68,7 +66,7 @@ rm -f /tmp/ba.sock /tmp/bb.sock
 vm/linux-guest.sh /tmp/root2.img benchneta "" \
 	--net socket=/tmp/ba.sock,peer=/tmp/bb.sock >/tmp/ba.out 2>&1 &
 apid=$!
-m0=$(stat exits_mmio) i0=$(stat mmio_ioeventfd)
+m0=$(pvstat exits_mmio) i0=$(pvstat mmio_ioeventfd)
 lat0
 vm/linux-guest.sh /tmp/root.img benchnetb "" \
 	--net socket=/tmp/bb.sock,peer=/tmp/ba.sock >/tmp/bb.out 2>&1

@@ -60,14 +60,13 @@ clean() {
 cp linux/rootfs.ext4 /tmp/root.img
 cp linux/rootfs.ext4 /tmp/ro.img
 token=t$$x$(date +%s)
-st() { awk -v n="$1" '$1 == n { print $2 }' /sys/kernel/debug/pvisor/stats; }
-s0=$(st mmio_irq_status) x0=$(st exits_mmio)
+s0=$(pvstat mmio_irq_status) x0=$(pvstat exits_mmio)
 guest disk disk "--disk /tmp/ro.img,ro --rng" "pvtoken=$token"
 [ "$rc" = 0 ] && ok "devices: boots from an ext4 root on virtio-blk, powers off (exit 0)" ||
 	{ not_ok "devices: root-disk boot (exit $rc)"; show disk; }
 # The guest's virtio interrupt handlers read InterruptStatus and write
 # InterruptACK in the module (PVISOR_IRQ_STATUS), not in the launcher.
-s=$(( $(st mmio_irq_status) - s0 )) x=$(( $(st exits_mmio) - x0 ))
+s=$(( $(pvstat mmio_irq_status) - s0 )) x=$(( $(pvstat exits_mmio) - x0 ))
 [ "$s" -gt 0 ] && ok "devices: interrupt status read and acknowledged in the module ($s accesses; $x other register accesses went to the launcher)" ||
 	not_ok "devices: no interrupt status access served in the module ($x went to the launcher)"
 expect disk "guest: root is ext4 on vda, read-write" "root=/dev/vda is the ext4 image, mounted read-write"

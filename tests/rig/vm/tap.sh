@@ -3,6 +3,8 @@ failed=0
 ok()     { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; failed=1; }
 skip()   { echo "ok - $1 # SKIP $2"; }
+# pvstat NAME: the module's debugfs counter NAME (empty if there is none).
+pvstat() { sed -n "s/^$1 \([0-9]*\)$/\1/p" /sys/kernel/debug/pvisor/stats; }
 # check DESCRIPTION COMMAND...: ok if the command succeeds; on failure show
 # its output and the kernel log's tail, so the reason is in the log.
 check() {

@@ -53,6 +53,11 @@ send_file() {
 		sleep 1
 	done
 }
+# rtt HOST: min/avg/max of 20 pings to HOST, in ms ("none" if none came back).
+rtt() {
+	r=$(ping -c 20 "$1" | sed -n 's|^round-trip min/avg/max = \([0-9./]*\) ms|\1|p')
+	echo "${r:-none}"
+}
 # tcp_retrans: the guest's count of retransmitted TCP segments.
 tcp_retrans() {
 	awk '$1 != "Tcp:" { next }
@@ -126,11 +131,9 @@ benchnetb|benchtap)
 	# The negotiated virtio-net features, bit 0 first (0 CSUM, 1
 	# GUEST_CSUM, 7 GUEST_TSO4, 11 HOST_TSO4).
 	echo "guest: bench net features $(cat /sys/class/net/eth0/device/features)"
-	rtt=$(ping -c 20 10.0.2.1 | sed -n 's|^round-trip min/avg/max = \([0-9./]*\) ms|\1|p')
-	echo "guest: bench ping ${rtt:-none}"
+	echo "guest: bench ping $(rtt 10.0.2.1)"
 	ip link set lo up
-	rtt=$(ping -c 20 127.0.0.1 | sed -n 's|^round-trip min/avg/max = \([0-9./]*\) ms|\1|p')
-	echo "guest: bench loopback ping ${rtt:-none}"
+	echo "guest: bench loopback ping $(rtt 127.0.0.1)"
 	dd if=/dev/urandom of=/tmp/f bs=64k count=64 2>/dev/null
 	sleep 2
 	r0=$(tcp_retrans)

@@ -383,6 +383,7 @@ static long ioctl_create_vm(void __user *argp)
 	if (!vm)
 		return -ENOMEM;
 	mutex_init(&vm->lock);
+	seqcount_mutex_init(&vm->regions_seq, &vm->lock);
 	xa_init(&vm->tables);
 	refcount_set(&vm->refs, 1);
 	vm->id = atomic_inc_return(&next_vm_id);

@@ -69,8 +69,11 @@ static int write_shared(struct pvisor_vcpu *vcpu, size_t off, const void *v,
 	return 0;
 }
 
-/* Mirror the pending vectors into the shared page for the guest's sti. */
-static int publish_pending(struct pvisor_vcpu *vcpu)
+/*
+ * Mirror the pending vectors into the shared page for the guest's sti,
+ * which it is owed before every entry.  Atomic: the page is pinned.
+ */
+int pvisor_publish_pending(struct pvisor_vcpu *vcpu)
 {
 	u64 pending[4];
 	u8 any;
@@ -215,7 +218,7 @@ int pvisor_deliver_interrupts(struct pvisor_vcpu *vcpu)
 	unsigned int vector;
 	u8 mask;
 
-	if (publish_pending(vcpu) || read_irq_mask(vcpu, &mask))
+	if (pvisor_publish_pending(vcpu) || read_irq_mask(vcpu, &mask))
 		return -EFAULT;
 	if (mask || !vcpu->entries_set)
 		return 0;
@@ -225,7 +228,7 @@ int pvisor_deliver_interrupts(struct pvisor_vcpu *vcpu)
 	irq_delivered(vcpu, vector);
 	if (deliver(vcpu, vcpu->entries.interrupt, vector, "interrupt"))
 		return -EFAULT;
-	return publish_pending(vcpu);
+	return pvisor_publish_pending(vcpu);
 }
 
 bool pvisor_irq_pending(struct pvisor_vcpu *vcpu)

@@ -116,30 +116,41 @@ struct pvisor_hc_desc {
 	pvisor_hc_fn fn;	/* NULL: defined in the ABI, not served yet */
 	const char *name;
 	unsigned int nargs;
+	bool quick;		/* never sleeps, never touches guest memory */
 };
 
 #define HC(nr, fn_, n) \
 	[nr] = { .fn = fn_, .name = #nr, .nargs = n }
+#define HC_QUICK(nr, fn_, n) \
+	[nr] = { .fn = fn_, .name = #nr, .nargs = n, .quick = true }
+
+/*
+ * SET_TIMER cancels an hrtimer, which on PREEMPT_RT may wait on a sleeping
+ * lock for a callback running elsewhere; elsewhere it only spins.
+ */
+#define HC_QUICK_UNLESS_RT(nr, fn_, n) \
+	[nr] = { .fn = fn_, .name = #nr, .nargs = n, \
+		 .quick = !IS_ENABLED(CONFIG_PREEMPT_RT) }
 
 static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
-	HC(PVISOR_HC_VERSION,		hc_version,		0),
-	HC(PVISOR_HC_FEATURES,		hc_features,		0),
-	HC(PVISOR_HC_SET_SHARED_PAGE,	pvisor_hc_set_shared_page, 1),
-	HC(PVISOR_HC_CONSOLE_WRITE,	pvisor_hc_console_write, 2),
-	HC(PVISOR_HC_SHUTDOWN,		hc_shutdown,		2),
-	HC(PVISOR_HC_SET_TIMER,		pvisor_hc_set_timer,	1),
-	HC(PVISOR_HC_HALT,		pvisor_hc_halt,		0),
-	HC(PVISOR_HC_IRQ_ENABLE,	hc_irq_enable,		0),
-	HC(PVISOR_HC_SET_STACK,		hc_set_stack,		1),
-	HC(PVISOR_HC_SET_SEGMENT_BASE,	hc_set_segment_base,	2),
-	HC(PVISOR_HC_SET_ENTRIES,	hc_set_entries,		1),
+	HC_QUICK(PVISOR_HC_VERSION,		hc_version,		0),
+	HC_QUICK(PVISOR_HC_FEATURES,		hc_features,		0),
+	HC(PVISOR_HC_SET_SHARED_PAGE,		pvisor_hc_set_shared_page, 1),
+	HC(PVISOR_HC_CONSOLE_WRITE,		pvisor_hc_console_write, 2),
+	HC(PVISOR_HC_SHUTDOWN,			hc_shutdown,		2),
+	HC_QUICK_UNLESS_RT(PVISOR_HC_SET_TIMER,	pvisor_hc_set_timer,	1),
+	HC(PVISOR_HC_HALT,			pvisor_hc_halt,		0),
+	HC_QUICK(PVISOR_HC_IRQ_ENABLE,		hc_irq_enable,		0),
+	HC_QUICK(PVISOR_HC_SET_STACK,		hc_set_stack,		1),
+	HC_QUICK(PVISOR_HC_SET_SEGMENT_BASE,	hc_set_segment_base,	2),
+	HC(PVISOR_HC_SET_ENTRIES,		hc_set_entries,		1),
 	/* IRET's argument registers carry the interrupted context back. */
-	HC(PVISOR_HC_IRET,		pvisor_hc_iret,		5),
-	HC(PVISOR_HC_NEW_CR3,		pvisor_hc_new_cr3,	3),
-	HC(PVISOR_HC_MMU_UPDATE,	pvisor_hc_mmu_update,	2),
-	HC(PVISOR_HC_FLUSH_TLB,		pvisor_hc_flush_tlb,	3),
-	HC(PVISOR_HC_CPUID,		hc_cpuid,		3),
-	HC(PVISOR_HC_CONSOLE_READ,	pvisor_hc_console_read,	2),
+	HC(PVISOR_HC_IRET,			pvisor_hc_iret,		5),
+	HC(PVISOR_HC_NEW_CR3,			pvisor_hc_new_cr3,	3),
+	HC(PVISOR_HC_MMU_UPDATE,		pvisor_hc_mmu_update,	2),
+	HC_QUICK(PVISOR_HC_FLUSH_TLB,		pvisor_hc_flush_tlb,	3),
+	HC(PVISOR_HC_CPUID,			hc_cpuid,		3),
+	HC(PVISOR_HC_CONSOLE_READ,		pvisor_hc_console_read,	2),
 };
 
 /* The name of hypercall @nr for messages and traces ("?" if none). */
@@ -165,6 +176,18 @@ static long dispatch(struct pvisor_vcpu *vcpu, const struct pvisor_hc_args *a)
 		if (a->arg[i])
 			return -EINVAL;
 	return d->fn(vcpu, a->arg);
+}
+
+/*
+ * May hypercall @nr be served with host interrupts off, between two guest
+ * entries (run.c: quick exits)?  Its handler must not sleep, take a mutex
+ * or copy from guest memory (the launcher's pages may need faulting in).
+ */
+bool pvisor_hypercall_is_quick(u64 nr)
+{
+	if (nr >= ARRAY_SIZE(hypercalls))
+		return false;
+	return hypercalls[array_index_nospec(nr, ARRAY_SIZE(hypercalls))].quick;
 }
 
 /* Serve one hypercall from the registers the guest left; return its rax. */

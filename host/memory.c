@@ -9,6 +9,13 @@
  * that the whole range lies inside one region.  The access itself is then an
  * ordinary copy_{from,to}_user() in the launcher's context, so a launcher
  * that unmaps its memory behind our back gets -EFAULT, never a host crash.
+ *
+ * The run loop's quick exits (run.c) serve some shadow faults with host
+ * interrupts off, where neither the mutex nor a page fault may be taken:
+ * pvisor_read_guest_atomic() and pvisor_write_guest_atomic() read the slot
+ * table under its seqcount, once, and copy without faulting anything in.
+ * They fail whenever the ordinary path might have had to wait, and the
+ * caller then takes the ordinary path.
  */
 #include <linux/mm.h>
 #include <linux/uaccess.h>
@@ -87,6 +94,7 @@ int pvisor_mem_set_region(struct pvisor_vm *vm,
 		ret = -ENOSPC;
 		goto out;
 	}
+	write_seqcount_begin(&vm->regions_seq);
 	vm->regions[req->slot] = (struct pvisor_region) {
 		.gpa = req->guest_phys_addr,
 		.size = req->size,
@@ -95,11 +103,34 @@ int pvisor_mem_set_region(struct pvisor_vm *vm,
 	};
 	/* Pages the shadows pinned under the old layout must be let go. */
 	WRITE_ONCE(vm->mem_generation, vm->mem_generation + 1);
+	write_seqcount_end(&vm->regions_seq);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_mem_set_region);
+
+/* pvisor_gpa_to_user() without the lock: the caller keeps the slots still. */
+static void __user *find_in_slots(struct pvisor_vm *vm, u64 gpa, u64 len,
+				  bool write)
+{
+	unsigned int i;
+
+	if (!len || len > PVISOR_MAX_GPA || gpa > PVISOR_MAX_GPA - len)
+		return NULL;
+	for (i = 0; i < PVISOR_MAX_MEM_REGIONS; i++) {
+		const struct pvisor_region *r = &vm->regions[i];
+
+		if (!r->size || gpa < r->gpa || gpa - r->gpa > r->size - len ||
+		    len > r->size)
+			continue;
+		if ((r->flags & PVISOR_MEM_MMIO) ||
+		    (write && (r->flags & PVISOR_MEM_READONLY)))
+			return NULL;
+		return u64_to_user_ptr(r->hva + (gpa - r->gpa));
+	}
+	return NULL;
+}
 
 /**
  * pvisor_gpa_to_user() - find the launcher address of a guest range
@@ -117,29 +148,32 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_mem_set_region);
 void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 				bool write)
 {
-	void __user *uaddr = NULL;
-	unsigned int i;
-
-	if (!len || len > PVISOR_MAX_GPA || gpa > PVISOR_MAX_GPA - len)
-		return NULL;
+	void __user *uaddr;
 
 	mutex_lock(&vm->lock);
-	for (i = 0; i < PVISOR_MAX_MEM_REGIONS; i++) {
-		const struct pvisor_region *r = &vm->regions[i];
-
-		if (!r->size || gpa < r->gpa || gpa - r->gpa > r->size - len ||
-		    len > r->size)
-			continue;
-		if ((r->flags & PVISOR_MEM_MMIO) ||
-		    (write && (r->flags & PVISOR_MEM_READONLY)))
-			break;
-		uaddr = u64_to_user_ptr(r->hva + (gpa - r->gpa));
-		break;
-	}
+	uaddr = find_in_slots(vm, gpa, len, write);
 	mutex_unlock(&vm->lock);
 	return uaddr;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_gpa_to_user);
+
+/*
+ * pvisor_gpa_to_user() in atomic context: NULL also while the slots are
+ * being changed.  The slot found may be changed right after; the address
+ * is still the launcher's, and the change bumps mem_generation, which
+ * drops whatever a fill built on it (shadow.c: shadow_prepare()).
+ */
+static void __user *gpa_to_user_atomic(struct pvisor_vm *vm, u64 gpa,
+					u64 len, bool write)
+{
+	unsigned int seq = raw_read_seqcount(&vm->regions_seq);
+	void __user *uaddr;
+
+	if (seq & 1)
+		return NULL;
+	uaddr = find_in_slots(vm, gpa, len, write);
+	return read_seqcount_retry(&vm->regions_seq, seq) ? NULL : uaddr;
+}
 
 /* Is @gpa inside an MMIO slot? */
 bool pvisor_gpa_is_mmio(struct pvisor_vm *vm, u64 gpa)
@@ -184,3 +218,23 @@ int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src,
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_write_guest);
+
+/* The same two in atomic context.  Return: 0 or -EAGAIN (go the slow way). */
+int pvisor_read_guest_atomic(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len)
+{
+	void __user *src = gpa_to_user_atomic(vm, gpa, len, false);
+
+	if (!src || copy_from_user_nofault(dst, src, len))
+		return -EAGAIN;
+	return 0;
+}
+
+int pvisor_write_guest_atomic(struct pvisor_vm *vm, u64 gpa, const void *src,
+			      u64 len)
+{
+	void __user *dst = gpa_to_user_atomic(vm, gpa, len, true);
+
+	if (!dst || copy_to_user_nofault(dst, src, len))
+		return -EAGAIN;
+	return 0;
+}

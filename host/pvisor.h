@@ -38,8 +38,10 @@
 #include <linux/mutex.h>
 #include <linux/wait.h>
 #include <linux/refcount.h>
+#include <linux/seqlock.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
+#include <asm/desc_defs.h>
 #include <uapi/linux/pvisor.h>
 
 #include "switcher.h"
@@ -114,6 +116,7 @@ struct pvisor_irq_status_reg {
 
 struct pvisor_vm {
 	struct mutex lock;		/* protects regions, vcpu_ids */
+	seqcount_mutex_t regions_seq;	/* regions, for lock-free readers */
 	struct pvisor_region regions[PVISOR_MAX_MEM_REGIONS];
 	unsigned long vcpu_ids;		/* bitmap of created vCPU ids */
 	unsigned int id;		/* for messages and debugfs */
@@ -199,6 +202,19 @@ struct pvisor_sw_guest {
 	const u64 *exception_entry;	/* in: 32 entries, or NULL */
 	bool direct_page_faults;	/* in: #PF on absent entries, too */
 	u64 last_page_fault;		/* in/out: shadow.c's last_absent */
+};
+
+/*
+ * The host's CPU state that guest runs replace (switcher.c): the MSRs for
+ * a series of round trips (pvisor_switcher_series_begin() to _end()), the
+ * rest for each.
+ */
+#define PVISOR_SW_MSRS	6
+struct pvisor_sw_host {
+	u64 msr[PVISOR_SW_MSRS];
+	struct desc_ptr idt;
+	u16 ds, es, fs, gs;
+	unsigned long cr4;		/* the host's, if a guest run changes it */
 };
 
 /* What a round trip saw besides the frame (switcher.c). */
@@ -303,6 +319,9 @@ void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 				bool write);
 int pvisor_read_guest(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len);
 int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src, u64 len);
+int pvisor_read_guest_atomic(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len);
+int pvisor_write_guest_atomic(struct pvisor_vm *vm, u64 gpa, const void *src,
+			      u64 len);
 bool pvisor_gpa_is_mmio(struct pvisor_vm *vm, u64 gpa);
 
 /* mmio.c */
@@ -327,6 +346,7 @@ struct pvisor_hc_args {
 	u64 arg[5];		/* rdi, rsi, rdx, r10, r8 */
 };
 
+bool pvisor_hypercall_is_quick(u64 nr);
 long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 		      const struct pvisor_hc_args *args);
 const char *pvisor_hypercall_name(u64 nr);
@@ -362,8 +382,11 @@ void pvisor_sw_guest_map_cpu(struct pvisor_sw_map *m, int old_cpu,
 			     unsigned int cpu);
 void pvisor_sw_guest_map_shared(struct pvisor_sw_map *m, struct page *page);
 void pvisor_switcher_unpark(void);
+void pvisor_switcher_series_begin(struct pvisor_sw_host *h);
 void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
-			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit);
+			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit,
+			 struct pvisor_sw_host *h);
+void pvisor_switcher_series_end(const struct pvisor_sw_host *h);
 
 /* shadow.c */
 int pvisor_shadow_init(struct pvisor_shadow *s);
@@ -378,6 +401,7 @@ u64 pvisor_shadow_root(struct pvisor_shadow *s, u32 mode);
 bool pvisor_shadow_absent_on(void);
 int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 			u32 *guest_error);
+bool pvisor_shadow_fault_quick(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error);
 
 /* shadow.c: guest virtual memory, through the guest's kernel tables */
 int pvisor_read_guest_va(struct pvisor_vcpu *vcpu, u64 va, u64 *val);
@@ -390,6 +414,7 @@ int pvisor_deliver_exception(struct pvisor_vcpu *vcpu, unsigned int vector,
 			     u64 error, u64 cr2);
 int pvisor_deliver_syscall(struct pvisor_vcpu *vcpu);
 int pvisor_deliver_interrupts(struct pvisor_vcpu *vcpu);
+int pvisor_publish_pending(struct pvisor_vcpu *vcpu);
 bool pvisor_irq_pending(struct pvisor_vcpu *vcpu);
 void pvisor_raise_irq(struct pvisor_vcpu *vcpu, unsigned int vector);
 long pvisor_hc_iret(struct pvisor_vcpu *vcpu, const u64 *arg);
@@ -459,6 +484,7 @@ enum pvisor_stat {
 	PVISOR_STAT_DIRECT_PAGE_FAULTS,
 	PVISOR_STAT_DIRECT_HYPERCALLS,
 	PVISOR_STAT_PGE_UNPARKS,
+	PVISOR_STAT_QUICK_EXITS,
 	PVISOR_STAT_EXIT_MMIO,
 	PVISOR_STAT_MMIO_IOEVENTFD,
 	PVISOR_STAT_MMIO_IRQ_STATUS,

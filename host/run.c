@@ -8,7 +8,8 @@
  * signal.  Between two entries the thread is an ordinary preemptible task:
  * it reschedules when asked and leaves on any pending signal, so SIGKILL
  * always ends a guest, whatever the guest is doing.  Interrupts are off
- * only across one entry and exit.
+ * only across one entry and exit, or a series of them joined by quick
+ * exits (hypercalls served without sleeping; see enter_guest()).
  *
  * Host events that arrive while the guest runs (interrupts, NMIs, machine
  * checks) come back through the switcher like everything else; they are
@@ -122,16 +123,12 @@ static bool interrupt_came_late(struct pvisor_vcpu *vcpu)
 	return !READ_ONCE(sh->irq_mask) || !READ_ONCE(sh->irq_pending);
 }
 
-/*
- * Returns false if the entry was abandoned for a late interrupt, which
- * only @may_abandon allows: never twice in a row, so a shared page the
- * launcher remapped under the guest cannot keep a vCPU from running.
- */
-static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
-			bool may_abandon)
+/* The guest state the switcher takes for one entry, from @vcpu. */
+static void sw_guest_from_vcpu(struct pvisor_vcpu *vcpu, struct pvisor_sw_guest *g)
 {
 	struct pvisor_shadow *s = &vcpu->shadow;
-	struct pvisor_sw_guest g = {
+
+	*g = (struct pvisor_sw_guest) {
 		.mode = vcpu->mode,
 		.direct = READ_ONCE(direct_switch) && vcpu->entries_set &&
 			  vcpu->entries.syscall && vcpu->sp0 &&
@@ -151,9 +148,88 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		.direct_page_faults = pvisor_shadow_absent_on(),
 		.last_page_fault = s->last_absent,
 	};
+}
+
+/* What the switcher changed of it, back into @vcpu. */
+static void sw_guest_to_vcpu(struct pvisor_vcpu *vcpu, const struct pvisor_sw_guest *g)
+{
+	vcpu->mode = g->mode;
+	vcpu->shadow.last_absent = g->last_page_fault;
+	vcpu->sp0 = g->sp0;
+	vcpu->seg_base[PVISOR_SEG_FS] = g->fs_base;
+	vcpu->seg_base[PVISOR_SEG_GS_KERNEL] = g->gs_base[PVISOR_MODE_KERNEL];
+	vcpu->seg_base[PVISOR_SEG_GS_USER] = g->gs_base[PVISOR_MODE_USER];
+}
+
+/*
+ * Quick exits.  An exit whose handler need not sleep is served at once,
+ * host interrupts still off and the guest's FPU registers, XCR0 and MSRs
+ * still loaded, and the guest is entered again: such a round trip costs
+ * the switch and the handler, not the FPU's save and restore, eighteen MSR
+ * accesses and the run loop.  Quick are the hypercalls that neither sleep
+ * nor touch guest memory (hypercall.c: pvisor_hypercall_is_quick()) and
+ * the shadow fills that need no new pin, table or layout
+ * (pvisor_shadow_fault_quick()).  Whatever the host must see in between
+ * ends the series and goes to the ordinary loop below: a host interrupt
+ * (an exit of its own, taken at the next entry), a signal, need_resched,
+ * an interrupt for the guest, a request for the launcher.
+ */
+static bool quick_exits = true;
+module_param(quick_exits, bool, 0644);
+MODULE_PARM_DESC(quick_exits,
+		 "serve exits that need not sleep without leaving the guest's FPU and MSRs (default on)");
+
+static void handle_syscall(struct pvisor_vcpu *vcpu);
+
+/* Serve the exit now if it is quick; false: the ordinary loop serves it. */
+static bool serve_quick_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_exit *e)
+{
+	const struct pvisor_frame *f = &vcpu->frame;
+
+	if (!READ_ONCE(quick_exits) || e->fault_vector || e->nmi || e->mce)
+		return false;
+	if (f->vector == SW_VECTOR_SYSCALL && vcpu->mode == PVISOR_MODE_KERNEL &&
+	    pvisor_hypercall_is_quick(f->rax)) {
+		handle_syscall(vcpu);
+		return true;
+	}
+	if (f->vector == X86_TRAP_PF &&
+	    pvisor_shadow_fault_quick(vcpu, e->cr2, f->error_code)) {
+		pvisor_stat_inc(PVISOR_STAT_EXIT_PAGE_FAULT);
+		return true;
+	}
+	return false;
+}
+
+static bool may_enter_at_once(struct pvisor_vcpu *vcpu)
+{
+	return !need_resched() && !signal_pending(current) && !vcpu->crashed &&
+	       !vcpu->shutdown_requested && !vcpu->mmio.exit &&
+	       !pvisor_irq_pending(vcpu) && frame_enterable(&vcpu->frame);
+}
+
+enum entry_result {
+	ENTRY_ABANDONED,	/* for a late interrupt: nothing ran */
+	ENTRY_EXIT,		/* the guest exited; handle_exit() serves it */
+	ENTRY_SERVED,		/* the last exit was quick and is served */
+};
+
+/*
+ * Enter @vcpu, and again after each quick exit.  Only @may_abandon allows
+ * abandoning the entry for a late interrupt: never twice in a row, so a
+ * shared page the launcher remapped under the guest cannot keep a vCPU
+ * from running.
+ */
+static enum entry_result enter_guest(struct pvisor_vcpu *vcpu,
+				     struct pvisor_sw_exit *e, bool may_abandon)
+{
+	enum entry_result result = ENTRY_EXIT;
+	struct pvisor_shadow *s = &vcpu->shadow;
+	struct pvisor_sw_guest g;
+	struct pvisor_sw_host h;
+	struct pvisor_fpu_run fpu;
 	unsigned long dr7;
 	unsigned int cpu;
-	struct pvisor_fpu_run fpu;
 
 	/* No control-word set-up: the guest's image is loaded right after. */
 	kernel_fpu_begin_mask(0);
@@ -161,7 +237,7 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	if (may_abandon && interrupt_came_late(vcpu)) {
 		local_irq_enable();
 		kernel_fpu_end();
-		return false;
+		return ENTRY_ABANDONED;
 	}
 
 	/*
@@ -177,9 +253,28 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 		pvisor_sw_guest_map_cpu(s->swmap, s->last_cpu, cpu);
 		s->last_cpu = cpu;
 	}
-	trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
 	pvisor_fpu_enter(vcpu, &fpu);
-	pvisor_switcher_run(cpu, &vcpu->frame, &g, e);
+	pvisor_switcher_series_begin(&h);
+	for (;;) {
+		sw_guest_from_vcpu(vcpu, &g);
+		trace_pvisor_entry(vcpu->vm->id, vcpu->id, vcpu->frame.rip);
+		pvisor_switcher_run(cpu, &vcpu->frame, &g, e, &h);
+		sw_guest_to_vcpu(vcpu, &g);
+		trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
+				  vcpu->frame.rip, vcpu->frame.error_code);
+		if (!serve_quick_exit(vcpu, e))
+			break;
+		pvisor_stat_inc(PVISOR_STAT_EXITS);
+		pvisor_stat_inc(PVISOR_STAT_QUICK_EXITS);
+		if (!may_enter_at_once(vcpu)) {
+			result = ENTRY_SERVED;
+			break;
+		}
+		/* Nothing is pending: say so, as the ordinary loop would. */
+		pvisor_publish_pending(vcpu);
+		memset(e, 0, sizeof(*e));
+	}
+	pvisor_switcher_series_end(&h);
 	pvisor_fpu_leave(vcpu, &fpu);
 	/*
 	 * A guest #DB (a single step, icebp) left its cause in DR6, which the
@@ -192,16 +287,7 @@ static bool enter_guest(struct pvisor_vcpu *vcpu, struct pvisor_sw_exit *e,
 	kernel_fpu_end();
 	forward_host_events(&vcpu->frame, e);
 	local_irq_enable();
-
-	vcpu->mode = g.mode;
-	s->last_absent = g.last_page_fault;
-	vcpu->sp0 = g.sp0;
-	vcpu->seg_base[PVISOR_SEG_FS] = g.fs_base;
-	vcpu->seg_base[PVISOR_SEG_GS_KERNEL] = g.gs_base[PVISOR_MODE_KERNEL];
-	vcpu->seg_base[PVISOR_SEG_GS_USER] = g.gs_base[PVISOR_MODE_USER];
-	trace_pvisor_exit(vcpu->vm->id, vcpu->id, vcpu->frame.vector,
-			  vcpu->frame.rip, vcpu->frame.error_code);
-	return true;
+	return result;
 }
 
 /* --- exits ----------------------------------------------------------------------- */
@@ -363,6 +449,7 @@ static void unpark_global_pages(void)
 /* Run @vcpu (its run mutex held) until the launcher is needed; fill @run. */
 int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 {
+	enum entry_result result;
 	struct pvisor_sw_exit e;
 	bool abandoned = false;
 
@@ -387,11 +474,14 @@ int pvisor_vcpu_run(struct pvisor_vcpu *vcpu, struct pvisor_run *run)
 			continue;
 		}
 		memset(&e, 0, sizeof(e));
-		abandoned = !enter_guest(vcpu, &e, !abandoned);
+		result = enter_guest(vcpu, &e, !abandoned);
+		abandoned = result == ENTRY_ABANDONED;
 		if (abandoned) {
 			pvisor_stat_inc(PVISOR_STAT_LATE_INTERRUPTS);
 			continue;
 		}
+		if (result == ENTRY_SERVED)
+			continue;
 		pvisor_stat_inc(PVISOR_STAT_EXITS);
 		handle_exit(vcpu, &e);
 	}

@@ -404,20 +404,30 @@ static struct page *pin_frame(struct pvisor_shadow *s, u64 gfn,
 	return page;
 }
 
-static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val)
+/*
+ * @atomic, here and below: a quick exit's fill (run.c), host interrupts
+ * off.  Nothing may sleep, take a mutex or fault a page in; whatever would
+ * fails with -EAGAIN, having changed nothing the ordinary fill would not
+ * change the same way, and the run loop takes the ordinary exit.
+ */
+static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val, bool atomic)
 {
+	if (atomic)
+		return pvisor_read_guest_atomic(vm, gpa, val, sizeof(*val));
 	return pvisor_read_guest(vm, gpa, val, sizeof(*val));
 }
 
-static int guest_write_entry(struct pvisor_vm *vm, u64 gpa, u64 val)
+static int guest_write_entry(struct pvisor_vm *vm, u64 gpa, u64 val, bool atomic)
 {
+	if (atomic)
+		return pvisor_write_guest_atomic(vm, gpa, &val, sizeof(val));
 	return pvisor_write_guest(vm, gpa, &val, sizeof(val));
 }
 
 /*
  * Walk the guest's tables for @va.  Fills @w and returns 0, or a guest
  * page-fault error code (> 0) to deliver, or -EFAULT if the guest's tables
- * point outside its memory.
+ * point outside its memory (-EAGAIN if @atomic could not read them).
  */
 struct guest_walk {
 	u64 frame_gpa;		/* the 4 KiB guest frame @va lands in */
@@ -429,7 +439,7 @@ struct guest_walk {
 };
 
 static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
-		      struct guest_walk *w)
+		      struct guest_walk *w, bool atomic)
 {
 	int levels = pvisor_host.paging_levels, level;
 	u64 table = root_gpa & GUEST_FRAME_MASK;
@@ -440,8 +450,8 @@ static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
 	for (level = levels; level >= 1; level--) {
 		u64 gpa = table + index_at(va, level) * 8, e;
 
-		if (guest_read_entry(vm, gpa, &e))
-			return -EFAULT;
+		if (guest_read_entry(vm, gpa, &e, atomic))
+			return atomic ? -EAGAIN : -EFAULT;
 		w->entry_gpa[level] = gpa;
 		w->entry[level] = e;
 		if (!(e & _PAGE_PRESENT)) {
@@ -523,10 +533,11 @@ static void make_room(struct pvisor_shadow *s)
  * @guest_level is the level of the guest's leaf: above 1, the shadow entry
  * at that level is marked as shadowing a large page.  A table in the
  * kernel half of the kernel-mode root is shared by every space, so a new
- * top-level entry there goes into all.
+ * top-level entry there goes into all.  NULL if a table is needed and
+ * cannot be allocated (@atomic never allocates).
  */
 static u64 *shadow_table(struct pvisor_shadow *s, unsigned int r, u64 va,
-			 int guest_level, int to)
+			 int guest_level, int to, bool atomic)
 {
 	unsigned int top = index_at(va, pvisor_host.paging_levels);
 	bool shared = r == 0 && top >= HALF;
@@ -537,8 +548,11 @@ static u64 *shadow_table(struct pvisor_shadow *s, unsigned int r, u64 va,
 		u64 *e = &table[index_at(va, level)];
 
 		if (!(*e & _PAGE_PRESENT) || *e == PVISOR_SHADOW_ABSENT) {
-			struct page *p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+			struct page *p;
 
+			if (atomic)
+				return NULL;
+			p = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 			if (!p)
 				return NULL;
 			list_add(&p->lru, shared ? &s->kernel_tables : &s->cur->tables);
@@ -577,16 +591,16 @@ static u64 make_leaf(struct page *page, bool rw, bool nx)
  * PVISOR_SHADOW_ABSENT.
  */
 static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
-		      const struct guest_walk *w, bool user_root)
+		      const struct guest_walk *w, bool user_root, bool atomic)
 {
 	unsigned int i, skip = index_at(va, 1), n = 0, absent = 0;
 	bool mark = user_root && w->up_user && pvisor_shadow_absent_on();
-	u64 *guest = s->scratch;
+	u64 *guest = s->scratch, table_gpa = w->entry_gpa[1] & PAGE_MASK;
 	bool rw, pin_rw;
 
 	if (w->leaf_level == 1 ?
-	    pvisor_read_guest(shadow_vm(s), w->entry_gpa[1] & PAGE_MASK,
-			      guest, PAGE_SIZE) :
+	    (atomic ? pvisor_read_guest_atomic(shadow_vm(s), table_gpa, guest, PAGE_SIZE) :
+		      pvisor_read_guest(shadow_vm(s), table_gpa, guest, PAGE_SIZE)) :
 	    user_root && !w->user)
 		return;
 	for (i = 0; i < PTRS_PER_PTE; i++) {
@@ -625,15 +639,15 @@ static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
 
 /* Install @leaf for @va in root @r and map ahead around it. */
 static int shadow_install(struct pvisor_shadow *s, unsigned int r, u64 va,
-			  u64 leaf, const struct guest_walk *w)
+			  u64 leaf, const struct guest_walk *w, bool atomic)
 {
-	u64 *table = shadow_table(s, r, va, w->leaf_level, 1);
+	u64 *table = shadow_table(s, r, va, w->leaf_level, 1, atomic);
 
 	if (!table)
-		return -ENOMEM;
+		return atomic ? -EAGAIN : -ENOMEM;
 	table[index_at(va, 1)] = leaf;
 	if (READ_ONCE(shadow_prefetch))
-		map_ahead(s, table, va, w, r == 1);
+		map_ahead(s, table, va, w, r == 1, atomic);
 	return 0;
 }
 
@@ -652,7 +666,7 @@ static void mark_absent(struct pvisor_shadow *s, u64 va, const struct guest_walk
 
 	if (level > 2 || !w->up_user || !pvisor_shadow_absent_on())
 		return;
-	table = shadow_table(s, 1, va, 1, level);
+	table = shadow_table(s, 1, va, 1, level, false);
 	if (!table)
 		return;		/* out of memory: the fault goes by the exit */
 	if (!table[index_at(va, level)]) {
@@ -661,7 +675,7 @@ static void mark_absent(struct pvisor_shadow *s, u64 va, const struct guest_walk
 	}
 	s->last_absent = va & PAGE_MASK;
 	if (level == 1 && READ_ONCE(shadow_prefetch))
-		map_ahead(s, table, va, w, true);
+		map_ahead(s, table, va, w, true, false);
 }
 
 /* A new memory layout: pages pinned under the old one may be gone. */
@@ -675,20 +689,15 @@ static void shadow_prepare(struct pvisor_shadow *s, u64 generation)
 	make_room(s);
 }
 
-/**
- * pvisor_shadow_fault() - handle a guest page fault the shadow may fix
- * @vcpu: the faulting vCPU
- * @va: the faulting address (cr2)
- * @hw_error: the error code the CPU reported
- * @guest_error: out: the error code to deliver if the guest must see it
- *
- * Return: 0 if the shadow now maps @va (resume the guest), 1 if the fault
- * is the guest's own (deliver #PF with @guest_error), PVISOR_FAULT_MMIO if
- * @va maps an MMIO slot (the address is in vcpu->mmio.gpa), -EFAULT if the
- * guest's tables point outside its memory, -ENOMEM.
+/*
+ * pvisor_shadow_fault(), and with @atomic pvisor_shadow_fault_quick(),
+ * which serves only a fill from frames already pinned, into tables that
+ * exist, under the memory layout the pins were taken with: anything else
+ * is -EAGAIN before it changes more than accessed and dirty bits the
+ * ordinary fill sets too.
  */
-int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
-			u32 *guest_error)
+static int shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
+			u32 *guest_error, bool atomic)
 {
 	struct pvisor_shadow *s = &vcpu->shadow;
 	bool user = vcpu->mode == PVISOR_MODE_USER;
@@ -719,7 +728,11 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		*guest_error |= X86_PF_PROT;
 		return 1;
 	}
-	ret = walk_guest(vcpu->vm, root_gpa, va, &w);
+	if (atomic && s->generation != generation)
+		return -EAGAIN;		/* the pins must go first */
+	ret = walk_guest(vcpu->vm, root_gpa, va, &w, atomic);
+	if (atomic && ret)
+		return -EAGAIN;		/* the guest's own fault: delivered by C */
 	if (ret > 0 && user) {
 		shadow_prepare(s, generation);
 		mark_absent(s, va, &w);
@@ -728,6 +741,8 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		return ret;
 	*guest_error |= X86_PF_PROT;
 	if ((user && !w.user) || (write && !w.writable) || (fetch && w.nx)) {
+		if (atomic)
+			return -EAGAIN;
 		/* Present but denied: not absent any more, if it was. */
 		if (hw_error & X86_PF_RSVD)
 			shadow_clear_leaf(s->cur->root[1], va);
@@ -740,34 +755,47 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		if (level == w.leaf_level && write)
 			e |= _PAGE_DIRTY;
 		if (e != w.entry[level] &&
-		    guest_write_entry(vcpu->vm, w.entry_gpa[level], e))
-			return -EFAULT;
+		    guest_write_entry(vcpu->vm, w.entry_gpa[level], e, atomic))
+			return atomic ? -EAGAIN : -EFAULT;
 		w.entry[level] = e;
 	}
 
 	/* Writable in the shadow once the guest's leaf is writable and dirty. */
 	leaf_rw = w.writable && (w.entry[w.leaf_level] & _PAGE_DIRTY);
-	hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, true);
-	pin_rw = hva;
-	if (!hva && !leaf_rw)
-		hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, false);
-	if (!hva) {
-		u64 gpa = w.frame_gpa | (va & ~PAGE_MASK);
+	if (atomic) {
+		/*
+		 * A frame pinned under this layout is guest memory, and the
+		 * pin says whether its slot is writable: the ordinary fill
+		 * would use the same page.
+		 */
+		page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
+		if (!page)
+			return -EAGAIN;
+		make_room(s);
+	} else {
+		hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE, true);
+		pin_rw = hva;
+		if (!hva && !leaf_rw)
+			hva = pvisor_gpa_to_user(vcpu->vm, w.frame_gpa, PAGE_SIZE,
+						 false);
+		if (!hva) {
+			u64 gpa = w.frame_gpa | (va & ~PAGE_MASK);
 
-		/* Device registers: never shadowed, each access emulated. */
-		if (!pvisor_gpa_is_mmio(vcpu->vm, gpa))
+			/* Device registers: never shadowed, each access emulated. */
+			if (!pvisor_gpa_is_mmio(vcpu->vm, gpa))
+				return -EFAULT;
+			vcpu->mmio.gpa = gpa;
+			return PVISOR_FAULT_MMIO;
+		}
+		shadow_prepare(s, generation);
+		page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
+		if (!page) {
+			page = pin_frame(s, w.frame_gpa >> PAGE_SHIFT, hva, pin_rw);
+			pinned_rw = pin_rw;
+		}
+		if (!page)
 			return -EFAULT;
-		vcpu->mmio.gpa = gpa;
-		return PVISOR_FAULT_MMIO;
 	}
-	shadow_prepare(s, generation);
-	page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
-	if (!page) {
-		page = pin_frame(s, w.frame_gpa >> PAGE_SHIFT, hva, pin_rw);
-		pinned_rw = pin_rw;
-	}
-	if (!page)
-		return -EFAULT;
 	/* Never a writable leaf over a page pinned read-only. */
 	leaf = make_leaf(page, leaf_rw && pinned_rw, w.nx);
 
@@ -777,13 +805,52 @@ int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 	 * separate user tables), it also serves the other mode: kernel mode
 	 * sees everything, user mode only what the guest marked U=1.
 	 */
-	ret = shadow_install(s, user, va, leaf, &w);
+	ret = shadow_install(s, user, va, leaf, &w, atomic);
 	if (!ret && vcpu->cr3_user == vcpu->cr3_kernel && (user || w.user))
-		ret = shadow_install(s, !user, va, leaf, &w);
-	s->fills++;
+		ret = shadow_install(s, !user, va, leaf, &w, atomic);
+	if (!ret)
+		s->fills++;
 	return ret;
 }
+
+/**
+ * pvisor_shadow_fault() - handle a guest page fault the shadow may fix
+ * @vcpu: the faulting vCPU
+ * @va: the faulting address (cr2)
+ * @hw_error: the error code the CPU reported
+ * @guest_error: out: the error code to deliver if the guest must see it
+ *
+ * Return: 0 if the shadow now maps @va (resume the guest), 1 if the fault
+ * is the guest's own (deliver #PF with @guest_error), PVISOR_FAULT_MMIO if
+ * @va maps an MMIO slot (the address is in vcpu->mmio.gpa), -EFAULT if the
+ * guest's tables point outside its memory, -ENOMEM.
+ */
+int pvisor_shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
+			u32 *guest_error)
+{
+	return shadow_fault(vcpu, va, hw_error, guest_error, false);
+}
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_fault);
+
+/**
+ * pvisor_shadow_fault_quick() - the same fill in atomic context, if it can be
+ * @vcpu: the faulting vCPU
+ * @va: the faulting address (cr2)
+ * @hw_error: the error code the CPU reported
+ *
+ * For the run loop's quick exits: host interrupts off, nothing may sleep.
+ *
+ * Return: true if the shadow now maps @va; false if pvisor_shadow_fault()
+ * must decide (a fault of the guest's own, MMIO, a frame not pinned yet, a
+ * table to allocate, a new memory layout, guest memory not at hand).
+ */
+bool pvisor_shadow_fault_quick(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error)
+{
+	u32 guest_error;
+
+	return shadow_fault(vcpu, va, hw_error, &guest_error, true) == 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_fault_quick);
 
 /*
  * Guest virtual memory for event delivery: translate through the guest
@@ -798,7 +865,8 @@ static int guest_va_to_gpa(struct pvisor_vcpu *vcpu, u64 va, bool write,
 	if (!IS_ALIGNED(va, 8) || !pvisor_is_canonical(va) ||
 	    index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT)
 		return -EFAULT;
-	if (walk_guest(vcpu->vm, vcpu->cr3_kernel, va, &w) || (write && !w.writable))
+	if (walk_guest(vcpu->vm, vcpu->cr3_kernel, va, &w, false) ||
+	    (write && !w.writable))
 		return -EFAULT;
 	*gpa = w.frame_gpa | (va & ~PAGE_MASK);
 	return 0;

@@ -33,6 +33,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_DIRECT_PAGE_FAULTS] = "direct_page_faults",
 	[PVISOR_STAT_DIRECT_HYPERCALLS] = "direct_hypercalls",
 	[PVISOR_STAT_PGE_UNPARKS] = "pge_unparks",
+	[PVISOR_STAT_QUICK_EXITS] = "quick_exits",
 	[PVISOR_STAT_EXIT_MMIO] = "exits_mmio",
 	[PVISOR_STAT_MMIO_IOEVENTFD] = "mmio_ioeventfd",
 	[PVISOR_STAT_MMIO_IRQ_STATUS] = "mmio_irq_status",

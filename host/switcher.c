@@ -14,10 +14,11 @@
  * nothing of the hole survives a CR3 load.
  *
  * A round trip (pvisor_switcher_run()), with interrupts off throughout:
- * save the host MSRs the guest may see or change, load pvisor's GDT, TSS
- * and IDT, clear the CR4 bits in GUEST_CR4_OFF, put the guest's registers
- * in the frame, call the switcher, and undo all of it in the reverse
- * order.  The FPU is the caller's business (run.c).
+ * load pvisor's GDT, TSS and IDT, clear the CR4 bits in GUEST_CR4_OFF, put
+ * the guest's registers in the frame, call the switcher, and undo all of
+ * it in the reverse order.  The MSRs the guest may see or change are taken
+ * once for a series of round trips (pvisor_switcher_series_begin() and
+ * _end()), and the FPU is the caller's business (run.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -386,18 +387,19 @@ static void area_init(unsigned int cpu)
 
 /* --- one round trip ----------------------------------------------------- */
 
-/* The MSRs a guest entry changes, saved and restored around it. */
+/*
+ * The MSRs a guest entry changes.  They hold the guest's values from
+ * pvisor_switcher_series_begin() to pvisor_switcher_series_end(), across
+ * every round trip in between: the host kernel reads none of them (they
+ * matter only when the host returns to user mode or makes a system call),
+ * so the run loop can serve an exit in between without putting them back.
+ */
 static const u32 switched_msrs[] = {
 	MSR_LSTAR, MSR_STAR, MSR_CSTAR, MSR_SYSCALL_MASK, MSR_IA32_SYSENTER_CS,
 	MSR_FS_BASE,
 };
 
-struct host_state {
-	u64 msr[ARRAY_SIZE(switched_msrs)];
-	struct desc_ptr idt;
-	u16 ds, es, fs, gs;
-	unsigned long cr4;		/* the host's, if a guest run changes it */
-};
+static_assert(ARRAY_SIZE(switched_msrs) == PVISOR_SW_MSRS);
 
 /*
  * CR4 bits a guest runs without.  PGE: no global host mapping shadows the
@@ -451,16 +453,20 @@ void pvisor_switcher_unpark(void)
 	pvisor_stat_inc(PVISOR_STAT_PGE_UNPARKS);
 }
 
-static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
+/**
+ * pvisor_switcher_series_begin() - take this CPU's MSRs for guest runs
+ * @h: where the host's values are kept until pvisor_switcher_series_end()
+ *
+ * Interrupts stay off until pvisor_switcher_series_end(), which must come
+ * before anything that could return to user mode.
+ */
+void pvisor_switcher_series_begin(struct pvisor_sw_host *h)
 {
-	u64 va = area_hole_va(cpu);
-	struct desc_ptr gdt = { .size = AREA_GDT_ENTRIES * 8 - 1,
-				 .address = va + AREA_GDT };
-	struct desc_ptr idt = { .size = 256 * 16 - 1, .address = va + AREA_IDT };
 	u64 syscall_entry = pvisor_host.paging_levels == 5 ?
 		sw_alias(pvisor_syscall_l5) : sw_alias(pvisor_syscall_l4);
 	unsigned int i;
 
+	lockdep_assert_irqs_disabled();
 	for (i = 0; i < ARRAY_SIZE(switched_msrs); i++)
 		rdmsrl(switched_msrs[i], h->msr[i]);
 	savesegment(ds, h->ds);
@@ -477,6 +483,24 @@ static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 	       X86_EFLAGS_IOPL | X86_EFLAGS_AC | X86_EFLAGS_NT);
 	/* sysenter with a null CS faults. */
 	wrmsrl(MSR_IA32_SYSENTER_CS, 0);
+}
+
+/* The host's MSRs back, after the last round trip of the series. */
+void pvisor_switcher_series_end(const struct pvisor_sw_host *h)
+{
+	unsigned int i;
+
+	lockdep_assert_irqs_disabled();
+	for (i = 0; i < ARRAY_SIZE(switched_msrs); i++)
+		wrmsrl(switched_msrs[i], h->msr[i]);
+}
+
+static void load_guest_cpu_state(unsigned int cpu, struct pvisor_sw_host *h)
+{
+	u64 va = area_hole_va(cpu);
+	struct desc_ptr gdt = { .size = AREA_GDT_ENTRIES * 8 - 1,
+				 .address = va + AREA_GDT };
+	struct desc_ptr idt = { .size = 256 * 16 - 1, .address = va + AREA_IDT };
 
 	native_load_gdt(&gdt);
 	asm volatile("ltr %w0" : : "r" (SW_TSS));
@@ -487,12 +511,11 @@ static void load_guest_cpu_state(unsigned int cpu, struct host_state *h)
 		write_cr4_raw(h->cr4 & ~GUEST_CR4_OFF);
 }
 
-static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
+static void load_host_cpu_state(unsigned int cpu, struct pvisor_sw_host *h)
 {
 	u64 *gdt = (u64 *)((u8 *)area_kva(cpu) + AREA_GDT);
 	u64 *host_gdt = (u64 *)get_cpu_gdt_ro(cpu);
 	u64 ours[2] = { gdt[SW_TSS >> 3], gdt[(SW_TSS >> 3) + 1] };
-	unsigned int i;
 	u16 sel;
 	u64 kgs;
 
@@ -524,7 +547,8 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 
 	/*
 	 * The guest may have loaded its own data selectors.  Put the
-	 * launcher's back; loading FS clears the FS base (restored below), and
+	 * launcher's back; loading FS clears the FS base (the guest's is
+	 * written at each entry, the host's at the end of the series), and
 	 * load_gs_index() goes through the user GS base, so keep that too.
 	 */
 	savesegment(ds, sel);
@@ -542,8 +566,6 @@ static void load_host_cpu_state(unsigned int cpu, struct host_state *h)
 		load_gs_index(h->gs);
 		wrmsrl(MSR_KERNEL_GS_BASE, kgs);
 	}
-	for (i = 0; i < ARRAY_SIZE(switched_msrs); i++)
-		wrmsrl(switched_msrs[i], h->msr[i]);
 }
 
 typedef void (*switcher_enter_fn)(void *area, u64 guest_cr3);
@@ -592,13 +614,14 @@ static const unsigned int ist_tops[] = {
  * Enter the guest once on @cpu, interrupts off, and come back.  @frame: the
  * guest's registers, and at the exit the vector (SW_VECTOR_SYSCALL for
  * `syscall`) and error code; @g: the rest of its state, whose mode (and GS
- * base in use) a direct switch may change; @exit: what else happened.
+ * base in use) a direct switch may change; @exit: what else happened; @h:
+ * from pvisor_switcher_series_begin() on this CPU.
  */
 void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
-			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit)
+			 struct pvisor_sw_guest *g, struct pvisor_sw_exit *exit,
+			 struct pvisor_sw_host *h)
 {
 	u8 *a = area_kva(cpu);
-	struct host_state h;
 	switcher_enter_fn enter = (switcher_enter_fn)sw_alias(pvisor_switcher_enter);
 	u32 mode = g->mode;
 	unsigned int v;
@@ -656,16 +679,16 @@ void pvisor_switcher_run(unsigned int cpu, struct pvisor_frame *frame,
 	 * While pvisor's IDT is loaded nothing may trap into the kernel (a
 	 * kprobe's int3, a traced MSR access): raw MSR accessors only.
 	 */
-	load_guest_cpu_state(cpu, &h);
+	load_guest_cpu_state(cpu, h);
 	__wrmsr(MSR_FS_BASE, (u32)g->fs_base, g->fs_base >> 32);
 	if (cpu_feature_enabled(X86_FEATURE_CLEAR_CPU_BUF))
-		asm volatile("verw %0" : : "m" (h.ds));
+		asm volatile("verw %0" : : "m" (h->ds));
 
 	enter((void *)area_hole_va(cpu), g->root[mode]);
 
 	g->fs_base = __rdmsr(MSR_FS_BASE);
 	exit->cr2 = native_read_cr2();
-	load_host_cpu_state(cpu, &h);
+	load_host_cpu_state(cpu, h);
 	host_mitigations_on_exit();
 
 	memcpy(frame, a + AREA_FRAME, sizeof(*frame));

@@ -21,6 +21,7 @@ int pvisor_kunit_vm_init(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	test->priv = t;
 	mutex_init(&t->vm.lock);
+	seqcount_mutex_init(&t->vm.regions_seq, &t->vm.lock);
 	xa_init(&t->vm.tables);
 	t->vm.id = 1000;
 	t->vcpu.vm = &t->vm;

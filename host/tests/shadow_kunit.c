@@ -7,7 +7,8 @@
  * is ever mapped, zaps and flushes drop what a TLB with PCIDs would drop,
  * the cache of address spaces stays within its bounds, a fill maps ahead
  * only what a TLB could hold, and entries absent from the guest's tables
- * are held so that the switcher can deliver their faults.
+ * are held so that the switcher can deliver their faults, and the quick
+ * fill of the run loop's quick exits serves only what needs no sleep.
  *
  * The suite's init adds a shadow to the fixture's vCPU; the cases call
  * pvisor_shadow_fault() as the run loop does and walk the shadow tables.
@@ -530,6 +531,76 @@ static void shadow_never_maps_outside_guest_memory(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 0UL);
 }
 
+/*
+ * The quick fill (run.c's quick exits, host interrupts off) serves only a
+ * fill from a frame already pinned, into shadow tables that exist, under
+ * the layout the pins came from; for everything else it changes nothing
+ * and leaves the fault to pvisor_shadow_fault().  Run here with interrupts
+ * off, as the run loop runs it: on the debug host a sleep would splat.
+ */
+static bool quick_fault(struct pvisor_vcpu *v, u64 va, u32 error)
+{
+	unsigned long flags;
+	bool served;
+
+	local_irq_save(flags);
+	served = pvisor_shadow_fault_quick(v, va, error);
+	local_irq_restore(flags);
+	return served;
+}
+
+static void shadow_quick_fill_only_without_sleeping(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	u64 absent = SHADOW_VA + PAGE_SIZE;
+	u32 err;
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_RW, DATA_GPA);
+	/* Not pinned yet, and no shadow table to hold it: the slow way. */
+	KUNIT_EXPECT_FALSE(test, quick_fault(v, SHADOW_VA, X86_PF_USER));
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 0UL);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+
+	/* Pinned, tables in place: after a flush the quick fill serves it. */
+	pvisor_shadow_invalidate(&v->shadow, SHADOW_VA, 1);
+	KUNIT_ASSERT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_TRUE(test, quick_fault(v, SHADOW_VA, X86_PF_USER));
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA) & _PAGE_PRESENT);
+	KUNIT_EXPECT_FALSE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA) & _PAGE_RW);
+	/* A write: D set in the guest's entry, the leaf writable. */
+	KUNIT_EXPECT_TRUE(test, quick_fault(v, SHADOW_VA,
+					    X86_PF_USER | X86_PF_WRITE | X86_PF_PROT));
+	KUNIT_EXPECT_TRUE(test, get_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1)) &
+			  _PAGE_DIRTY);
+	KUNIT_EXPECT_TRUE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA) & _PAGE_RW);
+
+	/* The guest's own fault is delivered by C: nothing placed here. */
+	KUNIT_EXPECT_FALSE(test, quick_fault(v, absent, X86_PF_USER));
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, absent), 0ULL);
+	/* So is a denied one: the guest's leaf is read-only. */
+	put_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1),
+		  DATA_GPA | _PAGE_PRESENT | _PAGE_ACCESSED);
+	pvisor_shadow_invalidate(&v->shadow, SHADOW_VA, 1);
+	KUNIT_EXPECT_FALSE(test, quick_fault(v, SHADOW_VA, X86_PF_USER | X86_PF_WRITE));
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER | X86_PF_WRITE,
+						  &err), 1);
+
+	/* A new memory layout: the pins must go first, which only C does. */
+	pvisor_shadow_invalidate(&v->shadow, SHADOW_VA, 1);
+	t->vm.mem_generation++;
+	KUNIT_EXPECT_FALSE(test, quick_fault(v, SHADOW_VA, X86_PF_USER));
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 1UL);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	/* Guest tables outside guest memory: never a quick fill either. */
+	put_entry(test, TABLE_PAGE(2), va_index(SHADOW_VA, 2),
+		  PVISOR_MAX_GPA | _PAGE_PRESENT | _PAGE_RW | _PAGE_USER);
+	pvisor_shadow_zap(&v->shadow);
+	KUNIT_EXPECT_FALSE(test, quick_fault(v, SHADOW_VA, X86_PF_USER));
+}
+
 static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
@@ -541,6 +612,7 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_flush_in_a_large_page_drops_it_all),
 	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
 	KUNIT_CASE(shadow_absent_entries_fault_to_the_guest),
+	KUNIT_CASE(shadow_quick_fill_only_without_sleeping),
 	{}
 };
 

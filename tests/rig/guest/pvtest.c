@@ -7,9 +7,11 @@
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,8 +21,10 @@
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/user.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -571,6 +575,163 @@ static void ptrace_syscalls(void)
 	       "ptrace: a read interrupted by a signal exits with -ERESTARTSYS and is restarted");
 }
 
+/*
+ * I/O ports.  The guest kernel is built without iopl() and ioperm()
+ * (CONFIG_X86_IOPL_IOPERM off: pvisor has no I/O ports to give a guest
+ * process, Documentation/guest.md): both fail with ENOSYS, and a port
+ * access or cli from user mode is #GP, SIGSEGV, as on a native kernel
+ * with the same config.
+ */
+static void port_in(void)
+{
+	asm volatile("inb $0x80, %%al" : : : "eax");
+}
+
+static void user_cli(void)
+{
+	asm volatile("cli");
+}
+
+static void io_ports(void)
+{
+	result(syscall(SYS_iopl, 3) == -1 && errno == ENOSYS,
+	       "iopl(3) fails with ENOSYS (no I/O ports for processes)");
+	result(syscall(SYS_ioperm, 0x80, 1, 1) == -1 && errno == ENOSYS,
+	       "ioperm() fails with ENOSYS (no I/O ports for processes)");
+	result(killed_by(port_in, SIGSEGV), "inb from user mode: SIGSEGV");
+	result(killed_by(user_cli, SIGSEGV), "cli from user mode: SIGSEGV");
+}
+
+/*
+ * The legacy vsyscall page, in the guest's configured mode (execute-only,
+ * as Debian ships): a call to one of its three entries is emulated by the
+ * kernel's page-fault handler, anything else there is SIGSEGV.
+ */
+#define VSYSCALL	0xffffffffff600000UL
+
+static void read_vsyscall(void)
+{
+	(void)*(volatile char *)VSYSCALL;
+}
+
+static void call_vsyscall_misaligned(void)
+{
+	((long (*)(void))(VSYSCALL + 0x100))();
+}
+
+static void vsyscalls(void)
+{
+	long (*v_gettimeofday)(struct timeval *, void *) = (void *)VSYSCALL;
+	long (*v_time)(long *) = (void *)(VSYSCALL + 0x400);
+	long (*v_getcpu)(unsigned int *, unsigned int *, void *) =
+		(void *)(VSYSCALL + 0x800);
+	unsigned int cpu = 99, node = 99;
+	struct timeval tv, now;
+	long t, t_now;
+	int ok;
+
+	ok = v_gettimeofday(&tv, NULL) == 0;
+	gettimeofday(&now, NULL);
+	result(ok && now.tv_sec - tv.tv_sec <= 1 && now.tv_sec >= tv.tv_sec,
+	       "vsyscall gettimeofday is emulated and agrees with gettimeofday()");
+	t = v_time(&t_now);
+	result(t == t_now && time(NULL) - t <= 1, "vsyscall time is emulated");
+	result(v_getcpu(&cpu, &node, NULL) == 0 && cpu == (unsigned int)sched_getcpu() &&
+	       node == 0, "vsyscall getcpu is emulated");
+	result(killed_by(read_vsyscall, SIGSEGV),
+	       "reading the vsyscall page: SIGSEGV (execute-only)");
+	result(killed_by(call_vsyscall_misaligned, SIGSEGV),
+	       "a call into the vsyscall page off its entries: SIGSEGV");
+}
+
+/* The vDSO's [start, end) from /proc/self/maps. */
+static int vdso_range(unsigned long *start, unsigned long *end)
+{
+	char line[256];
+	FILE *f = fopen("/proc/self/maps", "r");
+	int found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, "[vdso]") &&
+			sscanf(line, "%lx-%lx", start, end) == 2;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* A symbol of the vDSO mapped at @base, from its section headers. */
+static void *vdso_symbol(unsigned long base, const char *name)
+{
+	const Elf64_Ehdr *eh = (const void *)base;
+	const Elf64_Shdr *sh = (const void *)(base + eh->e_shoff);
+	unsigned int i, j;
+
+	for (i = 0; i < eh->e_shnum; i++) {
+		const Elf64_Sym *sym = (const void *)(base + sh[i].sh_offset);
+		const char *str;
+
+		if (sh[i].sh_type != SHT_DYNSYM)
+			continue;
+		str = (const char *)(base + sh[sh[i].sh_link].sh_offset);
+		for (j = 0; j < sh[i].sh_size / sizeof(*sym); j++)
+			if (!strcmp(str + sym[j].st_name, name))
+				return (void *)(base + sym[j].st_value);
+	}
+	return NULL;
+}
+
+/*
+ * mremap() of the vDSO, in a child (the C library keeps pointers into
+ * it): to another address at its own size it moves, the kernel follows
+ * (/proc/self/maps names the new place) and its getcpu works there; to
+ * grow it the kernel refuses with EFAULT (VM_DONTEXPAND).  Exit status: 0
+ * or the number of the step that failed.
+ */
+static int vdso_moves(void)
+{
+	unsigned long start, end, moved;
+	long (*getcpu_fn)(unsigned int *, unsigned int *, void *);
+	unsigned int cpu = 99;
+	void *to;
+
+	if (!vdso_range(&start, &end))
+		return 1;
+	to = mmap(NULL, 2 * (end - start), PROT_NONE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (to == MAP_FAILED)
+		return 2;
+	if (mremap((void *)start, end - start, end - start + 4096,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, to) != MAP_FAILED || errno != EFAULT)
+		return 3;
+	if (mremap((void *)start, end - start, end - start,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, to) != to)
+		return 4;
+	if (!vdso_range(&moved, &end) || moved != (unsigned long)to)
+		return 5;
+	getcpu_fn = vdso_symbol(moved, "__vdso_getcpu");
+	if (!getcpu_fn || getcpu_fn(&cpu, NULL, NULL) != 0 || cpu != 0)
+		return 6;
+	return 0;
+}
+
+static void vdso_mremap(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(vdso_moves());
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		printf("# vdso mremap child: %s %d\n",
+		       pid > 0 && WIFEXITED(status) ? "failed at step" : "died, status",
+		       pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : status);
+		result(0, "mremap of the vDSO: moves at its size, cannot grow (EFAULT), works where it went");
+		return;
+	}
+	result(1, "mremap of the vDSO: moves at its size, cannot grow (EFAULT), works where it went");
+}
+
 static sigjmp_buf jb;
 
 static void on_segv(int sig)
@@ -712,6 +873,9 @@ int main(void)
 	       "the CPU-number segment (lsl 0x7b, the vDSO's getcpu) agrees with getcpu()");
 	result(killed_by(sigreturn_to_bad_rip, SIGSEGV),
 	       "sigreturn to a non-canonical rip: SIGSEGV, the kernel survives");
+	io_ports();
+	vsyscalls();
+	vdso_mremap();
 
 	/* /proc */
 	i = open("/proc/self/status", O_RDONLY);

@@ -18,6 +18,9 @@
  * checked in the copy, arguments a call does not take must be zero, and a
  * bad call gets a negative errno.  Nothing a guest passes can make the host
  * oops, hang or leak.
+ *
+ * Calls flagged quick in the table may also be served in the run loop's
+ * quick exits, with host interrupts off (pvisor_hypercall_quick()).
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -116,7 +119,7 @@ struct pvisor_hc_desc {
 	pvisor_hc_fn fn;	/* NULL: defined in the ABI, not served yet */
 	const char *name;
 	unsigned int nargs;
-	bool quick;		/* never sleeps, never touches guest memory */
+	bool quick;		/* may run in a quick exit: see pvisor_hypercall_quick() */
 };
 
 #define HC(nr, fn_, n) \
@@ -146,7 +149,7 @@ static const struct pvisor_hc_desc hypercalls[PVISOR_HC_NR] = {
 	HC(PVISOR_HC_SET_ENTRIES,		hc_set_entries,		1),
 	/* IRET's argument registers carry the interrupted context back. */
 	HC(PVISOR_HC_IRET,			pvisor_hc_iret,		5),
-	HC(PVISOR_HC_NEW_CR3,			pvisor_hc_new_cr3,	3),
+	HC_QUICK(PVISOR_HC_NEW_CR3,		pvisor_hc_new_cr3,	3),
 	HC(PVISOR_HC_MMU_UPDATE,		pvisor_hc_mmu_update,	2),
 	HC_QUICK(PVISOR_HC_FLUSH_TLB,		pvisor_hc_flush_tlb,	3),
 	HC(PVISOR_HC_CPUID,			hc_cpuid,		3),
@@ -178,24 +181,9 @@ static long dispatch(struct pvisor_vcpu *vcpu, const struct pvisor_hc_args *a)
 	return d->fn(vcpu, a->arg);
 }
 
-/*
- * May hypercall @nr be served with host interrupts off, between two guest
- * entries (run.c: quick exits)?  Its handler must not sleep, take a mutex
- * or copy from guest memory (the launcher's pages may need faulting in).
- */
-bool pvisor_hypercall_is_quick(u64 nr)
+static long account(struct pvisor_vcpu *vcpu, const struct pvisor_hc_args *args,
+		    long ret)
 {
-	if (nr >= ARRAY_SIZE(hypercalls))
-		return false;
-	return hypercalls[array_index_nospec(nr, ARRAY_SIZE(hypercalls))].quick;
-}
-
-/* Serve one hypercall from the registers the guest left; return its rax. */
-long pvisor_hypercall(struct pvisor_vcpu *vcpu,
-		      const struct pvisor_hc_args *args)
-{
-	long ret = dispatch(vcpu, args);
-
 	pvisor_stat_inc(PVISOR_STAT_HYPERCALLS);
 	if (ret < 0)
 		pvisor_stat_inc(PVISOR_STAT_HYPERCALL_ERRORS);
@@ -203,4 +191,41 @@ long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 			       args->arg[0], args->arg[1], ret);
 	return ret;
 }
+
+/* Serve one hypercall from the registers the guest left; return its rax. */
+long pvisor_hypercall(struct pvisor_vcpu *vcpu,
+		      const struct pvisor_hc_args *args)
+{
+	return account(vcpu, args, dispatch(vcpu, args));
+}
 EXPORT_SYMBOL_IF_KUNIT(pvisor_hypercall);
+
+/**
+ * pvisor_hypercall_quick() - serve a hypercall in a quick exit, if it can be
+ * @vcpu: the calling vCPU
+ * @args: its registers
+ * @ret: out: its rax, when served
+ *
+ * For the run loop's quick exits (run.c): host interrupts off, nothing may
+ * sleep.  Only hypercalls flagged quick in the table are tried.  Their
+ * handlers never sleep, take a mutex or fault guest memory in; one that
+ * cannot finish so answers -EAGAIN before it has changed anything
+ * (pvisor_hc_new_cr3() when the slot table is busy), and
+ * pvisor_hypercall() then serves the call in the ordinary loop.
+ *
+ * Return: whether the call was served.
+ */
+bool pvisor_hypercall_quick(struct pvisor_vcpu *vcpu,
+			    const struct pvisor_hc_args *args, long *ret)
+{
+	lockdep_assert_irqs_disabled();
+	if (args->nr >= ARRAY_SIZE(hypercalls) ||
+	    !hypercalls[array_index_nospec(args->nr, ARRAY_SIZE(hypercalls))].quick)
+		return false;
+	*ret = dispatch(vcpu, args);
+	if (*ret == -EAGAIN)
+		return false;
+	account(vcpu, args, *ret);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(pvisor_hypercall_quick);

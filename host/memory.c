@@ -12,7 +12,7 @@
  *
  * The run loop's quick exits (run.c) serve some shadow faults with host
  * interrupts off, where neither the mutex nor a page fault may be taken:
- * pvisor_read_guest_atomic() and pvisor_write_guest_atomic() read the slot
+ * pvisor_gpa_to_user_atomic() and the copies built on it read the slot
  * table under its seqcount, once, and copy without faulting anything in.
  * They fail whenever the ordinary path might have had to wait, and the
  * caller then takes the ordinary path.
@@ -163,8 +163,8 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_gpa_to_user);
  * is still the launcher's, and the change bumps mem_generation, which
  * drops whatever a fill built on it (shadow.c: shadow_prepare()).
  */
-static void __user *gpa_to_user_atomic(struct pvisor_vm *vm, u64 gpa,
-					u64 len, bool write)
+void __user *pvisor_gpa_to_user_atomic(struct pvisor_vm *vm, u64 gpa, u64 len,
+				       bool write)
 {
 	unsigned int seq = raw_read_seqcount(&vm->regions_seq);
 	void __user *uaddr;
@@ -222,7 +222,7 @@ EXPORT_SYMBOL_IF_KUNIT(pvisor_write_guest);
 /* The same two in atomic context.  Return: 0 or -EAGAIN (go the slow way). */
 int pvisor_read_guest_atomic(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len)
 {
-	void __user *src = gpa_to_user_atomic(vm, gpa, len, false);
+	void __user *src = pvisor_gpa_to_user_atomic(vm, gpa, len, false);
 
 	if (!src || copy_from_user_nofault(dst, src, len))
 		return -EAGAIN;
@@ -232,7 +232,7 @@ int pvisor_read_guest_atomic(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len)
 int pvisor_write_guest_atomic(struct pvisor_vm *vm, u64 gpa, const void *src,
 			      u64 len)
 {
-	void __user *dst = gpa_to_user_atomic(vm, gpa, len, true);
+	void __user *dst = pvisor_gpa_to_user_atomic(vm, gpa, len, true);
 
 	if (!dst || copy_to_user_nofault(dst, src, len))
 		return -EAGAIN;

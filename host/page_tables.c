@@ -87,20 +87,35 @@ static bool is_declared_root(struct pvisor_vm *vm, u64 gpa)
 	return table_level(vm, gpa) == pvisor_host.paging_levels;
 }
 
+/*
+ * Is the page at @gpa guest memory?  0 or -EFAULT; in a quick exit (run.c,
+ * host interrupts off) -EAGAIN when the slot table cannot be read without
+ * its mutex, or has no such page: the ordinary loop asks again.
+ */
+static int guest_page(struct pvisor_vm *vm, u64 gpa)
+{
+	if (irqs_disabled())
+		return pvisor_gpa_to_user_atomic(vm, gpa, PAGE_SIZE, false) ? 0 : -EAGAIN;
+	return pvisor_gpa_to_user(vm, gpa, PAGE_SIZE, false) ? 0 : -EFAULT;
+}
+
+/* Quick (hypercall.c): nothing changes before both roots are checked. */
 long pvisor_hc_new_cr3(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
 	u64 kroot = arg[0], uroot = arg[1], flags = arg[2];
 	unsigned int keep = 0;
+	int ret;
 
 	if (!PAGE_ALIGNED(kroot) || !PAGE_ALIGNED(uroot) ||
 	    (flags & ~(PVISOR_CR3_SAME_KERNEL_HALF | PVISOR_CR3_KEEP_USER)) ||
 	    flags == PVISOR_CR3_KEEP_USER)
 		return -EINVAL;
-	if (!pvisor_gpa_to_user(vcpu->vm, kroot, PAGE_SIZE, false))
-		return -EFAULT;
+	ret = guest_page(vcpu->vm, kroot);
 	/* A user root of 0 means "no user mappings", e.g. for kernel threads. */
-	if (uroot && !pvisor_gpa_to_user(vcpu->vm, uroot, PAGE_SIZE, false))
-		return -EFAULT;
+	if (!ret && uroot)
+		ret = guest_page(vcpu->vm, uroot);
+	if (ret)
+		return ret;
 	/* A guest that declares its tables loads only declared roots. */
 	if (READ_ONCE(vcpu->vm->declares_tables) &&
 	    (!is_declared_root(vcpu->vm, kroot) ||

@@ -319,6 +319,8 @@ void __user *pvisor_gpa_to_user(struct pvisor_vm *vm, u64 gpa, u64 len,
 				bool write);
 int pvisor_read_guest(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len);
 int pvisor_write_guest(struct pvisor_vm *vm, u64 gpa, const void *src, u64 len);
+void __user *pvisor_gpa_to_user_atomic(struct pvisor_vm *vm, u64 gpa, u64 len,
+				       bool write);
 int pvisor_read_guest_atomic(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len);
 int pvisor_write_guest_atomic(struct pvisor_vm *vm, u64 gpa, const void *src,
 			      u64 len);
@@ -346,7 +348,8 @@ struct pvisor_hc_args {
 	u64 arg[5];		/* rdi, rsi, rdx, r10, r8 */
 };
 
-bool pvisor_hypercall_is_quick(u64 nr);
+bool pvisor_hypercall_quick(struct pvisor_vcpu *vcpu,
+			    const struct pvisor_hc_args *args, long *ret);
 long pvisor_hypercall(struct pvisor_vcpu *vcpu,
 		      const struct pvisor_hc_args *args);
 const char *pvisor_hypercall_name(u64 nr);

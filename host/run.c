@@ -166,20 +166,27 @@ static void sw_guest_to_vcpu(struct pvisor_vcpu *vcpu, const struct pvisor_sw_gu
  * host interrupts still off and the guest's FPU registers, XCR0 and MSRs
  * still loaded, and the guest is entered again: such a round trip costs
  * the switch and the handler, not the FPU's save and restore, eighteen MSR
- * accesses and the run loop.  Quick are the hypercalls that neither sleep
- * nor touch guest memory (hypercall.c: pvisor_hypercall_is_quick()) and
- * the shadow fills that need no new pin, table or layout
- * (pvisor_shadow_fault_quick()).  Whatever the host must see in between
- * ends the series and goes to the ordinary loop below: a host interrupt
- * (an exit of its own, taken at the next entry), a signal, need_resched,
- * an interrupt for the guest, a request for the launcher.
+ * accesses and the run loop.  Quick are the hypercalls whose handlers need
+ * not sleep (hypercall.c: pvisor_hypercall_quick()) and the shadow fills
+ * that need no new pin, table or layout (pvisor_shadow_fault_quick()).
+ * Whatever the host must see in between ends the series and goes to the
+ * ordinary loop below: a host interrupt (an exit of its own, taken at the
+ * next entry), a signal, need_resched, an interrupt for the guest, a
+ * request for the launcher.
  */
 static bool quick_exits = true;
 module_param(quick_exits, bool, 0644);
 MODULE_PARM_DESC(quick_exits,
 		 "serve exits that need not sleep without leaving the guest's FPU and MSRs (default on)");
 
-static void handle_syscall(struct pvisor_vcpu *vcpu);
+/* A hypercall's number and arguments, from the registers of its `syscall`. */
+static struct pvisor_hc_args hypercall_args(const struct pvisor_frame *f)
+{
+	return (struct pvisor_hc_args) {
+		.nr = f->rax,
+		.arg = { f->rdi, f->rsi, f->rdx, f->r10, f->r8 },
+	};
+}
 
 /* Serve the exit now if it is quick; false: the ordinary loop serves it. */
 static bool serve_quick_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_exit *e)
@@ -188,9 +195,14 @@ static bool serve_quick_exit(struct pvisor_vcpu *vcpu, const struct pvisor_sw_ex
 
 	if (!READ_ONCE(quick_exits) || e->fault_vector || e->nmi || e->mce)
 		return false;
-	if (f->vector == SW_VECTOR_SYSCALL && vcpu->mode == PVISOR_MODE_KERNEL &&
-	    pvisor_hypercall_is_quick(f->rax)) {
-		handle_syscall(vcpu);
+	if (f->vector == SW_VECTOR_SYSCALL && vcpu->mode == PVISOR_MODE_KERNEL) {
+		struct pvisor_hc_args args = hypercall_args(f);
+		long ret;
+
+		if (!pvisor_hypercall_quick(vcpu, &args, &ret))
+			return false;
+		pvisor_stat_inc(PVISOR_STAT_EXIT_HYPERCALL);
+		vcpu->frame.rax = ret;
 		return true;
 	}
 	if (f->vector == X86_TRAP_PF &&
@@ -316,10 +328,7 @@ void pvisor_vcpu_crash(struct pvisor_vcpu *vcpu, u32 reason, u32 vector,
 static void handle_syscall(struct pvisor_vcpu *vcpu)
 {
 	struct pvisor_frame *f = &vcpu->frame;
-	struct pvisor_hc_args args = {
-		.nr = f->rax,
-		.arg = { f->rdi, f->rsi, f->rdx, f->r10, f->r8 },
-	};
+	struct pvisor_hc_args args = hypercall_args(f);
 
 	if (vcpu->mode == PVISOR_MODE_USER) {
 		pvisor_stat_inc(PVISOR_STAT_EXIT_USER_SYSCALL);

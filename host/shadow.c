@@ -410,6 +410,49 @@ static struct page *pin_frame(struct pvisor_shadow *s, u64 gfn,
  * fails with -EAGAIN, having changed nothing the ordinary fill would not
  * change the same way, and the run loop takes the ordinary exit.
  */
+/*
+ * Frames are pinned a guest-physical 2 MiB block at a time: the first fill
+ * that needs a frame of a block pins all of it (when the block lies in one
+ * slot), so that later fills there find their frame pinned and can be
+ * quick (run.c), as most of a booting guest's can then be.  The memory is
+ * the guest's from the start (its slots), so the host gives it nothing it
+ * was not given; its pages are only faulted in sooner.  Blocks are pinned
+ * for writing, in writable slots only; where a block cannot be pinned
+ * whole, pin_frame() pins the one frame.
+ */
+#define PIN_BLOCK_FRAMES	(SZ_2M / PAGE_SIZE)
+#define PIN_CHUNK		64
+
+static void pin_block(struct pvisor_shadow *s, u64 gfn)
+{
+	u64 first = ALIGN_DOWN(gfn, PIN_BLOCK_FRAMES), done, i;
+	void __user *hva = pvisor_gpa_to_user(shadow_vm(s), first << PAGE_SHIFT,
+					      SZ_2M, true);
+	struct page *pages[PIN_CHUNK];
+	int n;
+
+	if (!hva)
+		return;
+	for (done = 0; done < PIN_BLOCK_FRAMES; done += PIN_CHUNK) {
+		n = pin_user_pages_fast((unsigned long)hva + done * PAGE_SIZE,
+					PIN_CHUNK, FOLL_WRITE, pages);
+		for (i = 0; n > 0 && i < n; i++) {
+			u64 gfn_i = first + done + i;
+
+			/* Each frame is pinned once: keep the older pin. */
+			if (xa_load(&s->pins, gfn_i) ||
+			    xa_is_err(xa_store(&s->pins, gfn_i,
+					       xa_tag_pointer(pages[i], PIN_WRITABLE),
+					       GFP_KERNEL_ACCOUNT)))
+				unpin_user_page(pages[i]);
+			else
+				s->nr_pins++;
+		}
+		if (n < PIN_CHUNK)
+			return;
+	}
+}
+
 static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val, bool atomic)
 {
 	if (atomic)
@@ -789,6 +832,10 @@ static int shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		}
 		shadow_prepare(s, generation);
 		page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
+		if (!page && pin_rw) {
+			pin_block(s, w.frame_gpa >> PAGE_SHIFT);
+			page = pinned_page(s, w.frame_gpa >> PAGE_SHIFT, &pinned_rw);
+		}
 		if (!page) {
 			page = pin_frame(s, w.frame_gpa >> PAGE_SHIFT, hva, pin_rw);
 			pinned_rw = pin_rw;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for the MMU hypercalls (page_tables.c): NEW_CR3 roots,
- * FLUSH_TLB arguments, MMU_UPDATE batches (applied up to the first bad
+ * NEW_CR3 in a quick exit, FLUSH_TLB arguments, MMU_UPDATE batches (applied up to the first bad
  * entry), and the record of declared page-table pages: what it checks,
  * and that past max_declared_tables it is dropped with all its checks.
  *
@@ -35,6 +35,63 @@ static void new_cr3_roots_must_be_guest_pages(struct kunit *test)
 				 PVISOR_CR3_KEEP_USER), (long)-EINVAL);
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE, GUEST_BASE,
 				 PVISOR_CR3_KEEP_USER | PVISOR_CR3_SAME_KERNEL_HALF), 0L);
+}
+
+/* pvisor_hypercall_quick() with host interrupts off, as run.c calls it. */
+static bool quick_hc(struct kunit *test, u64 nr, u64 a0, u64 a1, u64 a2, long *ret)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_hc_args args = { .nr = nr, .arg = { a0, a1, a2 } };
+	unsigned long flags;
+	bool served;
+
+	local_irq_save(flags);
+	served = pvisor_hypercall_quick(&t->vcpu, &args, ret);
+	local_irq_restore(flags);
+	return served;
+}
+
+/*
+ * In a quick exit NEW_CR3 answers as in the ordinary loop, except while
+ * the slot table is being written: then it is not served and nothing
+ * changed.  A call that may sleep is never served there.
+ */
+static void new_cr3_in_a_quick_exit(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	long ret = 1;
+
+	KUNIT_EXPECT_TRUE(test, quick_hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE,
+					 GUEST_BASE + PAGE_SIZE, 0, &ret));
+	KUNIT_EXPECT_EQ(test, ret, 0L);
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_user, GUEST_BASE + PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, quick_hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE + 8,
+					 0, 0, &ret));
+	KUNIT_EXPECT_EQ(test, ret, (long)-EINVAL);
+	/* Outside guest memory: the ordinary loop gives the answer. */
+	KUNIT_EXPECT_FALSE(test, quick_hc(test, PVISOR_HC_NEW_CR3, 0x7000000,
+					  0, 0, &ret));
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_kernel, GUEST_BASE);
+
+	/* The slots being changed: not served, the roots as they were. */
+	mutex_lock(&t->vm.lock);
+	write_seqcount_begin(&t->vm.regions_seq);
+	KUNIT_EXPECT_FALSE(test, quick_hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE,
+					  GUEST_BASE, 0, &ret));
+	write_seqcount_end(&t->vm.regions_seq);
+	mutex_unlock(&t->vm.lock);
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_user, GUEST_BASE + PAGE_SIZE);
+	KUNIT_EXPECT_TRUE(test, quick_hc(test, PVISOR_HC_NEW_CR3, GUEST_BASE,
+					 GUEST_BASE, 0, &ret));
+	KUNIT_EXPECT_EQ(test, t->vcpu.cr3_user, GUEST_BASE);
+
+	/* FLUSH_TLB is quick; MMU_UPDATE (it copies a batch) is not. */
+	KUNIT_EXPECT_TRUE(test, quick_hc(test, PVISOR_HC_FLUSH_TLB, PVISOR_FLUSH_ALL,
+					 0, 0, &ret));
+	KUNIT_EXPECT_EQ(test, ret, 0L);
+	KUNIT_EXPECT_FALSE(test, quick_hc(test, PVISOR_HC_MMU_UPDATE, GUEST_BASE,
+					  1, 0, &ret));
+	KUNIT_EXPECT_FALSE(test, quick_hc(test, PVISOR_HC_NR, 0, 0, 0, &ret));
 }
 
 static void flush_tlb_arguments_are_checked(struct kunit *test)
@@ -222,6 +279,7 @@ static void mmu_tables_past_the_limit_are_not_checked(struct kunit *test)
 
 static struct kunit_case pvisor_page_tables_cases[] = {
 	KUNIT_CASE(new_cr3_roots_must_be_guest_pages),
+	KUNIT_CASE(new_cr3_in_a_quick_exit),
 	KUNIT_CASE(flush_tlb_arguments_are_checked),
 	KUNIT_CASE(mmu_update_applies_checked_entries_only),
 	KUNIT_CASE(mmu_tables_are_declared_and_checked),

@@ -601,6 +601,42 @@ static void shadow_quick_fill_only_without_sleeping(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, quick_fault(v, SHADOW_VA, X86_PF_USER));
 }
 
+/*
+ * A fill that needs a frame pins the frame's whole 2 MiB block when the
+ * block lies in one writable slot; the next fill there is quick.
+ */
+static void shadow_pins_a_block_at_once(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	struct pvisor_vcpu *v = &t->vcpu;
+	struct pvisor_mem_region req = {
+		.slot = 1, .guest_phys_addr = SZ_4M, .size = SZ_2M,
+	};
+	unsigned long uaddr;
+	u32 err;
+
+	uaddr = kunit_vm_mmap(test, NULL, 0, SZ_2M, PROT_READ | PROT_WRITE,
+			      MAP_ANONYMOUS | MAP_PRIVATE, 0);
+	KUNIT_ASSERT_NE_MSG(test, uaddr, 0UL, "no user memory for the slot");
+	req.userspace_addr = uaddr;
+	KUNIT_ASSERT_EQ(test, pvisor_mem_set_region(&t->vm, &req), 0);
+
+	v->cr3_kernel = build_tables(test, _PAGE_PRESENT | _PAGE_RW, SZ_4M + 5 * PAGE_SIZE);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 512UL);
+	put_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1),
+		  (SZ_4M + 300 * PAGE_SIZE) | _PAGE_PRESENT | _PAGE_RW);
+	pvisor_shadow_invalidate(&v->shadow, SHADOW_VA, 1);
+	KUNIT_EXPECT_TRUE(test, quick_fault(v, SHADOW_VA, X86_PF_USER));
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 512UL);
+	/* A frame of the fixture's 64 KiB slot: no whole block, one pin. */
+	put_entry(test, TABLE_PAGE(1), va_index(SHADOW_VA, 1),
+		  DATA_GPA | _PAGE_PRESENT | _PAGE_RW);
+	pvisor_shadow_invalidate(&v->shadow, SHADOW_VA, 1);
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 513UL);
+}
+
 static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
@@ -613,6 +649,7 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_read_only_leaf_sees_later_launcher_writes),
 	KUNIT_CASE(shadow_absent_entries_fault_to_the_guest),
 	KUNIT_CASE(shadow_quick_fill_only_without_sleeping),
+	KUNIT_CASE(shadow_pins_a_block_at_once),
 	{}
 };
 

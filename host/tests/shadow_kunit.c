@@ -14,6 +14,7 @@
  * pvisor_shadow_fault() as the run loop does and walk the shadow tables.
  */
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <asm/io.h>
 #include <asm/trap_pf.h>
 

@@ -41,7 +41,7 @@ step "build: launcher device model" make -s -C launcher/virtio all
 step "build: the Linux guest (guest-pv on linux-source-6.12) and its initramfs" \
 	tests/rig/build-guest.sh
 
-# The debug host kernel takes ~13 minutes the first time; cached after.
+# The debug host kernel takes 23 to 32 minutes the first time; cached after.
 debug_dir=$(tests/rig/build-debug-kernel.sh) || debug_dir=
 if [ -n "$debug_dir" ]; then
 	echo "ok - build: debug host kernel ($debug_dir)" | emit

@@ -21,7 +21,7 @@ if [ -f "$out/.done" ]; then
 	exit 0
 fi
 
-build_kernel_tree "$out" "$frag" "the debug host kernel (about 13 min on 2 cores)" \
+build_kernel_tree "$out" "$frag" "the debug host kernel (about 23 to 32 min on 2 cores)" \
 	x86_64_defconfig "" bzImage modules
 touch "$out/.done"
 echo "$out"

@@ -11,6 +11,13 @@
  * did not offer).  A chain that has no room for the status byte cannot
  * be answered at all: that is a broken driver, and the device asks to
  * be reset.
+ *
+ * cache=none opens the image with O_DIRECT: I/O goes around the host's
+ * page cache, in the file system's direct-I/O alignment, which the
+ * device announces as its block size so that the guest's requests come
+ * aligned.  Guest buffers not aligned for it go through a bounce buffer.
+ * FLUSH is fdatasync() either way: O_DIRECT does not make a write
+ * durable by itself (metadata, the device's own cache).
  */
 #include <endian.h>
 #include <errno.h>
@@ -22,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -33,6 +41,8 @@
 #define BLK_MAX_DZ_SEGS	32
 #define BLK_MAX_DZ_SECTORS 0x3fffffU		/* 2 GiB per segment */
 #define BLK_BATCH	64
+#define BLK_SIZE_MAX	(1U << 20)	/* per segment: VIRTIO_BLK_F_SIZE_MAX */
+#define BLK_BOUNCE	(1U << 20)	/* cache=none: bytes per bounced step */
 
 struct blk {
 	int fd;
@@ -41,6 +51,9 @@ struct blk {
 	char path[256];
 	char id[VIRTIO_BLK_ID_LEN];
 	bool warned_discard;
+	bool direct;		/* cache=none: O_DIRECT */
+	unsigned int dio_mem_align, dio_off_align;	/* cache=none */
+	uint8_t *bounce;	/* cache=none: BLK_BOUNCE bytes, aligned */
 	struct vq_chain chain;
 	struct iovec data[VQ_MAX_SIZE];
 };
@@ -59,7 +72,9 @@ static void blk_get_config(struct virtio_dev *dev, uint8_t *buf)
 	memset(&c, 0, sizeof(c));
 	c.capacity = htole64(b->capacity);
 	c.seg_max = htole32(BLK_MAX_SEGS);
-	c.blk_size = htole32(SECTOR);
+	c.size_max = htole32(BLK_SIZE_MAX);
+	c.blk_size = htole32(b->direct && b->dio_off_align > SECTOR ?
+			     b->dio_off_align : (uint32_t)SECTOR);
 	c.max_discard_sectors = htole32(BLK_MAX_DZ_SECTORS);
 	c.max_discard_seg = htole32(BLK_MAX_DZ_SEGS);
 	c.discard_sector_alignment = htole32(8);	/* 4 KiB */
@@ -78,7 +93,7 @@ static bool in_range(struct blk *b, uint64_t sector, uint64_t bytes)
 }
 
 /* preadv/pwritev until done; false on error or an unexpected EOF. */
-static bool blk_rw(struct blk *b, struct iovec *iov, unsigned int n,
+static bool rw_all(struct blk *b, struct iovec *iov, unsigned int n,
 		   uint64_t off, bool write, size_t *done)
 {
 	*done = 0;
@@ -105,9 +120,53 @@ static bool blk_rw(struct blk *b, struct iovec *iov, unsigned int n,
 	return true;
 }
 
+/* cache=none: may these buffers go to O_DIRECT as they are? */
+static bool dio_aligned(const struct blk *b, const struct iovec *iov, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if ((uintptr_t)iov[i].iov_base % b->dio_mem_align ||
+		    iov[i].iov_len % b->dio_mem_align)
+			return false;
+	return true;
+}
+
+/*
+ * Read or write the request's data at @off.  With cache=none, guest
+ * buffers O_DIRECT cannot take are copied through the bounce buffer, a
+ * step of at most BLK_BOUNCE bytes at a time.
+ */
+static bool blk_rw(struct blk *b, struct iovec *iov, unsigned int n,
+		   uint64_t off, bool write, size_t *done)
+{
+	size_t total = 0, pos, step, got;
+	unsigned int i;
+
+	if (!b->direct || dio_aligned(b, iov, n))
+		return rw_all(b, iov, n, off, write, done);
+	for (i = 0; i < n; i++)
+		total += iov[i].iov_len;
+	*done = 0;
+	for (pos = 0; pos < total; pos += step) {
+		struct iovec one;
+
+		step = MIN(total - pos, BLK_BOUNCE);
+		one = (struct iovec){ b->bounce, step };
+		if (write)
+			iov__to_buf(iov, n, pos, b->bounce, step);
+		if (!rw_all(b, &one, 1, off + pos, write, &got))
+			return false;
+		if (!write)
+			iov__from_buf(iov, n, pos, b->bounce, step);
+		*done += got;
+	}
+	return true;
+}
+
 static int fallocate_zero(struct blk *b, uint64_t off, uint64_t len, bool unmap)
 {
-	static const char zeroes[65536];
+	static const char zeroes[65536] __attribute__((aligned(4096)));
 
 	if (unmap && !fallocate(b->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 				off, len))
@@ -288,12 +347,18 @@ static bool blk_work(struct virtio_dev *dev, struct pollfd *pfd, int n)
 	}
 }
 
+static void blk_free(struct blk *b)
+{
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->bounce)
+		munmap(b->bounce, BLK_BOUNCE);
+	free(b);
+}
+
 static void blk_destroy(struct virtio_dev *dev)
 {
-	struct blk *b = dev->priv;
-
-	close(b->fd);
-	free(b);
+	blk_free(dev->priv);
 }
 
 static const struct virtio_dev_ops blk_ops = {
@@ -307,16 +372,59 @@ static const struct virtio_dev_ops blk_ops = {
 	.destroy = blk_destroy,
 };
 
+/*
+ * cache=none: the file system's direct-I/O alignment (statx), or, where it
+ * does not say, 512-byte offsets (the device's sector size for a block
+ * device) and page-aligned buffers; and the bounce buffer.
+ */
+static int blk_direct_setup(struct blk *b, const struct virtio_disk_opt *o,
+			    const struct stat *st)
+{
+	struct statx stx;
+	int ssz;
+
+	b->direct = true;
+	b->dio_mem_align = 4096;
+	b->dio_off_align = SECTOR;
+	if (S_ISBLK(st->st_mode) && ioctl(b->fd, BLKSSZGET, &ssz) == 0 && ssz > 0)
+		b->dio_off_align = ssz;
+	if (statx(b->fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &stx) == 0 &&
+	    (stx.stx_mask & STATX_DIOALIGN) && stx.stx_dio_offset_align) {
+		b->dio_mem_align = stx.stx_dio_mem_align;
+		b->dio_off_align = stx.stx_dio_offset_align;
+	}
+	if (b->dio_off_align > 4096 || b->dio_mem_align > 4096 ||
+	    b->dio_off_align & (b->dio_off_align - 1) ||
+	    b->dio_mem_align & (b->dio_mem_align - 1)) {
+		virtio__log("--disk %s,cache=none: direct I/O there needs an alignment of %u (offsets) and %u (buffers), which this device cannot announce; use cache=writeback",
+			    o->path, b->dio_off_align, b->dio_mem_align);
+		return -1;
+	}
+	b->bounce = mmap(NULL, BLK_BOUNCE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->bounce == MAP_FAILED) {
+		b->bounce = NULL;
+		virtio__log("--disk %s,cache=none: no memory for the bounce buffer", o->path);
+		return -1;
+	}
+	return 0;
+}
+
 static int blk_open(struct blk *b, const struct virtio_disk_opt *o)
 {
+	bool direct = o->cache == VIRTIO_DISK_CACHE_NONE;
 	struct stat st;
 	uint64_t size;
 
-	b->fd = open(o->path, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	b->fd = open(o->path, (o->ro ? O_RDONLY : O_RDWR) | O_CLOEXEC |
+		     (direct ? O_DIRECT : 0));
 	if (b->fd < 0) {
 		int err = errno;
 
-		if (!o->ro && (err == EACCES || err == EROFS || err == EPERM) &&
+		if (direct && err == EINVAL)
+			virtio__log("--disk %s,cache=none: the file system there does not support direct I/O (O_DIRECT); use cache=writeback",
+				    o->path);
+		else if (!o->ro && (err == EACCES || err == EROFS || err == EPERM) &&
 		    access(o->path, R_OK) == 0)
 			virtio__log("--disk %s: cannot open it for writing: %s; add ,ro to use it read-only",
 				    o->path, strerror(err));
@@ -345,11 +453,15 @@ static int blk_open(struct blk *b, const struct virtio_disk_opt *o)
 			    o->path);
 		return -1;
 	}
+	if (direct && blk_direct_setup(b, o, &st))
+		return -1;
 	/* A read that fails now fails for the guest later: say so now. */
 	{
-		char probe[SECTOR];
+		char probe[SECTOR] __attribute__((aligned(SECTOR)));
+		void *to = direct ? (void *)b->bounce : probe;
+		size_t len = direct ? b->dio_off_align : sizeof(probe);
 
-		if (size && pread(b->fd, probe, sizeof(probe), 0) < 0) {
+		if (size && pread(b->fd, to, len, 0) < 0) {
 			virtio__log("--disk %s: cannot read it: %s", o->path,
 				    strerror(errno));
 			return -1;
@@ -378,6 +490,7 @@ struct virtio_dev *virtio_blk__create(struct virtio_vm *vm,
 				      unsigned int instance)
 {
 	uint64_t features = (1ULL << VIRTIO_BLK_F_SEG_MAX) |
+			    (1ULL << VIRTIO_BLK_F_SIZE_MAX) |
 			    (1ULL << VIRTIO_BLK_F_BLK_SIZE) |
 			    (1ULL << VIRTIO_BLK_F_FLUSH);
 	struct virtio_dev *dev;
@@ -388,9 +501,7 @@ struct virtio_dev *virtio_blk__create(struct virtio_vm *vm,
 	if (!b)
 		return NULL;
 	if (blk_open(b, o) < 0) {
-		if (b->fd >= 0)
-			close(b->fd);
-		free(b);
+		blk_free(b);
 		return NULL;
 	}
 	b->ro = o->ro;
@@ -406,12 +517,11 @@ struct virtio_dev *virtio_blk__create(struct virtio_vm *vm,
 			    (1ULL << VIRTIO_BLK_F_WRITE_ZEROES);
 	dev = virtio_dev__new(vm, &blk_ops, VIRTIO_ID_BLOCK, features, instance);
 	if (!dev) {
-		close(b->fd);
-		free(b);
+		blk_free(b);
 		return NULL;
 	}
 	dev->priv = b;
-	snprintf(dev->desc, sizeof(dev->desc), "(%.80s%s)", o->path,
-		 o->ro ? ", ro" : "");
+	snprintf(dev->desc, sizeof(dev->desc), "(%.70s%s%s)", o->path,
+		 o->ro ? ", ro" : "", b->direct ? ", cache=none" : "");
 	return dev;
 }

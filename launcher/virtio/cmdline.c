@@ -14,7 +14,9 @@
 
 const char virtio_opts_help[] =
 	"Devices (virtio-mmio; each is repeatable where marked):\n"
-	"  --disk PATH[,ro][,id=STR]     raw disk image, repeatable (vda, vdb, ...)\n"
+	"  --disk PATH[,ro][,id=STR][,cache=writeback|none]\n"
+	"                                raw disk image, repeatable (vda, vdb, ...);\n"
+	"                                cache=none bypasses the host's page cache\n"
 	"  --net tap=NAME[,mac=MAC]      network on a tap interface (needs CAP_NET_ADMIN)\n"
 	"  --net socket=PATH[,peer=PATH][,mac=MAC]\n"
 	"                                network over unix datagrams, no root needed:\n"
@@ -115,7 +117,7 @@ static int parse_disk(struct virtio_opts *o, char *arg)
 	memset(d, 0, sizeof(*d));
 	item = strtok_r(arg, ",", &save);
 	if (!item) {
-		virtio__log("--disk: expected PATH[,ro][,id=STR]");
+		virtio__log("--disk: expected PATH[,ro][,id=STR][,cache=writeback|none]");
 		return -1;
 	}
 	d->path = strdup(item);
@@ -131,8 +133,16 @@ static int parse_disk(struct virtio_opts *o, char *arg)
 			}
 			d->has_id = true;
 			snprintf(d->id, sizeof(d->id), "%s", val);
+		} else if (!strcmp(item, "cache") && val &&
+			   (!strcmp(val, "none") || !strcmp(val, "writeback"))) {
+			d->cache = !strcmp(val, "none") ? VIRTIO_DISK_CACHE_NONE :
+							  VIRTIO_DISK_CACHE_WRITEBACK;
+		} else if (!strcmp(item, "cache")) {
+			virtio__log("--disk %s: cache=%s: expected cache=writeback (the host's page cache, the default) or cache=none (O_DIRECT)",
+				    d->path, val ? val : "");
+			goto bad;
 		} else {
-			virtio__log("--disk %s: unknown option '%s'; expected PATH[,ro][,id=STR]",
+			virtio__log("--disk %s: unknown option '%s'; expected PATH[,ro][,id=STR][,cache=writeback|none]",
 				    d->path, item);
 			goto bad;
 		}

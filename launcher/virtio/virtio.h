@@ -98,11 +98,18 @@ enum virtio_net_kind {
 	VIRTIO_NET_UDP,		/* udp=HOST:PORT[,local=PORT] */
 };
 
+/* --disk ...,cache=: through the host's page cache, or around it. */
+enum virtio_disk_cache {
+	VIRTIO_DISK_CACHE_WRITEBACK,	/* the default */
+	VIRTIO_DISK_CACHE_NONE,		/* O_DIRECT */
+};
+
 struct virtio_disk_opt {
 	char *path;
 	bool ro;
 	bool has_id;
 	char id[VIRTIO_BLK_ID_LEN + 1];
+	enum virtio_disk_cache cache;
 };
 
 struct virtio_net_opt {

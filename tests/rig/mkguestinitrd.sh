@@ -17,13 +17,14 @@ cp "$PVISOR_TOP/tests/rig/guest/init" "$stage/init"
 chmod +x "$stage/init"
 cp -r "$PVISOR_TOP"/tests/rig/guest/tests/. "$stage/tests/"
 cp -r "$PVISOR_TOP/tests/rig/guest/bench" "$stage/tests/bench"
-for prog in pvtest vsock_echo pvbench; do
+for prog in pvtest vsock_echo pvbench pvdisk; do
 	gcc -std=gnu11 -O2 -Wall -Wextra -Werror -static -pthread \
 		-o "$stage/tests/$prog" "$PVISOR_TOP/tests/rig/guest/$prog.c"
 done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
-# The benchmark also runs natively in the host VM (bench-linux.sh).
-cp "$stage/tests/pvbench" "$(dirname "$out")/pvbench"
+# The benchmarks also run natively in the host VM (bench-linux.sh,
+# bench-devices.sh).
+cp "$stage/tests/pvbench" "$stage/tests/pvdisk" "$(dirname "$out")/"
 if [ -n "$rootfs" ]; then
 	command -v mke2fs >/dev/null ||
 		die "mke2fs missing: run tests/rig/setup.sh (package e2fsprogs)"

@@ -644,6 +644,91 @@ out:
 	;
 }
 
+/* Is the image open with O_DIRECT in this process (its fd's flags)? */
+static int image_fd_direct(const char *path)
+{
+	char link[64], target[400], info[96], line[128];
+	int fd, found = -1;
+
+	for (fd = 3; fd < 1024 && found < 0; fd++) {
+		FILE *f;
+		ssize_t n;
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = 0;
+		if (strcmp(target, path))
+			continue;
+		snprintf(info, sizeof(info), "/proc/self/fdinfo/%d", fd);
+		f = fopen(info, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			unsigned int flags;
+
+			if (sscanf(line, "flags: %o", &flags) == 1)
+				found = !!(flags & O_DIRECT);
+		}
+		if (f)
+			fclose(f);
+	}
+	return found;
+}
+
+/*
+ * cache=none: the image is open with O_DIRECT, the block size is the
+ * direct-I/O alignment, and data lands in place whether the guest's
+ * buffers are aligned for O_DIRECT (straight through) or not (bounced).
+ * FLUSH still reaches fdatasync.  Without cache=, no O_DIRECT.
+ */
+static void test_cache_none(void)
+{
+	static uint8_t want[16384], disk[16384];
+	struct blk_t t;
+	uint32_t used, bsz;
+	uint8_t *buf;
+	int calls;
+
+	CHECK(blk_setup(&t, 1, ",cache=none", 0, ALL_FEATURES) == 0, "setup: %s", log_text());
+	CHECK_EQ(image_fd_direct(t.path[0]), 1);
+	bsz = tg_cfg_read(&t.d, 20, 4);
+	CHECK(bsz >= 512 && bsz <= 4096 && !(bsz & (bsz - 1)), "blk_size %u", bsz);
+	CHECK_EQ(tg_cfg_read(&t.d, 8, 4), 1U << 20);	/* size_max */
+	buf = tg_ptr(&t.g, t.data);
+	fill_pattern(want, sizeof(want), 7);
+	/* Page-aligned buffers, 8 KiB at sector 64: straight to the file. */
+	memcpy(buf, want, 8192);
+	CHECK_EQ(blk_req(&t, &t.d, VIRTIO_BLK_T_OUT, 64, t.data, 8192, false, 2, false, &used),
+		 VIRTIO_BLK_S_OK);
+	/* A buffer 512 bytes into a page, in 3 pieces: bounced. */
+	memcpy(buf + 8192 + 512, want + 8192, 8192);
+	CHECK_EQ(blk_req(&t, &t.d, VIRTIO_BLK_T_OUT, 80, t.data + 8192 + 512, 8192, false, 3,
+			 false, &used), VIRTIO_BLK_S_OK);
+	CHECK(file_read(t.path[0], 64 * 512, disk, sizeof(disk)) == 0, "pread");
+	CHECK(!memcmp(disk, want, sizeof(disk)), "file differs from what was written");
+	/* Both read back, aligned and through the bounce buffer. */
+	memset(buf, 0, 16384 + 1024);
+	CHECK_EQ(blk_req(&t, &t.d, VIRTIO_BLK_T_IN, 64, t.data + 100, 16384, true, 5, false, &used),
+		 VIRTIO_BLK_S_OK);
+	CHECK_EQ(used, 16385);
+	CHECK(!memcmp(buf + 100, want, sizeof(want)), "bounced read differs");
+	memset(buf, 0, 16384);
+	CHECK_EQ(blk_req(&t, &t.d, VIRTIO_BLK_T_IN, 64, t.data, 16384, true, 4, false, &used),
+		 VIRTIO_BLK_S_OK);
+	CHECK(!memcmp(buf, want, sizeof(want)), "aligned read differs");
+	calls = __atomic_load_n(&fdatasync_calls, __ATOMIC_SEQ_CST);
+	CHECK_EQ(blk_req(&t, &t.d, VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, 0, false, &used),
+		 VIRTIO_BLK_S_OK);
+	CHECK(__atomic_load_n(&fdatasync_calls, __ATOMIC_SEQ_CST) > calls, "FLUSH did not fdatasync");
+	blk_teardown(&t);
+	/* The default is the page cache. */
+	CHECK(blk_setup(&t, 1, "", 0, ALL_FEATURES) == 0, "setup: %s", log_text());
+	CHECK_EQ(image_fd_direct(t.path[0]), 0);
+	CHECK_EQ(tg_cfg_read(&t.d, 20, 4), 512);
+out:
+	blk_teardown(&t);
+}
+
 const struct test_case blk_tests[] = {
 	{ "blk: write then read back, file on disk holds the bytes", test_write_read_back },
 	{ "blk: 64 requests in flight complete and land in place", test_queue_depth },
@@ -657,5 +742,6 @@ const struct test_case blk_tests[] = {
 	{ "blk: several disks go to their own files", test_several_disks },
 	{ "blk: missing, directory, empty and doubly used images are refused", test_open_errors },
 	{ "blk: an unreadable image is refused with the reason", test_unreadable },
+	{ "blk: cache=none opens O_DIRECT, aligned and bounced I/O land in place, FLUSH syncs", test_cache_none },
 	{ NULL, NULL },
 };

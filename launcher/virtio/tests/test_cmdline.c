@@ -16,7 +16,8 @@ static void test_parse_all(void)
 
 	virtio_opts_init(&o);
 	CHECK_EQ(virtio_opts_parse(&o, "disk", "/img/a.raw,ro,id=root"), 0);
-	CHECK_EQ(virtio_opts_parse(&o, "disk", "b.raw"), 0);
+	CHECK_EQ(virtio_opts_parse(&o, "disk", "b.raw,cache=none"), 0);
+	CHECK_EQ(virtio_opts_parse(&o, "disk", "c.raw,cache=writeback"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "net", "tap=tap7,mac=02:AA:bb:cc:dd:0e"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "net", "socket=/run/a,peer=/run/b,mtu=9000"), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "net", "udp=127.0.0.1:5000,local=6000"), 0);
@@ -26,7 +27,10 @@ static void test_parse_all(void)
 	CHECK_EQ(virtio_opts_parse(&o, "rng", NULL), 0);
 	CHECK_EQ(virtio_opts_parse(&o, "kernel", "bzImage"), 1);
 
-	CHECK_EQ(o.nr_disks, 2);
+	CHECK_EQ(o.nr_disks, 3);
+	CHECK_EQ(o.disk[0].cache, VIRTIO_DISK_CACHE_WRITEBACK);
+	CHECK_EQ(o.disk[1].cache, VIRTIO_DISK_CACHE_NONE);
+	CHECK_EQ(o.disk[2].cache, VIRTIO_DISK_CACHE_WRITEBACK);
 	CHECK(!strcmp(o.disk[0].path, "/img/a.raw") && o.disk[0].ro && o.disk[0].has_id &&
 	      !strcmp(o.disk[0].id, "root"), "disk 0");
 	CHECK(!strcmp(o.disk[1].path, "b.raw") && !o.disk[1].ro && !o.disk[1].has_id, "disk 1");
@@ -54,6 +58,8 @@ static void test_parse_errors(void)
 		{ "disk", "", "needs a value" },
 		{ "disk", "a.img,rw", "unknown option 'rw'" },
 		{ "disk", "a.img,id=123456789012345678901", "longer than 20" },
+		{ "disk", "a.img,cache=unsafe", "expected cache=writeback" },
+		{ "disk", "a.img,cache", "expected cache=writeback" },
 		{ "net", "tap", "expected tap=NAME" },
 		{ "net", "ether=x", "expected tap=NAME" },
 		{ "net", "tap=t0,mac=01:00:00:00:00:01", "unicast MAC" },
@@ -135,7 +141,7 @@ out:
 static void test_help(void)
 {
 	static const char *const want[] = {
-		"--disk PATH[,ro][,id=STR]", "--net tap=NAME", "socket=PATH[,peer=PATH]",
+		"--disk PATH[,ro][,id=STR][,cache=writeback|none]", "--net tap=NAME", "socket=PATH[,peer=PATH]",
 		"udp=HOST:PORT[,local=PORT]", "mac=", "--console stdio|pty|socket=PATH",
 		"--vsock cid=N,uds=PATH", "--rng",
 	};

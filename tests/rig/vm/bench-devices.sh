@@ -60,6 +60,40 @@ awk -v e=$((exits - ex1)) -v m=$((mmio - mm1)) -v k=$((kicks - k1)) -v s=$((isr 
 	printf "bench guest disk per 64 KiB request: %.1f host exits, %.2f launcher MMIO exits, %.2f ioeventfd kicks, %.2f interrupt status accesses in the module\n",
 		e / n, m / n, k / n, s / n }'
 
+# Random 4 KiB direct I/O at queue depths 1 and 16 (tests/rig/guest/pvdisk.c),
+# natively on the image file and in the guest on the disk it backs.  Per
+# request exits are the difference between two boots of different lengths.
+rn=200
+# iops LINE: I/O per second from a "pvdisk MODE qdN OPS ops NS ns" line.
+iops() { echo "$1" | awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "ops") o = $i; else if ($(i + 1) == "ns") t = $i
+	if (t > 0) printf "%.0f", o * 1e9 / t; else print 0 }'; }
+for mode in randread randwrite; do
+	for qd in 1 16; do
+		l=$(./pvdisk /tmp/bench.img $mode $qd $((rn * 3)) 2>&1)
+		eval "native_${mode}_$qd=$(iops "$l")"
+	done
+done
+guest_rand() {
+	e0=$(pvstat exits) m0=$(pvstat exits_mmio)
+	vm/linux-guest.sh /tmp/root.img benchrand "pvrandn=$1" --disk /tmp/bench.img \
+		>/tmp/bench-rand.out 2>&1 || { not_ok "guest random disk bench ($1)"; return 1; }
+	exits=$(( $(pvstat exits) - e0 )) mmio=$(( $(pvstat exits_mmio) - m0 ))
+}
+guest_rand $rn || exit 1
+rex1=$exits rmm1=$mmio
+guest_rand $((rn * 3)) || exit 1
+for mode in randread randwrite; do
+	for qd in 1 16; do
+		g=$(iops "$(grep "guest: pvdisk $mode qd$qd " /tmp/bench-rand.out)")
+		eval "nat=\$native_${mode}_$qd"
+		echo "bench disk 4 KiB $mode qd$qd: native $nat IOPS, guest $g IOPS"
+		awk -v g="$g" -v n="$nat" -v m=$mode -v q=$qd 'BEGIN {
+			printf "ratio guest/native disk 4 KiB %s qd%d: %.2f\n", m, q, n ? g / n : 0 }'
+	done
+done
+awk -v e=$((exits - rex1)) -v m=$((mmio - rmm1)) -v n=$((rn * 2 * 4)) 'BEGIN {
+	printf "bench guest disk per random 4 KiB request: %.1f host exits, %.2f launcher MMIO exits\n", e / n, m / n }'
+
 # Network: two guests over unix datagram sockets, 4 MiB with nc.
 cp linux/rootfs.ext4 /tmp/root2.img
 rm -f /tmp/ba.sock /tmp/bb.sock

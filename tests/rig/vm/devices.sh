@@ -25,9 +25,11 @@ report_when_asked() {
 }
 # guest NAME ROLE "DEVICE OPTIONS" [APPEND]: boot from /tmp/root.img; output
 # in /tmp/NAME.out, exit code in $rc.
+# root_disk: the root disk's --disk argument (the image is /tmp/root.img).
+root_disk=/tmp/root.img
 guest() {
 	# shellcheck disable=SC2086
-	timeout 600 vm/linux-guest.sh /tmp/root.img "$2" "$4" $3 \
+	timeout 600 vm/linux-guest.sh "$root_disk" "$2" "$4" $3 \
 		>"/tmp/$1.out" 2>&1 &
 	gpid=$!
 	report_when_asked "$1" $gpid >/dev/null 2>&1 &
@@ -61,7 +63,10 @@ cp linux/rootfs.ext4 /tmp/root.img
 cp linux/rootfs.ext4 /tmp/ro.img
 token=t$$x$(date +%s)
 s0=$(pvstat mmio_irq_status) x0=$(pvstat exits_mmio)
+# The first boot's root disk goes around the host's page cache (O_DIRECT).
+root_disk=/tmp/root.img,cache=none
 guest disk disk "--disk /tmp/ro.img,ro --rng" "pvtoken=$token"
+root_disk=/tmp/root.img
 [ "$rc" = 0 ] && ok "devices: boots from an ext4 root on virtio-blk, powers off (exit 0)" ||
 	{ not_ok "devices: root-disk boot (exit $rc)"; show disk; }
 # The guest's virtio interrupt handlers read InterruptStatus and write
@@ -103,9 +108,10 @@ else
 	not_ok "devices: hostile driver (exit $rc)"; sed 's/^/#   /' /tmp/hostile.out | tail -n 40
 fi
 
-# A launcher SIGKILLed after the guest's sync loses nothing.
+# A launcher SIGKILLed after the guest's sync loses nothing, also with the
+# disk around the host's page cache (cache=none: O_DIRECT).
 token2=k$$y$(date +%s)
-vm/linux-guest.sh /tmp/root.img disk "pvtoken=$token2 pvhang" >/tmp/kill.out 2>&1 &
+vm/linux-guest.sh /tmp/root.img,cache=none disk "pvtoken=$token2 pvhang" >/tmp/kill.out 2>&1 &
 pid=$!
 i=0
 while ! grep -q "guest: waiting to be killed" /tmp/kill.out && [ $i -lt 300 ]; do
@@ -114,7 +120,7 @@ done
 kill -9 $pid; wait $pid 2>/dev/null
 expect kill "guest: synced $token2" "guest syncs, then its launcher is SIGKILLed"
 guest check2 check ""
-expect check2 "guest: token on disk is $token2" "data synced before a launcher SIGKILL is in the image"
+expect check2 "guest: token on disk is $token2" "data synced before a launcher SIGKILL is in the image (cache=none)"
 [ "$(cat /sys/module/pvisor/refcnt)" = 0 ] && ok "devices: module refcount back to 0 after the SIGKILL" ||
 	not_ok "devices: module refcount $(cat /sys/module/pvisor/refcnt) after the SIGKILL"
 

@@ -123,6 +123,15 @@ benchdisk)
 	dd if=/dev/vdb of=/dev/null bs=64k count="$n" iflag=direct 2>/dev/null
 	t2=$(now)
 	echo "guest: bench disk $n x 64 KiB write $t0 $t1 read $t1 $t2" ;;
+benchrand)
+	# pvrandn=N: N random 4 KiB direct reads and writes on /dev/vdb, at
+	# queue depths 1 and 16 (tests/rig/guest/pvdisk.c).
+	n=$(sed -n 's/.*pvrandn=\([0-9]*\).*/\1/p' /proc/cmdline)
+	for mode in randread randwrite; do
+		for qd in 1 16; do
+			echo "guest: $(/tests/pvdisk /dev/vdb $mode $qd "$n" 2>&1)"
+		done
+	done ;;
 benchneta)
 	receive_to /dev/null || exit 1
 	echo "guest: bench net received" ;;

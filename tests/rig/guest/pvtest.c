@@ -502,6 +502,65 @@ static int trace_restart(pid_t pid)
 	return entries == 2 && interrupted;
 }
 
+/*
+ * A tracer single-steps its tracee over `syscall` (PTRACE_SINGLESTEP):
+ * one step from the instruction before lands on `syscall`, the next
+ * lands right after it with the call's result in rax, as natively.
+ */
+extern const char step_before[], step_syscall[], step_after[];
+
+static __attribute__((noinline)) int step_over_syscall(void)
+{
+	long ret;
+
+	asm volatile("step_before: nop\n"
+		     "step_syscall: syscall\n"
+		     "step_after: nop\n"
+		     : "=a" (ret) : "a" ((long)SYS_getpid) : "rcx", "r11", "memory");
+	return ret == getpid() ? 0 : 3;
+}
+
+static int single_step_over_syscall(void)
+{
+	struct user_regs_struct r;
+	pid_t pid = traced_child(step_over_syscall);
+	int steps = 0, ok = 0;
+
+	if (pid < 0)
+		return 0;
+	/* Run to step_before with a breakpoint-free walk: step until there. */
+	while (steps < 100000) {
+		if (ptrace(PTRACE_GETREGS, pid, 0, &r))
+			goto out;
+		if (r.rip == (unsigned long)step_before)
+			break;
+		if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) || next_stop(pid) != SIGTRAP)
+			goto out;
+		steps++;
+	}
+	if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) || next_stop(pid) != SIGTRAP ||
+	    ptrace(PTRACE_GETREGS, pid, 0, &r) || r.rip != (unsigned long)step_syscall) {
+		printf("# first step: rip %#llx, not step_syscall\n", r.rip);
+		goto out;
+	}
+	if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) || next_stop(pid) != SIGTRAP ||
+	    ptrace(PTRACE_GETREGS, pid, 0, &r)) {
+		printf("# the step over syscall did not stop with SIGTRAP\n");
+		goto out;
+	}
+	if (r.rip != (unsigned long)step_after || (long)r.rax != pid) {
+		printf("# after the step over syscall: rip %#llx (want %p), rax %lld (want %d)\n",
+		       r.rip, step_after, (long long)r.rax, pid);
+		goto out;
+	}
+	ok = finished_well(pid);
+	pid = -1;
+out:
+	if (pid > 0)
+		kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+	return ok;
+}
+
 static void ptrace_syscalls(void)
 {
 	struct user_regs_struct r;
@@ -937,6 +996,8 @@ int main(void)
 	       "the CPU-number segment (lsl 0x7b, the vDSO's getcpu) agrees with getcpu()");
 	result(killed_by(sigreturn_to_bad_rip, SIGSEGV),
 	       "sigreturn to a non-canonical rip: SIGSEGV, the kernel survives");
+	result(single_step_over_syscall(),
+	       "PTRACE_SINGLESTEP over syscall: one step, lands after it with the result");
 	odd_syscall_numbers();
 	io_ports();
 	vsyscalls();

@@ -9,7 +9,7 @@
  * it reschedules when asked and leaves on any pending signal, so SIGKILL
  * always ends a guest, whatever the guest is doing.  Interrupts are off
  * only across one entry and exit, or a series of them joined by quick
- * exits (hypercalls served without sleeping; see enter_guest()).
+ * exits (exits served without sleeping; see enter_guest()).
  *
  * Host events that arrive while the guest runs (interrupts, NMIs, machine
  * checks) come back through the switcher like everything else; they are

@@ -453,11 +453,11 @@ static void pin_block(struct pvisor_shadow *s, u64 gfn)
 	}
 }
 
-static int guest_read_entry(struct pvisor_vm *vm, u64 gpa, u64 *val, bool atomic)
+static int guest_read(struct pvisor_vm *vm, u64 gpa, void *dst, u64 len, bool atomic)
 {
 	if (atomic)
-		return pvisor_read_guest_atomic(vm, gpa, val, sizeof(*val));
-	return pvisor_read_guest(vm, gpa, val, sizeof(*val));
+		return pvisor_read_guest_atomic(vm, gpa, dst, len);
+	return pvisor_read_guest(vm, gpa, dst, len);
 }
 
 static int guest_write_entry(struct pvisor_vm *vm, u64 gpa, u64 val, bool atomic)
@@ -493,7 +493,7 @@ static int walk_guest(struct pvisor_vm *vm, u64 root_gpa, u64 va,
 	for (level = levels; level >= 1; level--) {
 		u64 gpa = table + index_at(va, level) * 8, e;
 
-		if (guest_read_entry(vm, gpa, &e, atomic))
+		if (guest_read(vm, gpa, &e, sizeof(e), atomic))
 			return atomic ? -EAGAIN : -EFAULT;
 		w->entry_gpa[level] = gpa;
 		w->entry[level] = e;
@@ -638,12 +638,12 @@ static void map_ahead(struct pvisor_shadow *s, u64 *table, u64 va,
 {
 	unsigned int i, skip = index_at(va, 1), n = 0, absent = 0;
 	bool mark = user_root && w->up_user && pvisor_shadow_absent_on();
-	u64 *guest = s->scratch, table_gpa = w->entry_gpa[1] & PAGE_MASK;
+	u64 *guest = s->scratch;
 	bool rw, pin_rw;
 
 	if (w->leaf_level == 1 ?
-	    (atomic ? pvisor_read_guest_atomic(shadow_vm(s), table_gpa, guest, PAGE_SIZE) :
-		      pvisor_read_guest(shadow_vm(s), table_gpa, guest, PAGE_SIZE)) :
+	    guest_read(shadow_vm(s), w->entry_gpa[1] & PAGE_MASK, guest, PAGE_SIZE,
+		       atomic) :
 	    user_root && !w->user)
 		return;
 	for (i = 0; i < PTRS_PER_PTE; i++) {

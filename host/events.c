@@ -378,8 +378,24 @@ static long publish_time(struct pvisor_vcpu *vcpu)
 	return pvisor_write_guest(vcpu->vm, vcpu->shared_gpa +
 				  offsetof(struct pvisor_shared, time_version),
 				  &t.time_version,
-				  offsetof(struct pvisor_shared, reserved) -
+				  offsetof(struct pvisor_shared, unmapped_va) -
 				  offsetof(struct pvisor_shared, time_version)) ? -EFAULT : 0;
+}
+
+/*
+ * Name the user page the shadow now holds no translation of, or
+ * PVISOR_UNMAPPED_NONE (pvisor_shared.unmapped_va in the ABI).  Atomic:
+ * the page is pinned.  The guest only reads it, to skip a flush.
+ */
+void pvisor_shared_set_unmapped(struct pvisor_vcpu *vcpu, u64 va)
+{
+	struct pvisor_shared *sh;
+
+	if (!vcpu->shared_page)
+		return;
+	sh = page_address(vcpu->shared_page);
+	if (READ_ONCE(sh->unmapped_va) != va)
+		WRITE_ONCE(sh->unmapped_va, va);
 }
 
 /* Unpin the shared page and unmap it from the switcher. */
@@ -415,5 +431,6 @@ long pvisor_hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg)
 	vcpu->shared_gpa = gpa;
 	if (vcpu->shadow.swmap)
 		pvisor_sw_guest_map_shared(vcpu->shadow.swmap, page);
+	pvisor_shared_set_unmapped(vcpu, PVISOR_UNMAPPED_NONE);
 	return publish_time(vcpu);
 }

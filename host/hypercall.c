@@ -40,7 +40,7 @@ static long hc_version(struct pvisor_vcpu *vcpu, const u64 *arg)
 
 static long hc_features(struct pvisor_vcpu *vcpu, const u64 *arg)
 {
-	return 0;	/* no optional feature is served yet */
+	return PVISOR_HF_MMU_BATCH | PVISOR_HF_TSC_CLOCK | PVISOR_HF_UNMAPPED_VA;
 }
 
 static long hc_shutdown(struct pvisor_vcpu *vcpu, const u64 *arg)

@@ -427,6 +427,7 @@ long pvisor_hc_set_timer(struct pvisor_vcpu *vcpu, const u64 *arg);
 long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg);
 long pvisor_hc_set_shared_page(struct pvisor_vcpu *vcpu, const u64 *arg);
 void pvisor_release_shared_page(struct pvisor_vcpu *vcpu);
+void pvisor_shared_set_unmapped(struct pvisor_vcpu *vcpu, u64 va);
 
 /* fpu.c */
 struct pvisor_fpu_run {
@@ -505,6 +506,7 @@ enum pvisor_stat {
 	PVISOR_STAT_SHADOW_SPACES_KEPT,
 	PVISOR_STAT_SHADOW_SPACES_EVICTED,
 	PVISOR_STAT_SHADOW_ABSENT,
+	PVISOR_STAT_SHADOW_DROPPED_DENIED,
 	PVISOR_STAT_NR
 };
 

@@ -274,6 +274,9 @@ void pvisor_shadow_load(struct pvisor_shadow *s, u64 kroot, u64 uroot,
 	sp->uroot = uroot;
 	sp->stamp = ++s->clock;
 	s->cur = sp;
+	/* The page named unmapped was one of the old space's. */
+	pvisor_shared_set_unmapped(container_of(s, struct pvisor_vcpu, shadow),
+				   PVISOR_UNMAPPED_NONE);
 }
 EXPORT_SYMBOL_IF_KUNIT(pvisor_shadow_load);
 
@@ -721,6 +724,25 @@ static void mark_absent(struct pvisor_shadow *s, u64 va, const struct guest_walk
 		map_ahead(s, table, va, w, true, false);
 }
 
+/*
+ * A #PF of the guest's own on an entry its table holds present: the guest
+ * will change the entry (a copy-on-write) and flush the page.  Drop the
+ * page from both roots now, as a TLB may drop an entry at any time, and
+ * name it in the shared page, so that the guest's flush of it has nothing
+ * left to do (PVISOR_HF_UNMAPPED_VA).
+ */
+static void drop_denied(struct pvisor_vcpu *vcpu, u64 va)
+{
+	struct pvisor_shadow *s = &vcpu->shadow;
+
+	if (!s->cur || index_at(va, pvisor_host.paging_levels) >= HALF)
+		return;
+	shadow_clear_leaf(s->cur->root[0], va);
+	shadow_clear_leaf(s->cur->root[1], va);
+	pvisor_shared_set_unmapped(vcpu, va & PAGE_MASK);
+	pvisor_stat_inc(PVISOR_STAT_SHADOW_DROPPED_DENIED);
+}
+
 /* A new memory layout: pages pinned under the old one may be gone. */
 static void shadow_prepare(struct pvisor_shadow *s, u64 generation)
 {
@@ -756,6 +778,8 @@ static int shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 
 	*guest_error = (write ? X86_PF_WRITE : 0) | (user ? X86_PF_USER : 0) |
 		       (fetch ? X86_PF_INSTR : 0);
+	/* Whatever this fill installs, no page stays named unmapped. */
+	pvisor_shared_set_unmapped(vcpu, PVISOR_UNMAPPED_NONE);
 
 	/* The hypervisor slot is never the guest's. */
 	if (index_at(va, pvisor_host.paging_levels) == SW_TOP_SLOT || !root_gpa)
@@ -789,6 +813,7 @@ static int shadow_fault(struct pvisor_vcpu *vcpu, u64 va, u32 hw_error,
 		/* Present but denied: not absent any more, if it was. */
 		if (hw_error & X86_PF_RSVD)
 			shadow_clear_leaf(s->cur->root[1], va);
+		drop_denied(vcpu, va);
 		return 1;
 	}
 

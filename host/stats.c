@@ -51,6 +51,7 @@ static const char * const stat_names[PVISOR_STAT_NR] = {
 	[PVISOR_STAT_SHADOW_SPACES_KEPT] = "shadow_spaces_kept",
 	[PVISOR_STAT_SHADOW_SPACES_EVICTED] = "shadow_spaces_evicted",
 	[PVISOR_STAT_SHADOW_ABSENT] = "shadow_absent",
+	[PVISOR_STAT_SHADOW_DROPPED_DENIED] = "shadow_dropped_denied",
 };
 
 static atomic64_t stats[PVISOR_STAT_NR];

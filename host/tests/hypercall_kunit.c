@@ -36,7 +36,9 @@ static void version_and_features_answer(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_VERSION, 0, 0, 0),
 			(long)PVISOR_ABI_VERSION);
-	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FEATURES, 0, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, hc(test, PVISOR_HC_FEATURES, 0, 0, 0),
+			(long)(PVISOR_HF_MMU_BATCH | PVISOR_HF_TSC_CLOCK |
+			       PVISOR_HF_UNMAPPED_VA));
 	KUNIT_EXPECT_STREQ(test, pvisor_hypercall_name(PVISOR_HC_VERSION),
 			   "VERSION");
 	KUNIT_EXPECT_STREQ(test, pvisor_hypercall_name(PVISOR_HC_NR), "?");

@@ -7,8 +7,9 @@
  * is ever mapped, zaps and flushes drop what a TLB with PCIDs would drop,
  * the cache of address spaces stays within its bounds, a fill maps ahead
  * only what a TLB could hold, and entries absent from the guest's tables
- * are held so that the switcher can deliver their faults, and the quick
- * fill of the run loop's quick exits serves only what needs no sleep.
+ * are held so that the switcher can deliver their faults, the quick
+ * fill of the run loop's quick exits serves only what needs no sleep, and
+ * a copy-on-write fault drops and names its page.
  *
  * The suite's init adds a shadow to the fixture's vCPU; the cases call
  * pvisor_shadow_fault() as the run loop does and walk the shadow tables.
@@ -638,6 +639,62 @@ static void shadow_pins_a_block_at_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, v->shadow.nr_pins, 513UL);
 }
 
+/* pvisor_shared.unmapped_va of the fixture's shared page (page 1). */
+static u64 unmapped(struct kunit *test)
+{
+	struct pvisor_kunit_vm *t = test->priv;
+	u64 va = 0;
+
+	KUNIT_EXPECT_EQ(test, pvisor_read_guest(&t->vm, GUEST_BASE + PAGE_SIZE +
+						offsetof(struct pvisor_shared, unmapped_va),
+						&va, 8), 0);
+	return va;
+}
+
+/*
+ * A copy-on-write: the guest's own #PF on a page its table maps read-only.
+ * The host drops the page from both roots and names it in the shared page
+ * (PVISOR_HF_UNMAPPED_VA), so that the guest may skip its flush of it; the
+ * next fill and the next CR3 load name no page, and a kernel-half page is
+ * never named.
+ */
+static void shadow_denied_write_drops_and_names_the_page(struct kunit *test)
+{
+	struct pvisor_vcpu *v = &((struct pvisor_kunit_vm *)test->priv)->vcpu;
+	const u32 write = X86_PF_USER | X86_PF_WRITE | X86_PF_PROT;
+	u64 root;
+	u32 err;
+
+	KUNIT_ASSERT_EQ(test, hc(test, PVISOR_HC_SET_SHARED_PAGE,
+				 GUEST_BASE + PAGE_SIZE, 0, 0), 0L);
+	KUNIT_EXPECT_EQ(test, unmapped(test), PVISOR_UNMAPPED_NONE);
+	root = build_tables(test, _PAGE_PRESENT | _PAGE_USER, DATA_GPA);
+	map_more(test, kernel_va(), DATA_GPA, _PAGE_PRESENT);
+	load(v, root, 0);
+	v->mode = PVISOR_MODE_USER;
+	/* A read fills both roots (one set of tables); the write is denied. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_ASSERT_NE(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+	KUNIT_ASSERT_NE(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, write, &err), 1);
+	KUNIT_EXPECT_EQ(test, err, (u32)write);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_USER, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, shadow_leaf(v, PVISOR_MODE_KERNEL, SHADOW_VA), 0ULL);
+	KUNIT_EXPECT_EQ(test, unmapped(test), SHADOW_VA);
+	/* Any fill may map it again: no page is named after it. */
+	KUNIT_ASSERT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, X86_PF_USER, &err), 0);
+	KUNIT_EXPECT_EQ(test, unmapped(test), PVISOR_UNMAPPED_NONE);
+	/* Nor after a CR3 load, even one that keeps the space. */
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, SHADOW_VA, write, &err), 1);
+	KUNIT_EXPECT_EQ(test, unmapped(test), SHADOW_VA);
+	load(v, root, PVISOR_SHADOW_KEEP_KERNEL | PVISOR_SHADOW_KEEP_USER);
+	KUNIT_EXPECT_EQ(test, unmapped(test), PVISOR_UNMAPPED_NONE);
+	/* The guest kernel writing its read-only page: not a user page. */
+	v->mode = PVISOR_MODE_KERNEL;
+	KUNIT_EXPECT_EQ(test, pvisor_shadow_fault(v, kernel_va(), write, &err), 1);
+	KUNIT_EXPECT_EQ(test, unmapped(test), PVISOR_UNMAPPED_NONE);
+}
+
 static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_fill_maps_the_guest_frame),
 	KUNIT_CASE(shadow_refuses_what_the_guest_denies),
@@ -651,6 +708,7 @@ static struct kunit_case pvisor_shadow_cases[] = {
 	KUNIT_CASE(shadow_absent_entries_fault_to_the_guest),
 	KUNIT_CASE(shadow_quick_fill_only_without_sleeping),
 	KUNIT_CASE(shadow_pins_a_block_at_once),
+	KUNIT_CASE(shadow_denied_write_drops_and_names_the_page),
 	{}
 };
 

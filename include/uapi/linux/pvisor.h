@@ -338,6 +338,7 @@ PVISOR_ABI_SIZE(struct pvisor_irq, 8);
 /* Hypercall feature bits (PVISOR_HC_FEATURES). */
 #define PVISOR_HF_MMU_BATCH		(1ULL << 0)
 #define PVISOR_HF_TSC_CLOCK		(1ULL << 1)
+#define PVISOR_HF_UNMAPPED_VA		(1ULL << 2)  /* pvisor_shared.unmapped_va */
 
 /* PVISOR_HC_SET_SEGMENT_BASE selectors. */
 #define PVISOR_SEG_FS			0  /* FS base (user and kernel) */
@@ -459,9 +460,22 @@ struct pvisor_shared {
 	__u64 wall_clock_sec;		/* host: realtime at system_ns == 0 */
 	__u32 wall_clock_nsec;
 	__u32 pad3;
-	__u64 reserved[20];
+	__u64 unmapped_va;		/* host: see PVISOR_HF_UNMAPPED_VA */
+	__u64 reserved[19];
 };
 PVISOR_ABI_SIZE(struct pvisor_shared, 256);
+
+/*
+ * pvisor_shared.unmapped_va (PVISOR_HF_UNMAPPED_VA): a user page of which
+ * the host holds no translation in the loaded address space, or
+ * PVISOR_UNMAPPED_NONE.  When the host delivers a #PF of the guest's own
+ * on a present entry (a write to a read-only page, a copy-on-write), it
+ * drops its translation of that page, as a CPU may drop a TLB entry at any
+ * time, and names the page here; any later fill or CR3 load sets NONE.  So
+ * a flush of exactly that page, before anything else refilled it, has
+ * nothing to do, and the guest may skip its PVISOR_HC_FLUSH_TLB.
+ */
+#define PVISOR_UNMAPPED_NONE		1ULL  /* never a page address */
 #endif
 
 /* ------------------------------------------------------------------------

@@ -862,6 +862,47 @@ static void on_segv(int sig)
 	siglongjmp(jb, sig);
 }
 
+/*
+ * Copy-on-write, then reuse in place: once the child has its copy, the
+ * parent is the page's only user and writes it without copying.  The
+ * child's kernel read the page before the copy (write(2) from it), so a
+ * translation of the old page left anywhere, in the child's user or
+ * kernel view, would show the parent's write.
+ */
+static int cow_then_reuse(void)
+{
+	char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int to_child[2], to_parent[2], ok, st;
+	char got[2];
+	pid_t pid;
+
+	if (p == MAP_FAILED || pipe(to_child) || pipe(to_parent))
+		return 0;
+	strcpy(p, "before");
+	pid = fork();
+	if (pid == 0) {
+		ok = write(to_parent[1], p, 1) == 1;	/* the kernel reads it */
+		*(volatile char *)p = 'c';		/* the copy */
+		ok &= read(to_child[0], got, 1) == 1;	/* the parent wrote */
+		ok &= write(to_parent[1], p, 2) == 2;
+		_exit(ok && p[0] == 'c' && p[1] == 'e' ? 0 : 1);
+	}
+	ok = read(to_parent[0], got, 1) == 1 && got[0] == 'b';
+	p[0] = 'P';
+	p[1] = 'Q';
+	ok &= write(to_child[1], "x", 1) == 1;
+	ok &= read(to_parent[0], got, 2) == 2 && got[0] == 'c' && got[1] == 'e';
+	ok &= waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st);
+	ok &= p[0] == 'P' && p[1] == 'Q';
+	munmap(p, 4096);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+	return ok;
+}
+
 int main(void)
 {
 	int status, fds[2], i;
@@ -937,6 +978,8 @@ int main(void)
 	waitpid(pid, &status, 0);
 	result(WIFEXITED(status) && !WEXITSTATUS(status) && !strcmp(p, "parent"),
 	       "copy-on-write: child and parent see their own page");
+	result(cow_then_reuse(),
+	       "copy-on-write, then the parent writes the page in place: the child sees only its copy");
 
 	/* threads */
 	for (i = 0; i < 4; i++)

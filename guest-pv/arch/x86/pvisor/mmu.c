@@ -274,9 +274,20 @@ static void pvisor_flush_tlb_user(void)
 	pvisor_flush(PVISOR_FLUSH_USER, 0, 0);
 }
 
+/* The host names a page it dropped (PVISOR_HF_UNMAPPED_VA). */
+static bool unmapped_va __ro_after_init;
+
+/*
+ * A copy-on-write flushes the page it faulted on.  The host dropped that
+ * page when it gave us the fault, and says so until anything is filled
+ * again: then the flush has nothing to do.
+ */
 static void pvisor_flush_tlb_one(unsigned long addr)
 {
-	pvisor_flush(PVISOR_FLUSH_ONE, addr & PAGE_MASK, 1);
+	addr &= PAGE_MASK;
+	if (unmapped_va && READ_ONCE(pvisor_shared.unmapped_va) == addr)
+		return;
+	pvisor_flush(PVISOR_FLUSH_ONE, addr, 1);
 }
 
 static void pvisor_flush_tlb_multi(const struct cpumask *cpus,
@@ -345,7 +356,10 @@ static void pvisor_write_cr2(unsigned long cr2)
 
 void __init pvisor_init_mmu(void)
 {
+	long features = pvisor_hc0(PVISOR_HC_FEATURES);
+
 	pvisor_cr3 = __pa_symbol(init_top_pgt);
+	unmapped_va = features > 0 && (features & PVISOR_HF_UNMAPPED_VA);
 	/* The tables built before this are not declared: none is checked. */
 	pvisor_declare_table(PHYS_PFN(pvisor_cr3), pvisor_top_level());
 	pv_ops.mmu.read_cr2 = PV_CALLEE_SAVE(pvisor_read_cr2);

@@ -23,8 +23,8 @@ for prog in pvtest vsock_echo pvbench pvdisk; do
 done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 # The benchmarks also run natively in the host VM (bench-linux.sh,
-# bench-devices.sh).
-cp "$stage/tests/pvbench" "$stage/tests/pvdisk" "$(dirname "$out")/"
+# bench-devices.sh), and so does pvtest, for the fidelity report (linux.sh).
+cp "$stage/tests/pvbench" "$stage/tests/pvdisk" "$stage/tests/pvtest" "$(dirname "$out")/"
 if [ -n "$rootfs" ]; then
 	command -v mke2fs >/dev/null ||
 		die "mke2fs missing: run tests/rig/setup.sh (package e2fsprogs)"

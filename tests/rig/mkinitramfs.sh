@@ -29,9 +29,10 @@ fi
 if [ -f "$PVISOR_TOP/build/linux-guest/vmlinux" ]; then
 	mkdir -p "$stage/pvisor/linux"
 	cp "$PVISOR_TOP"/build/linux-guest/{vmlinux,initrd.cpio.gz} "$stage/pvisor/linux/"
-	# pvbench and pvdisk natively, pvbench's scripts beside it as in the guest.
+	# pvbench, pvdisk and pvtest natively, pvbench's scripts beside it as
+	# in the guest.
 	[ -f "$PVISOR_TOP/build/linux-guest/pvbench" ] &&
-		cp "$PVISOR_TOP"/build/linux-guest/{pvbench,pvdisk} "$stage/pvisor/" &&
+		cp "$PVISOR_TOP"/build/linux-guest/{pvbench,pvdisk,pvtest} "$stage/pvisor/" &&
 		cp -r "$PVISOR_TOP/tests/rig/guest/bench" "$stage/pvisor/bench"
 	[ -f "$PVISOR_TOP/build/linux-guest/rootfs.ext4" ] &&
 		cp "$PVISOR_TOP/build/linux-guest/rootfs.ext4" "$stage/pvisor/linux/"

@@ -31,6 +31,13 @@ if grep -q 'SKIP not under pvisor' /tmp/tests.out; then
 	not_ok "linux: pvtest did not see the pvisor CPU flag in /proc/cpuinfo"
 fi
 
+# The fidelity report: pvtest natively on this VM's kernel beside the guest.
+if [ -x pvtest ]; then
+	. /pvisor/vm/fidelity.sh /tmp/tests.out
+else
+	skip "fidelity report" "no native pvtest in this initramfs (tests/rig/mkguestinitrd.sh)"
+fi
+
 # The guest-side KUnit suite ran at boot: its KTAP is on the guest console.
 tr -d '\r' </tmp/tests.out |
 	sed -nE 's/^\[[ 0-9.]+\] +((not )?ok) [0-9]+ (hc_[a-z_0-9]+( # SKIP .*)?)$/\1 - linux: guest KUnit: \3/p'

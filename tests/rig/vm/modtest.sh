@@ -5,8 +5,7 @@
 . /pvisor/vm/tap.sh
 cd /pvisor || exit 1
 
-kml=/sys/kernel/debug/kmemleak
-[ -w $kml ] && echo clear > $kml
+kmemleak_clear
 
 # For the log: the host's own mitigations, which pvisor applies on exit.
 grep -H . /sys/devices/system/cpu/vulnerabilities/* 2>/dev/null |
@@ -87,14 +86,5 @@ check "rmmod pvisor" rmmod pvisor
 check "reload: insmod pvisor.ko" insmod pvisor.ko
 check "reload: rmmod pvisor" rmmod pvisor
 
-if [ -w $kml ]; then
-	echo scan > $kml; sleep 1; echo scan > $kml
-	leaks=$(cat $kml)
-	[ -z "$leaks" ] && ok "kmemleak: no leaks" || {
-		not_ok "kmemleak: leaks reported"
-		echo "$leaks" | head -n 40 | sed 's/^/#   /'
-	}
-else
-	skip "kmemleak scan" "this host kernel has no kmemleak (stock kernel)"
-fi
+kmemleak_check
 exit $failed

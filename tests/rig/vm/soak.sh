@@ -7,6 +7,7 @@ secs=600
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in pvisor.soak=*) secs=${arg#pvisor.soak=} ;; esac
 done
+kmemleak_clear
 insmod pvisor.ko || { not_ok "insmod pvisor.ko"; exit 1; }
 timeout $((secs + 300)) ./pvisor-run --kernel linux/vmlinux --initrd linux/initrd.cpio.gz \
 	--mem 256M --append "console=hvc0 pvsoak=$secs" </dev/null >/tmp/soak.out 2>&1
@@ -17,4 +18,5 @@ case "$rc:$summary" in
 *) not_ok "soak (exit $rc, ${summary:-no summary})"; tail -n 40 /tmp/soak.out | sed 's/^/#   /' ;;
 esac
 check "rmmod pvisor after the soak" rmmod pvisor
+kmemleak_check
 exit $failed

@@ -36,3 +36,19 @@ tap_configure_when_up() {
 		sleep 0.5; i=$((i + 1))
 	done
 }
+# kmemleak_clear / kmemleak_check: forget what kmemleak knew before a test,
+# and afterwards report what it finds (SKIP on kernels without kmemleak).
+kml=/sys/kernel/debug/kmemleak
+kmemleak_clear() { [ -w $kml ] && echo clear > $kml; }
+kmemleak_check() {
+	if [ -w $kml ]; then
+		echo scan > $kml; sleep 1; echo scan > $kml
+		leaks=$(cat $kml)
+		[ -z "$leaks" ] && ok "kmemleak: no leaks" || {
+			not_ok "kmemleak: leaks reported"
+			echo "$leaks" | head -n 40 | sed 's/^/#   /'
+		}
+	else
+		skip "kmemleak scan" "this host kernel has no kmemleak (stock kernel)"
+	fi
+}

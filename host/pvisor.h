@@ -289,6 +289,7 @@ struct pvisor_vcpu {
 	unsigned long pending[256 / BITS_PER_LONG];	/* vectors */
 	wait_queue_head_t wq;		/* a halted vCPU sleeps here */
 	bool halted;			/* in PVISOR_HC_HALT's wait */
+	u32 halt_poll_ns;		/* this vCPU's polling window now */
 	/*
 	 * When each device vector became pending (ktime ns; 0: not timed),
 	 * and whether the vCPU was halted then: the raise-to-delivery
@@ -481,6 +482,8 @@ enum pvisor_stat {
 	PVISOR_STAT_EXIT_SIGNAL,
 	PVISOR_STAT_GUEST_CRASHES,
 	PVISOR_STAT_HALTS,
+	PVISOR_STAT_HALT_POLLS_WON,
+	PVISOR_STAT_HALT_POLLS_LOST,
 	PVISOR_STAT_DIRECT_SYSCALLS,
 	PVISOR_STAT_DIRECT_IRETS,
 	PVISOR_STAT_DIRECT_FALLBACKS,

@@ -379,13 +379,14 @@ long pvisor_hc_halt(struct pvisor_vcpu *vcpu, const u64 *arg)
 	WRITE_ONCE(vcpu->halted, true);
 	if (vcpu->halt_poll_ns > max)
 		vcpu->halt_poll_ns = max;
-	if (vcpu->halt_poll_ns && halt_poll(vcpu, vcpu->halt_poll_ns)) {
-		pvisor_stat_inc(PVISOR_STAT_HALT_POLLS_WON);
-		WRITE_ONCE(vcpu->halted, false);
-		return 0;
-	}
-	if (vcpu->halt_poll_ns)
+	if (vcpu->halt_poll_ns) {
+		if (halt_poll(vcpu, vcpu->halt_poll_ns)) {
+			pvisor_stat_inc(PVISOR_STAT_HALT_POLLS_WON);
+			WRITE_ONCE(vcpu->halted, false);
+			return 0;
+		}
 		pvisor_stat_inc(PVISOR_STAT_HALT_POLLS_LOST);
+	}
 	/* A signal ends the wait too: the run loop leaves for it. */
 	slept = ktime_get_ns();
 	wait_event_interruptible(vcpu->wq, pvisor_irq_pending(vcpu));

@@ -46,7 +46,6 @@ awk -F'|' '
 			why = ""
 			for (k in known) if (index(d, k) == 1) why = known[k]
 			if (d in pvonly) why = "a pvisor-only check, skipped natively"
-			if (n == "absent" && d ~ /^protection keys|^FS\/GS base/) why = "a pvisor-only check, named differently natively"
 			if (why == "") { new++; printf "# fidelity: DIFFERS: %s: native %s, guest %s\n", d, n, g }
 			else { old++; printf "# fidelity: differs (known): %s: native %s, guest %s (%s)\n", d, n, g, why }
 		}
